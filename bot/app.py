@@ -1,0 +1,87 @@
+"""The python-telegram-bot Application: every handler registered here, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from telegram import BotCommand
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import callbacks, compose, menu, reveal
+from bot.context import DEPS_KEY, BotDeps
+from bot.errors import on_error
+from bot.i18n import DEFAULT_LANGUAGE, languages, t
+from core.settings import Settings
+from core.telegram_api import BotApi
+from models.db import Database
+
+BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def build_application(
+    settings: Settings, database: Database, *, api: BotApi, wake_outbox: Callable[[], None]
+) -> BotApplication:
+    """Updates reach it from the inbox (webhook) or from polling; it never owns an updater."""
+    assert settings.token is not None
+    application = (
+        Application.builder()
+        .token(settings.token)
+        .base_url(settings.telegram_api_base_url)
+        .base_file_url(settings.file_base_url)
+        .updater(None)
+        .build()
+    )
+    application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, wake_outbox)
+    private = filters.ChatType.PRIVATE
+    application.add_handlers(
+        [
+            CommandHandler("start", menu.on_start, filters=private),
+            CommandHandler("help", menu.on_help, filters=private),
+            CommandHandler("my", menu.on_my, filters=private),
+            CommandHandler("new", compose.on_new, filters=private),
+            CommandHandler("cancel", compose.on_cancel, filters=private),
+            CallbackQueryHandler(compose.on_new, pattern=callbacks.pattern(callbacks.NEW)),
+            CallbackQueryHandler(menu.on_my, pattern=callbacks.pattern(callbacks.MY)),
+            CallbackQueryHandler(
+                compose.on_skip_media, pattern=callbacks.pattern(callbacks.SKIP_MEDIA)
+            ),
+            CallbackQueryHandler(
+                compose.on_signature, pattern=callbacks.pattern(callbacks.SIGNATURE)
+            ),
+            CallbackQueryHandler(compose.on_send, pattern=callbacks.pattern(callbacks.SEND)),
+            CallbackQueryHandler(
+                compose.on_edit_text, pattern=callbacks.pattern(callbacks.EDIT_TEXT)
+            ),
+            CallbackQueryHandler(
+                compose.on_edit_recipient, pattern=callbacks.pattern(callbacks.EDIT_RECIPIENT)
+            ),
+            CallbackQueryHandler(compose.on_cancel, pattern=callbacks.pattern(callbacks.CANCEL)),
+            CallbackQueryHandler(reveal.on_reveal, pattern=callbacks.pattern(callbacks.REVEAL)),
+            InlineQueryHandler(reveal.on_inline_query),
+            MessageHandler(
+                private & filters.UpdateType.MESSAGE & ~filters.COMMAND,
+                compose.on_private_message,
+            ),
+        ]
+    )
+    application.add_error_handler(on_error)
+    return application
+
+
+COMMANDS = ("new", "my", "help", "cancel")
+
+
+async def register_commands(application: BotApplication) -> None:
+    """The command menu in every language we speak, so Telegram shows it in the user's."""
+    for language in languages():
+        commands = [BotCommand(name, t(language, f"command.{name}")) for name in COMMANDS]
+        code = None if language == DEFAULT_LANGUAGE else language
+        await application.bot.set_my_commands(commands, language_code=code)

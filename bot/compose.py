@@ -1,0 +1,221 @@
+"""The conversation that writes a confession: recipient, text, media, signature, preview."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import Message, ReplyKeyboardRemove, Update
+
+from bot import callbacks, keyboards
+from bot.context import Context, Turn, turn
+from bot.i18n import t
+from bot.render import card_calls, deep_link, recipient_label
+from bot.replies import StepNudge, answer_button, say, send_all
+from core import confessions, drafts, users
+from core.confessions import awaits_share
+from core.drafts import ChatMedia
+from core.outbox import ApiCall
+from models import ComposeStep, Confession, Signature
+
+
+async def on_new(update: Update, context: Context) -> None:
+    """Start a confession, from /new or the menu button."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        draft = await drafts.start(current.session, current.user)
+        replies = await next_prompt(current, draft)
+    await send_all(context, replies)
+
+
+async def on_private_message(update: Update, context: Context) -> None:
+    """Any message in the private chat: what it means depends on the step of the draft."""
+    message = update.effective_message
+    assert message is not None
+    async with turn(update, context) as current:
+        draft = await drafts.current(current.session, current.user)
+        if draft is None:
+            raise StepNudge("nudge.no_draft")
+        step = draft.compose_step
+        if step == ComposeStep.RECIPIENT:
+            await _take_recipient(current, draft, message)
+        elif step == ComposeStep.TEXT:
+            await _take_text(current, draft, message)
+        elif step == ComposeStep.MEDIA:
+            await _take_media(current, draft, message)
+        elif step == ComposeStep.HINT:
+            await _take_hint(current, draft, message)
+        else:
+            raise StepNudge(f"nudge.{step}")
+        replies = await next_prompt(current, draft)
+    await send_all(context, replies)
+
+
+async def _take_recipient(current: Turn, draft: Confession, message: Message) -> None:
+    if message.users_shared and message.users_shared.users:
+        shared = message.users_shared.users[0]
+        recipient = await users.sync_user(
+            current.session,
+            users.TelegramIdentity(
+                id=shared.user_id,
+                first_name=shared.first_name or "",
+                last_name=shared.last_name,
+                username=shared.username,
+            ),
+        )
+        await drafts.set_recipient(current.session, draft, recipient)
+    elif message.text == keyboards.share_myself_label(current.language):
+        await drafts.set_open_recipient(current.session, draft)
+    elif message.text and message.text.strip().startswith("@"):
+        await drafts.set_recipient_username(current.session, draft, current.user, message.text)
+    else:
+        raise StepNudge("nudge.recipient")
+
+
+async def _take_text(current: Turn, draft: Confession, message: Message) -> None:
+    if message.text is None:
+        raise StepNudge("nudge.text")
+    await drafts.set_text(
+        current.session, draft, current.settings, text=message.text, text_html=message.text_html
+    )
+
+
+def chat_media(message: Message) -> ChatMedia | None:
+    """The photo or video of a message, as Telegram describes it."""
+    if message.photo:
+        largest = message.photo[-1]
+        return ChatMedia(
+            "photo", largest.file_id, largest.file_unique_id, largest.file_size, "image/jpeg"
+        )
+    for kind in ("video", "animation", "voice", "video_note"):
+        attachment = getattr(message, kind)
+        if attachment is not None:
+            return ChatMedia(
+                kind,
+                attachment.file_id,
+                attachment.file_unique_id,
+                attachment.file_size,
+                getattr(attachment, "mime_type", None),
+            )
+    return None
+
+
+async def _take_media(current: Turn, draft: Confession, message: Message) -> None:
+    media = chat_media(message)
+    if media is None:
+        raise StepNudge("nudge.media")
+    await drafts.attach_chat_media(current.session, draft, current.settings, media)
+
+
+async def _take_hint(current: Turn, draft: Confession, message: Message) -> None:
+    if message.text is None:
+        raise StepNudge("nudge.hint")
+    await drafts.set_hint(current.session, draft, current.settings, message.text)
+
+
+async def next_prompt(current: Turn, draft: Confession) -> list[ApiCall]:
+    """What to ask for now that the draft is at its current step."""
+    language, chat_id = current.language, current.user.id
+    step = draft.compose_step
+    if step == ComposeStep.PREVIEW:
+        return await _preview(current, draft)
+    if step == ComposeStep.RECIPIENT:
+        return [
+            say(chat_id, t(language, "compose.ask_recipient"), keyboards.recipient_picker(language))
+        ]
+    if step == ComposeStep.TEXT:
+        limit = current.settings.confession_max_length
+        return [say(chat_id, t(language, "compose.ask_text", limit=limit), ReplyKeyboardRemove())]
+    if step == ComposeStep.MEDIA:
+        return [say(chat_id, t(language, "compose.ask_media"), keyboards.skip_media(language))]
+    if step == ComposeStep.SIGNATURE:
+        markup = keyboards.signature_choice(current.user, language)
+        return [say(chat_id, t(language, "compose.ask_signature"), markup)]
+    limit = current.settings.hint_max_length
+    return [say(chat_id, t(language, "compose.ask_hint", limit=limit))]
+
+
+async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
+    """The card exactly as the recipient will see it, with the controls under it."""
+    await drafts.show_preview(current.session, draft)
+    view = await confessions.view(current.session, draft)
+    language, chat_id = current.language, current.user.id
+    intro = t(language, "compose.preview_intro", to=recipient_label(view, language))
+    controls = keyboards.preview_controls(current.settings, draft, language)
+    return [
+        say(chat_id, intro, ReplyKeyboardRemove()),
+        *card_calls(view, language, chat_id=chat_id, markup=controls),
+    ]
+
+
+async def on_skip_media(update: Update, context: Context) -> None:
+    """The sender has no photo or video to add."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        draft = await drafts.require(current.session, current.user)
+        if draft.compose_step != ComposeStep.MEDIA:
+            return
+        await drafts.skip_media(current.session, draft)
+        replies = await next_prompt(current, draft)
+    await send_all(context, replies)
+
+
+async def on_signature(update: Update, context: Context) -> None:
+    """Anonymous, anonymous with a hint, or signed."""
+    query = update.callback_query
+    assert query is not None
+    await answer_button(update)
+    async with turn(update, context) as current:
+        draft = await drafts.require(current.session, current.user)
+        if draft.compose_step != ComposeStep.SIGNATURE:
+            return
+        choice = Signature(callbacks.argument(query.data))
+        await drafts.choose_signature(current.session, draft, choice)
+        replies = await next_prompt(current, draft)
+    await send_all(context, replies)
+
+
+async def on_edit_text(update: Update, context: Context) -> None:
+    """Back from the preview to the words."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        draft = await drafts.require(current.session, current.user)
+        await drafts.go_to_step(current.session, draft, ComposeStep.TEXT)
+        replies = await next_prompt(current, draft)
+    await send_all(context, replies)
+
+
+async def on_edit_recipient(update: Update, context: Context) -> None:
+    """Back from the preview to who it is for."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        draft = await drafts.require(current.session, current.user)
+        await drafts.go_to_step(current.session, draft, ComposeStep.RECIPIENT)
+        replies = await next_prompt(current, draft)
+    await send_all(context, replies)
+
+
+async def on_send(update: Update, context: Context) -> None:
+    """Seal it: queued for the bot to deliver, or a share card when the bot cannot."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        draft = await drafts.require(current.session, current.user)
+        view = await confessions.send(current.session, draft, current.user)
+        language, chat_id = current.language, current.user.id
+        to = recipient_label(view, language)
+        if awaits_share(view.confession, view.recipient):
+            link = deep_link(context.bot.username, view.confession)
+            text = t(language, "sent.share", to=to, link=escape(link))
+            reply = say(chat_id, text, keyboards.share_card(view.confession, link, language))
+        else:
+            reply = say(chat_id, t(language, "sent.queued", to=to))
+    await send_all(context, [reply])
+
+
+async def on_cancel(update: Update, context: Context) -> None:
+    """/cancel or the Cancel button: the draft is dropped, nothing is sent."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        had_draft = await drafts.discard(current.session, current.user)
+        key = "cancel.done" if had_draft else "cancel.nothing"
+        reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
+    await send_all(context, [reply])

@@ -1,0 +1,40 @@
+"""The bot's one error handler: a kind word to the user, a log line for the operator."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from telegram import Update
+
+from bot.context import Context
+from bot.i18n import t
+from bot.replies import StepNudge
+from core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(update: object, context: Context) -> None:
+    """Map what went wrong to a message in the user's language; never leave silence."""
+    error = context.error
+    if not isinstance(update, Update):
+        log.error("error outside an update", exc_info=error)
+        return
+    language = update.effective_user.language_code if update.effective_user else None
+    if isinstance(error, StepNudge):
+        text = t(language, error.key)
+    elif isinstance(error, DomainError):
+        text = t(language, f"error.{error.code}", **error.details)
+    else:
+        log.error("handling update %s failed", update.update_id, exc_info=error)
+        text = t(language, "error.unexpected")
+    if update.callback_query is not None:
+        await update.callback_query.answer(_plain(text), show_alert=True)
+    elif update.effective_chat is not None:
+        await update.effective_chat.send_message(text, parse_mode="HTML")
+
+
+def _plain(text: str) -> str:
+    """Alerts show no formatting and at most 200 characters."""
+    return re.sub(r"<[^>]+>", "", text)[:200]

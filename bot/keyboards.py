@@ -1,0 +1,141 @@
+"""Keyboards of the conversation, in the user's language."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    KeyboardButtonRequestUsers,
+    ReplyKeyboardMarkup,
+    SwitchInlineQueryChosenChat,
+)
+
+from bot import callbacks
+from bot.i18n import t
+from bot.render import mini_app_button
+from core.confessions import SHARE_PREFIX
+from core.settings import Settings
+from models import Confession, Signature, User
+
+PICK_RECIPIENT_REQUEST = 1
+
+
+def main_menu(settings: Settings, language: str | None) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(t(language, "button.new"), callback_data=callbacks.NEW)],
+        [InlineKeyboardButton(t(language, "button.my"), callback_data=callbacks.MY)],
+    ]
+    app_button = mini_app_button(settings, t(language, "button.app"), "home")
+    if app_button is not None:
+        rows.append([app_button])
+    return InlineKeyboardMarkup(rows)
+
+
+def share_myself_label(language: str | None) -> str:
+    return t(language, "button.share_myself")
+
+
+def recipient_picker(language: str | None) -> ReplyKeyboardMarkup:
+    """Telegram's own user picker, or leave it open and share the link yourself."""
+    return ReplyKeyboardMarkup(
+        [
+            [
+                KeyboardButton(
+                    t(language, "button.pick_user"),
+                    request_users=KeyboardButtonRequestUsers(
+                        request_id=PICK_RECIPIENT_REQUEST,
+                        user_is_bot=False,
+                        max_quantity=1,
+                        request_name=True,
+                        request_username=True,
+                    ),
+                )
+            ],
+            [KeyboardButton(share_myself_label(language))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=t(language, "compose.recipient_placeholder"),
+    )
+
+
+def skip_media(language: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, "button.skip_media"), callback_data=callbacks.SKIP_MEDIA
+                )
+            ]
+        ]
+    )
+
+
+def signature_choice(sender: User, language: str | None) -> InlineKeyboardMarkup:
+    def option(label: str, value: Signature) -> list[InlineKeyboardButton]:
+        return [InlineKeyboardButton(label, callback_data=callbacks.signature(value.value))]
+
+    return InlineKeyboardMarkup(
+        [
+            option(t(language, "button.sig_anonymous"), Signature.ANONYMOUS),
+            option(t(language, "button.sig_hint"), Signature.HINT),
+            option(t(language, "button.sig_signed", name=sender.display_name), Signature.SIGNED),
+        ]
+    )
+
+
+def preview_controls(
+    settings: Settings, draft: Confession, language: str | None
+) -> InlineKeyboardMarkup:
+    rows = [
+        [InlineKeyboardButton(t(language, "button.send"), callback_data=callbacks.SEND)],
+        [
+            InlineKeyboardButton(
+                t(language, "button.edit_text"), callback_data=callbacks.EDIT_TEXT
+            ),
+            InlineKeyboardButton(
+                t(language, "button.edit_recipient"), callback_data=callbacks.EDIT_RECIPIENT
+            ),
+        ],
+    ]
+    customise = mini_app_button(
+        settings, t(language, "button.customise"), f"edit/{draft.public_id}"
+    )
+    if customise is not None:
+        rows.append([customise])
+    rows.append(
+        [InlineKeyboardButton(t(language, "button.cancel"), callback_data=callbacks.CANCEL)]
+    )
+    return InlineKeyboardMarkup(rows)
+
+
+def share_card(confession: Confession, link: str, language: str | None) -> InlineKeyboardMarkup:
+    """Post the card into their chat through inline mode, or pass the plain link on."""
+    share_text = quote(t(language, "share.forward_text"))
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, "button.share_inline"),
+                    switch_inline_query_chosen_chat=SwitchInlineQueryChosenChat(
+                        query=f"{SHARE_PREFIX}{confession.public_id}",
+                        allow_user_chats=True,
+                        allow_group_chats=True,
+                    ),
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t(language, "button.share_link"),
+                    url=f"https://t.me/share/url?url={quote(link, safe='')}&text={share_text}",
+                )
+            ],
+        ]
+    )
+
+
+def open_link(link: str, language: str | None) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(t(language, "button.open_link"), url=link)]])

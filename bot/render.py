@@ -1,0 +1,176 @@
+"""How confessions and notices look in Telegram, as Bot API calls.
+
+Both the conversation (preview, reveal) and the outbox worker (delivery, notices) send
+what is rendered here, so the recipient sees exactly what the sender previewed.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+from bot import callbacks
+from bot.i18n import t
+from core import confessions
+from core.confessions import SHARE_PREFIX, ConfessionView
+from core.notices import Notice
+from core.outbox import ApiCall
+from core.settings import Settings
+from models import Confession, ConfessionStatus, OutboxMessage, Signature, User
+
+CAPTION_LIMIT = 1024
+SEND_MEDIA = {
+    "photo": "sendPhoto",
+    "video": "sendVideo",
+    "animation": "sendAnimation",
+    "voice": "sendVoice",
+    "video_note": "sendVideoNote",
+}
+CAPTIONLESS = frozenset({"video_note"})
+
+
+def deep_link(bot_username: str, confession: Confession) -> str:
+    return f"https://t.me/{bot_username}?start={SHARE_PREFIX}{confession.public_id}"
+
+
+def mini_app_button(settings: Settings, label: str, route: str) -> InlineKeyboardButton | None:
+    """A `web_app` button, when the mini app has a public HTTPS address to open."""
+    if settings.mini_app_url is None:
+        return None
+    return InlineKeyboardButton(label, web_app=WebAppInfo(url=f"{settings.mini_app_url}#{route}"))
+
+
+def signature_line(view: ConfessionView, language: str | None) -> str:
+    confession = view.confession
+    if confession.signature == Signature.SIGNED:
+        return t(language, "card.signed", name=escape(view.sender.display_name))
+    if confession.signature == Signature.HINT and confession.hint:
+        return t(language, "card.hint", hint=escape(confession.hint))
+    return t(language, "card.anonymous")
+
+
+def card_text(view: ConfessionView, language: str | None) -> str:
+    """The confession as its recipient reads it once revealed."""
+    return "\n\n".join(
+        (
+            t(language, "card.title"),
+            view.confession.text_html,
+            signature_line(view, language),
+        )
+    )
+
+
+def card_calls(
+    view: ConfessionView,
+    language: str | None,
+    *,
+    chat_id: int,
+    markup: InlineKeyboardMarkup | None = None,
+) -> list[ApiCall]:
+    """The card, with its photo or video when it has one; buttons go on the last message."""
+    text = card_text(view, language)
+    keyboard = {"reply_markup": markup.to_dict()} if markup else {}
+    media = view.media
+    if media is None or media.telegram_file_id is None:
+        return [
+            ApiCall(
+                "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": "HTML", **keyboard}
+            )
+        ]
+    send_media = {"chat_id": chat_id, media.kind: media.telegram_file_id}
+    if media.kind in CAPTIONLESS or len(text) > CAPTION_LIMIT:
+        return [
+            ApiCall(SEND_MEDIA[media.kind], send_media),
+            ApiCall(
+                "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": "HTML", **keyboard}
+            ),
+        ]
+    return [
+        ApiCall(
+            SEND_MEDIA[media.kind],
+            {**send_media, "caption": text, "parse_mode": "HTML", **keyboard},
+        )
+    ]
+
+
+def delivery_markup(
+    settings: Settings, confession: Confession, language: str | None
+) -> InlineKeyboardMarkup:
+    row = [
+        InlineKeyboardButton(
+            t(language, "button.reveal"), callback_data=callbacks.reveal(confession)
+        )
+    ]
+    open_button = mini_app_button(
+        settings, t(language, "button.open"), f"reveal/{confession.public_id}"
+    )
+    if open_button is not None:
+        row.append(open_button)
+    return InlineKeyboardMarkup([row])
+
+
+def delivery_text(view: ConfessionView, language: str | None) -> str:
+    text = t(language, "delivery.text")
+    if view.confession.signature == Signature.HINT and view.confession.hint:
+        text += "\n\n" + t(language, "delivery.hint", hint=escape(view.confession.hint))
+    return text
+
+
+def status_label(confession: Confession, language: str | None) -> str:
+    return t(language, f"status.{confession.status.value}")
+
+
+def recipient_label(view: ConfessionView, language: str | None) -> str:
+    if view.recipient is not None:
+        return escape(view.recipient.display_name)
+    if view.confession.recipient_username_key:
+        return escape("@" + view.confession.recipient_username_key)
+    return t(language, "recipient.open")
+
+
+class NoticeRenderer:
+    """Renders an outbox entry at send time, in the reader's language."""
+
+    def __init__(self, settings: Settings, bot_username: str) -> None:
+        self._settings = settings
+        self._bot_username = bot_username
+
+    async def __call__(self, session: AsyncSession, message: OutboxMessage) -> ApiCall | None:
+        if message.confession_id is None:
+            return None
+        confession = await session.get(Confession, message.confession_id)
+        reader = await session.get(User, message.chat_id)
+        if confession is None or confession.status == ConfessionStatus.WITHDRAWN:
+            return None
+        view = await confessions.view(session, confession)
+        language = reader.language_code if reader else None
+        notice = Notice(message.kind)
+        if notice == Notice.DELIVERY:
+            return ApiCall(
+                "sendMessage",
+                {
+                    "chat_id": message.chat_id,
+                    "text": delivery_text(view, language),
+                    "parse_mode": "HTML",
+                    "reply_markup": delivery_markup(self._settings, confession, language).to_dict(),
+                },
+            )
+        text = {
+            Notice.DELIVERED: lambda: t(
+                language, "notice.delivered", to=recipient_label(view, language)
+            ),
+            Notice.REVEALED: lambda: t(
+                language, "notice.revealed", to=recipient_label(view, language)
+            ),
+            Notice.UNDELIVERABLE: lambda: t(
+                language,
+                "notice.undeliverable",
+                to=recipient_label(view, language),
+                link=deep_link(self._bot_username, confession),
+            ),
+        }[notice]()
+        return ApiCall(
+            "sendMessage", {"chat_id": message.chat_id, "text": text, "parse_mode": "HTML"}
+        )

@@ -1,0 +1,64 @@
+"""Opening a confession, and posting its card into a chat through inline mode."""
+
+from __future__ import annotations
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    Update,
+)
+
+from bot import callbacks
+from bot.context import Context, turn
+from bot.i18n import t
+from bot.render import card_calls, deep_link
+from bot.replies import answer_button, send_all
+from core import confessions
+from core.confessions import SHARE_PREFIX
+
+
+async def on_reveal(update: Update, context: Context) -> None:
+    """Reveal: only the intended recipient sees the confession; anyone else, an alert."""
+    query = update.callback_query
+    assert query is not None
+    async with turn(update, context) as current:
+        view = await confessions.reveal(
+            current.session, callbacks.argument(query.data), current.user
+        )
+        replies = card_calls(view, current.language, chat_id=current.user.id)
+    await answer_button(update)
+    await send_all(context, replies)
+
+
+async def on_inline_query(update: Update, context: Context) -> None:
+    """The sender posts the card of a confession into the recipient's chat."""
+    query = update.inline_query
+    assert query is not None
+    async with turn(update, context) as current:
+        wanted = query.query.strip().removeprefix(SHARE_PREFIX) or None
+        shareable = await confessions.shareable(current.session, current.user, wanted)
+        language = current.language
+        results = [
+            InlineQueryResultArticle(
+                id=confession.public_id,
+                title=t(language, "inline.title"),
+                description=t(language, "inline.description"),
+                input_message_content=InputTextMessageContent(
+                    t(language, "inline.message"), parse_mode="HTML"
+                ),
+                reply_markup=InlineKeyboardMarkup(
+                    [
+                        [
+                            InlineKeyboardButton(
+                                t(language, "button.open_link"),
+                                url=deep_link(context.bot.username, confession),
+                            )
+                        ]
+                    ]
+                ),
+            )
+            for confession in shareable
+        ]
+    await query.answer(results, cache_time=0, is_personal=True)

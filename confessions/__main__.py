@@ -1,0 +1,3 @@
+from confessions.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""The domain both adapters call: settings, rules, the confession lifecycle, the queues."""

@@ -1,0 +1,224 @@
+"""The life of a confession once it leaves its draft: queued, delivered, revealed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, or_
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import notices, users
+from core.errors import Banned, NotForYou, NotFound, NotYourOwn, Withdrawn, WrongState
+from core.notices import Notice
+from models import Confession, ConfessionStatus, Media, OutboxMessage, OutboxStatus, User
+from models.types import utcnow
+
+SHARE_PREFIX = "c_"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfessionView:
+    """A confession with what rendering it needs, from one reader's point of view."""
+
+    confession: Confession
+    sender: User
+    recipient: User | None
+    media: Media | None
+
+    @property
+    def sender_shown(self) -> bool:
+        """Whether the reader may learn who sent it; anonymous stays anonymous."""
+        return self.confession.signature == "signed"
+
+
+async def get_by_public_id(session: AsyncSession, public_id: str) -> Confession:
+    result = await session.exec(select(Confession).where(Confession.public_id == public_id))
+    confession = result.first()
+    if confession is None or confession.status == ConfessionStatus.DRAFT:
+        raise NotFound()
+    return confession
+
+
+async def view(session: AsyncSession, confession: Confession) -> ConfessionView:
+    sender = await users.get_user(session, confession.sender_id)
+    recipient = (
+        await session.get(User, confession.recipient_id) if confession.recipient_id else None
+    )
+    media = await session.get(Media, confession.media_id) if confession.media_id else None
+    return ConfessionView(confession=confession, sender=sender, recipient=recipient, media=media)
+
+
+async def send(session: AsyncSession, draft: Confession, sender: User) -> ConfessionView:
+    """Seal a draft: stored, and either queued for the bot to deliver or left to be shared."""
+    if draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
+        raise WrongState()
+    if sender.banned_at is not None:
+        raise Banned()
+    now = utcnow()
+    draft.status = ConfessionStatus.QUEUED
+    draft.compose_step = None
+    draft.queued_at = now
+    draft.updated_at = now
+    if sender.chat_state_ref == draft.id:
+        users.set_chat_state(sender, None)
+    recipient = await session.get(User, draft.recipient_id) if draft.recipient_id else None
+    if recipient is not None and recipient.can_message:
+        await _queue_delivery(session, draft, recipient)
+    await session.flush()
+    return await view(session, draft)
+
+
+def awaits_share(confession: Confession, recipient: User | None) -> bool:
+    """Queued, but the bot cannot write first: the sender has to pass the link on."""
+    return confession.status == ConfessionStatus.QUEUED and (
+        recipient is None or not recipient.can_message
+    )
+
+
+async def open_shared(session: AsyncSession, public_id: str, opener: User) -> ConfessionView:
+    """Someone followed a share link: if it is meant for them, deliver it to them."""
+    confession = await get_by_public_id(session, public_id)
+    if confession.sender_id == opener.id:
+        raise NotYourOwn()
+    if confession.status == ConfessionStatus.WITHDRAWN:
+        raise Withdrawn()
+    if not _may_claim(confession, opener):
+        raise NotForYou()
+    if confession.recipient_id is None:
+        confession.recipient_id = opener.id
+    if confession.status == ConfessionStatus.QUEUED:
+        await _queue_delivery(session, confession, opener)
+    await session.flush()
+    return await view(session, confession)
+
+
+def _may_claim(confession: Confession, opener: User) -> bool:
+    if confession.recipient_id is not None:
+        return confession.recipient_id == opener.id
+    if confession.recipient_username_key is not None:
+        return confession.recipient_username_key == opener.username_key
+    return True
+
+
+async def _queue_delivery(session: AsyncSession, confession: Confession, recipient: User) -> None:
+    """One pending delivery per confession at most, however often the link is opened."""
+    assert confession.id is not None
+    pending = await session.exec(
+        select(OutboxMessage).where(
+            OutboxMessage.confession_id == confession.id,
+            OutboxMessage.kind == Notice.DELIVERY.value,
+            OutboxMessage.status == OutboxStatus.PENDING,
+        )
+    )
+    if pending.first() is None:
+        await notices.enqueue(
+            session, Notice.DELIVERY, chat_id=recipient.id, confession_id=confession.id
+        )
+
+
+async def mark_delivered(
+    session: AsyncSession, confession_id: int, *, chat_id: int, message_id: int | None
+) -> None:
+    """The worker sent the delivery: remember where, and tell the sender."""
+    confession = await session.get(Confession, confession_id)
+    if confession is None:
+        return
+    confession.delivery_chat_id = chat_id
+    confession.delivery_message_id = message_id
+    if confession.status == ConfessionStatus.QUEUED:
+        confession.status = ConfessionStatus.DELIVERED
+        confession.delivered_at = confession.updated_at = utcnow()
+        await notices.enqueue(
+            session, Notice.DELIVERED, chat_id=confession.sender_id, confession_id=confession.id
+        )
+    await session.flush()
+
+
+async def mark_undeliverable(session: AsyncSession, confession_id: int, *, chat_id: int) -> None:
+    """The recipient blocked the bot or never started it: the sender gets the link instead."""
+    await users.mark_unreachable(session, chat_id)
+    confession = await session.get(Confession, confession_id)
+    if confession is None or confession.status != ConfessionStatus.QUEUED:
+        return
+    await notices.enqueue(
+        session, Notice.UNDELIVERABLE, chat_id=confession.sender_id, confession_id=confession.id
+    )
+
+
+async def reveal(session: AsyncSession, public_id: str, reader: User) -> ConfessionView:
+    """The recipient opens it; only they can, and the sender hears of it once."""
+    confession = await get_by_public_id(session, public_id)
+    if confession.recipient_id != reader.id:
+        raise NotForYou()
+    if confession.status == ConfessionStatus.WITHDRAWN:
+        raise Withdrawn()
+    if confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
+        confession.status = ConfessionStatus.REVEALED
+        confession.revealed_at = confession.updated_at = utcnow()
+        if confession.delivered_at is None:
+            confession.delivered_at = confession.revealed_at
+        await notices.enqueue(
+            session, Notice.REVEALED, chat_id=confession.sender_id, confession_id=confession.id
+        )
+        await session.flush()
+    elif confession.status != ConfessionStatus.REVEALED:
+        raise WrongState()
+    return await view(session, confession)
+
+
+async def list_for(
+    session: AsyncSession, user: User, *, box: str, limit: int = 10, before_id: int | None = None
+) -> list[Confession]:
+    """Sent or received confessions, newest first; drafts are not listed."""
+    owner = Confession.sender_id if box == "sent" else Confession.recipient_id
+    query = (
+        select(Confession)
+        .where(owner == user.id, Confession.status != ConfessionStatus.DRAFT)
+        .order_by(col(Confession.id).desc())
+        .limit(limit)
+    )
+    if box == "received":
+        query = query.where(
+            or_(
+                col(Confession.status) != ConfessionStatus.QUEUED,
+                col(Confession.delivered_at).is_not(None),
+            )
+        )
+    if before_id is not None:
+        query = query.where(col(Confession.id) < before_id)
+    return list((await session.exec(query)).all())
+
+
+async def shareable(session: AsyncSession, sender: User, public_id: str | None) -> list[Confession]:
+    """What the sender may post into a chat through inline mode: their own, not yet opened."""
+    query = select(Confession).where(
+        Confession.sender_id == sender.id, Confession.status == ConfessionStatus.QUEUED
+    )
+    if public_id:
+        query = query.where(Confession.public_id == public_id)
+    return list((await session.exec(query.order_by(col(Confession.id).desc()).limit(10))).all())
+
+
+async def deliver_waiting(session: AsyncSession, user: User) -> int:
+    """Someone just started the bot: confessions addressed to them can now come through."""
+    addressed: list[ColumnElement[bool]] = [col(Confession.recipient_id) == user.id]
+    if user.username_key:
+        addressed.append(
+            and_(
+                col(Confession.recipient_id).is_(None),
+                col(Confession.recipient_username_key) == user.username_key,
+            )
+        )
+    waiting = await session.exec(
+        select(Confession).where(Confession.status == ConfessionStatus.QUEUED, or_(*addressed))
+    )
+    count = 0
+    for confession in waiting.all():
+        if confession.sender_id == user.id:
+            continue
+        confession.recipient_id = user.id
+        await _queue_delivery(session, confession, user)
+        count += 1
+    await session.flush()
+    return count

@@ -1,0 +1,236 @@
+"""Composing a confession step by step; every step is stored, so any process can continue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import users
+from core.errors import (
+    BadRecipient,
+    MediaNotAllowed,
+    MediaTooLarge,
+    NoDraft,
+    SelfRecipient,
+    TextEmpty,
+    TextTooLong,
+)
+from core.settings import Settings
+from models import (
+    ComposeStep,
+    Confession,
+    ConfessionStatus,
+    ConfessionStyle,
+    Media,
+    Signature,
+    User,
+)
+from models.types import utcnow
+
+COMPOSING = "compose"
+CHAT_MEDIA_KINDS = frozenset({"photo", "video", "animation", "voice", "video_note"})
+VIDEO_KINDS = frozenset({"video", "animation", "video_note"})
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMedia:
+    """A file sent in the chat, known by Telegram's ids until the media store fetches it."""
+
+    kind: str
+    file_id: str
+    file_unique_id: str
+    size_bytes: int | None = None
+    content_type: str | None = None
+
+
+async def start(session: AsyncSession, sender: User) -> Confession:
+    """A fresh draft; an unfinished one is discarded, as the sender asked for a new start."""
+    await discard(session, sender)
+    draft = Confession(sender_id=sender.id, compose_step=ComposeStep.RECIPIENT)
+    session.add(draft)
+    await session.flush()
+    assert draft.id is not None
+    session.add(ConfessionStyle(confession_id=draft.id))
+    users.set_chat_state(sender, COMPOSING, draft.id)
+    await session.flush()
+    return draft
+
+
+async def current(session: AsyncSession, sender: User) -> Confession | None:
+    if sender.chat_state != COMPOSING or sender.chat_state_ref is None:
+        return None
+    draft = await session.get(Confession, sender.chat_state_ref)
+    if draft is None or draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
+        return None
+    return draft
+
+
+async def require(session: AsyncSession, sender: User) -> Confession:
+    draft = await current(session, sender)
+    if draft is None:
+        raise NoDraft()
+    return draft
+
+
+async def discard(session: AsyncSession, sender: User) -> bool:
+    """Drop the sender's drafts; True when there was one in progress."""
+    had_draft = await current(session, sender) is not None
+    drafts = select(Confession.id).where(
+        Confession.sender_id == sender.id, Confession.status == ConfessionStatus.DRAFT
+    )
+    await session.exec(delete(ConfessionStyle).where(ConfessionStyle.confession_id.in_(drafts)))  # type: ignore[attr-defined]
+    await session.exec(
+        delete(Confession).where(
+            Confession.sender_id == sender.id,  # type: ignore[arg-type]
+            Confession.status == ConfessionStatus.DRAFT,  # type: ignore[arg-type]
+        )
+    )
+    if sender.chat_state == COMPOSING:
+        users.set_chat_state(sender, None)
+    await session.flush()
+    return had_draft
+
+
+def _advance(draft: Confession, natural_next: ComposeStep) -> None:
+    """Go on to the next step, or back to the preview when the sender was only fixing a part."""
+    draft.compose_step = ComposeStep.PREVIEW if draft.compose_review else natural_next
+    draft.updated_at = utcnow()
+
+
+async def set_recipient(session: AsyncSession, draft: Confession, recipient: User) -> Confession:
+    if recipient.id == draft.sender_id:
+        raise SelfRecipient()
+    draft.recipient_id = recipient.id
+    draft.recipient_username_key = None
+    _advance(draft, ComposeStep.TEXT)
+    await session.flush()
+    return draft
+
+
+async def set_recipient_username(
+    session: AsyncSession, draft: Confession, sender: User, username: str
+) -> Confession:
+    """A typed @username: the person if we know them, else kept until they open the link."""
+    key = users.username_key(username)
+    if not _is_username(key) or key.endswith("bot"):
+        raise BadRecipient()
+    if key == sender.username_key:
+        raise SelfRecipient()
+    known = await users.find_by_username(session, key)
+    if known is not None:
+        return await set_recipient(session, draft, known)
+    draft.recipient_id = None
+    draft.recipient_username_key = key
+    _advance(draft, ComposeStep.TEXT)
+    await session.flush()
+    return draft
+
+
+def _is_username(key: str) -> bool:
+    return 5 <= len(key) <= 32 and key[0].isalpha() and all(c.isalnum() or c == "_" for c in key)
+
+
+async def set_open_recipient(session: AsyncSession, draft: Confession) -> Confession:
+    """No one fixed: whoever first opens the shared link receives it."""
+    draft.recipient_id = None
+    draft.recipient_username_key = None
+    _advance(draft, ComposeStep.TEXT)
+    await session.flush()
+    return draft
+
+
+async def set_text(
+    session: AsyncSession, draft: Confession, settings: Settings, *, text: str, text_html: str
+) -> Confession:
+    if not text.strip():
+        raise TextEmpty()
+    if len(text) > settings.confession_max_length:
+        raise TextTooLong(limit=settings.confession_max_length, length=len(text))
+    draft.text = text
+    draft.text_html = text_html
+    _advance(draft, ComposeStep.MEDIA)
+    await session.flush()
+    return draft
+
+
+async def attach_chat_media(
+    session: AsyncSession, draft: Confession, settings: Settings, media: ChatMedia
+) -> Confession:
+    """Keep a photo or video from the chat, within the kinds and sizes allowed."""
+    if media.kind not in CHAT_MEDIA_KINDS:
+        raise MediaNotAllowed()
+    limit = (
+        settings.media_max_video_bytes
+        if media.kind in VIDEO_KINDS
+        else settings.media_max_image_bytes
+    )
+    if media.size_bytes is not None and media.size_bytes > limit:
+        raise MediaTooLarge(limit_mb=limit // (1024 * 1024))
+    stored = Media(
+        owner_id=draft.sender_id,
+        kind=media.kind,
+        content_type=media.content_type,
+        size_bytes=media.size_bytes,
+        telegram_file_id=media.file_id,
+        telegram_file_unique_id=media.file_unique_id,
+        attached_at=utcnow(),
+    )
+    session.add(stored)
+    await session.flush()
+    draft.media_id = stored.id
+    _advance(draft, ComposeStep.SIGNATURE)
+    await session.flush()
+    return draft
+
+
+async def skip_media(session: AsyncSession, draft: Confession) -> Confession:
+    draft.media_id = None
+    _advance(draft, ComposeStep.SIGNATURE)
+    await session.flush()
+    return draft
+
+
+async def choose_signature(
+    session: AsyncSession, draft: Confession, signature: Signature
+) -> Confession:
+    draft.signature = signature
+    if signature == Signature.HINT:
+        draft.compose_step = ComposeStep.HINT
+    else:
+        draft.hint = None
+        draft.compose_step = ComposeStep.PREVIEW
+    draft.updated_at = utcnow()
+    await session.flush()
+    return draft
+
+
+async def set_hint(
+    session: AsyncSession, draft: Confession, settings: Settings, hint: str
+) -> Confession:
+    hint = hint.strip()
+    if not hint:
+        raise TextEmpty()
+    if len(hint) > settings.hint_max_length:
+        raise TextTooLong(limit=settings.hint_max_length, length=len(hint))
+    draft.hint = hint
+    draft.compose_step = ComposeStep.PREVIEW
+    draft.updated_at = utcnow()
+    await session.flush()
+    return draft
+
+
+async def show_preview(session: AsyncSession, draft: Confession) -> Confession:
+    """From the preview on, editing one part returns here instead of walking every step."""
+    draft.compose_step = ComposeStep.PREVIEW
+    draft.compose_review = True
+    await session.flush()
+    return draft
+
+
+async def go_to_step(session: AsyncSession, draft: Confession, step: ComposeStep) -> Confession:
+    draft.compose_step = step
+    draft.updated_at = utcnow()
+    await session.flush()
+    return draft

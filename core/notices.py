@@ -1,0 +1,42 @@
+"""The notices the product sends through the outbox, named by what they mean.
+
+The outbox stores a notice's kind and a few ids; the bot renders it into a Bot API call
+when it is sent, in the recipient's language and with the confession as it is by then.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from models import OutboxMessage
+
+
+class Notice(enum.StrEnum):
+    DELIVERY = "delivery"
+    """To the recipient: someone has a confession for you, with Reveal and Open."""
+    DELIVERED = "delivered"
+    """To the sender: it arrived."""
+    REVEALED = "revealed"
+    """To the sender: it was opened."""
+    UNDELIVERABLE = "undeliverable"
+    """To the sender: the recipient cannot be reached by the bot; here is a link instead."""
+
+
+async def enqueue(
+    session: AsyncSession,
+    notice: Notice,
+    *,
+    chat_id: int,
+    confession_id: int | None = None,
+    **params: Any,
+) -> OutboxMessage:
+    """Queue a notice in the caller's transaction, so it exists exactly when its cause does."""
+    message = OutboxMessage(
+        kind=notice.value, chat_id=chat_id, confession_id=confession_id, params=params
+    )
+    session.add(message)
+    await session.flush()
+    return message

@@ -1,0 +1,258 @@
+"""The delivery worker: sends queued notices within Telegram's limits and loses none.
+
+Each entry is claimed with a lease and marked sent in its own transaction right after
+Telegram accepts it. The one window no design closes is a process dying between
+Telegram's answer and that commit: the entry is then sent again once, after its lease.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import confessions, users
+from core.notices import Notice
+from core.settings import Settings
+from core.telegram_api import BotApi, BotApiError
+from models import OutboxMessage, OutboxStatus
+from models.db import Database
+from models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF_SECONDS = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class ApiCall:
+    method: str
+    params: dict[str, Any]
+
+
+class NoticeRenderer(Protocol):
+    """Turns a stored notice into the Bot API call that shows it (the bot's texts live there)."""
+
+    async def __call__(self, session: AsyncSession, message: OutboxMessage) -> ApiCall | None: ...
+
+
+SentEffect = Callable[[AsyncSession, OutboxMessage, Any], Awaitable[None]]
+FailedEffect = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
+
+
+async def _delivered(session: AsyncSession, message: OutboxMessage, result: Any) -> None:
+    assert message.confession_id is not None
+    message_id = result.get("message_id") if isinstance(result, dict) else None
+    await confessions.mark_delivered(
+        session, message.confession_id, chat_id=message.chat_id, message_id=message_id
+    )
+
+
+async def _undeliverable(session: AsyncSession, message: OutboxMessage) -> None:
+    assert message.confession_id is not None
+    await confessions.mark_undeliverable(session, message.confession_id, chat_id=message.chat_id)
+
+
+ON_SENT: dict[str, SentEffect] = {Notice.DELIVERY.value: _delivered}
+ON_FORBIDDEN: dict[str, FailedEffect] = {Notice.DELIVERY.value: _undeliverable}
+ON_GIVEN_UP: dict[str, FailedEffect] = {Notice.DELIVERY.value: _undeliverable}
+
+
+class RateLimiter:
+    """At most `rate` sends a second overall, smoothly spaced."""
+
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        if self._next > now:
+            await asyncio.sleep(self._next - now)
+        self._next = max(self._next, now) + self._interval
+
+
+async def claim_due(
+    session: AsyncSession, *, limit: int, chat_interval: float, lease_seconds: float
+) -> list[OutboxMessage]:
+    """Due entries, one per chat, skipping chats written to within the per-chat interval."""
+    now = utcnow()
+    recent = aliased(OutboxMessage)
+    query = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.status == OutboxStatus.PENDING,
+            col(OutboxMessage.next_attempt_at) <= now,
+            or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
+            ~exists().where(
+                and_(
+                    col(recent.chat_id) == col(OutboxMessage.chat_id),
+                    col(recent.sent_at) > now - timedelta(seconds=chat_interval),
+                )
+            ),
+        )
+        .order_by(col(OutboxMessage.id))
+        .limit(limit * 4)
+        .with_for_update(skip_locked=True)
+    )
+    seen_chats: set[int] = set()
+    claimed: list[OutboxMessage] = []
+    for message in (await session.exec(query)).all():
+        if message.chat_id in seen_chats:
+            continue
+        seen_chats.add(message.chat_id)
+        claimed.append(message)
+        if len(claimed) == limit:
+            break
+    if claimed:
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_([message.id for message in claimed]))
+            .values(locked_until=now + timedelta(seconds=lease_seconds))
+        )
+    return claimed
+
+
+class OutboxWorker:
+    """One per process; several processes on one PostgreSQL never send an entry twice."""
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        api: BotApi,
+        render: NoticeRenderer,
+        wakeup: asyncio.Event | None = None,
+    ) -> None:
+        self._database = database
+        self._settings = settings
+        self._api = api
+        self._render = render
+        self._limiter = RateLimiter(settings.outbox_rate_per_second)
+        # a batch must be sent well within its lease, or another worker could take it too
+        self._batch_size = max(
+            1, min(30, int(settings.outbox_rate_per_second * settings.outbox_lease_seconds / 3))
+        )
+        self._paused_until = 0.0
+        self.wakeup = wakeup or asyncio.Event()
+        """Set when a notice was queued in this process, to send it without waiting."""
+
+    async def drain_once(self) -> int:
+        """Send one batch; returns how many entries were attempted."""
+        pause = self._paused_until - time.monotonic()
+        if pause > 0:
+            await asyncio.sleep(min(pause, 1.0))
+            return 0
+        async with self._database.session() as session:
+            batch = await claim_due(
+                session,
+                limit=self._batch_size,
+                chat_interval=self._settings.outbox_chat_interval_seconds,
+                lease_seconds=self._settings.outbox_lease_seconds,
+            )
+        for message in batch:
+            if time.monotonic() < self._paused_until:
+                await self._release(message)
+                continue
+            await self._limiter.wait()
+            await self._send(message)
+        return len(batch)
+
+    async def _send(self, message: OutboxMessage) -> None:
+        async with self._database.session() as session:
+            call = await self._render(session, message)
+        if call is None:
+            await self._finish(message, OutboxStatus.DROPPED, error="nothing to send any more")
+            return
+        try:
+            result = await self._api.call(call.method, call.params)
+        except BotApiError as error:
+            await self._failed(message, error)
+            return
+        async with self._database.session() as session:
+            entry = await session.get(OutboxMessage, message.id)
+            assert entry is not None
+            entry.status = OutboxStatus.SENT
+            entry.sent_at = utcnow()
+            entry.locked_until = None
+            entry.attempts += 1
+            if isinstance(result, dict) and isinstance(result.get("message_id"), int):
+                entry.message_id = result["message_id"]
+            effect = ON_SENT.get(entry.kind)
+            if effect is not None:
+                await effect(session, entry, result)
+
+    async def _failed(self, message: OutboxMessage, error: BotApiError) -> None:
+        if error.status == 429:
+            wait = error.retry_after or 1.0
+            self._paused_until = time.monotonic() + wait
+            log.warning("Telegram asked to slow down for %.0f s", wait)
+            await self._retry(message, error, delay=wait, count_attempt=False)
+        elif error.status == 403:
+            async with self._database.session() as session:
+                await users.mark_unreachable(session, message.chat_id)
+            await self._finish(
+                message, OutboxStatus.FAILED, error=error.description, effects=ON_FORBIDDEN
+            )
+        elif error.is_transient:
+            age = (utcnow() - message.created_at).total_seconds()
+            if age > self._settings.outbox_give_up_after_seconds:
+                await self._finish(
+                    message, OutboxStatus.FAILED, error=error.description, effects=ON_GIVEN_UP
+                )
+            else:
+                delay = min(MAX_BACKOFF_SECONDS, 2.0 ** max(message.attempts, 0))
+                await self._retry(message, error, delay=delay, count_attempt=True)
+        elif "message is not modified" in error.description:
+            await self._finish(message, OutboxStatus.SENT)
+        else:
+            log.error("outbox %s %s refused: %s", message.id, message.kind, error)
+            await self._finish(
+                message, OutboxStatus.FAILED, error=error.description, effects=ON_GIVEN_UP
+            )
+
+    async def _retry(
+        self, message: OutboxMessage, error: BotApiError, *, delay: float, count_attempt: bool
+    ) -> None:
+        async with self._database.session() as session:
+            entry = await session.get(OutboxMessage, message.id)
+            assert entry is not None
+            entry.locked_until = None
+            entry.next_attempt_at = utcnow() + timedelta(seconds=delay)
+            entry.last_error = error.description[:500]
+            if count_attempt:
+                entry.attempts += 1
+
+    async def _release(self, message: OutboxMessage) -> None:
+        async with self._database.session() as session:
+            entry = await session.get(OutboxMessage, message.id)
+            assert entry is not None
+            entry.locked_until = None
+
+    async def _finish(
+        self,
+        message: OutboxMessage,
+        status: OutboxStatus,
+        *,
+        error: str | None = None,
+        effects: dict[str, FailedEffect] | None = None,
+    ) -> None:
+        async with self._database.session() as session:
+            entry = await session.get(OutboxMessage, message.id)
+            assert entry is not None
+            entry.status = status
+            entry.locked_until = None
+            entry.last_error = error[:500] if error else None
+            effect = (effects or {}).get(entry.kind)
+            if effect is not None:
+                await effect(session, entry)

@@ -1,0 +1,85 @@
+"""Who someone is comes from Telegram itself; this keeps our copy of it current."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import NotFound
+from models import User
+from models.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramIdentity:
+    """The user fields Telegram puts on every update and in mini-app init data."""
+
+    id: int
+    first_name: str = ""
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+    is_bot: bool = False
+
+
+def username_key(username: str) -> str:
+    """Telegram usernames are case-insensitive; `@Alice` and `alice` are one person."""
+    return username.strip().removeprefix("@").lower()
+
+
+async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
+    """Create the user, or update what Telegram says about them now."""
+    user = await session.get(User, identity.id)
+    if user is None:
+        user = User(id=identity.id)
+        session.add(user)
+    changed = (
+        user.first_name != identity.first_name
+        or user.last_name != identity.last_name
+        or user.username != identity.username
+        or (identity.language_code is not None and user.language_code != identity.language_code)
+    )
+    if changed:
+        user.first_name = identity.first_name
+        user.last_name = identity.last_name
+        user.username = identity.username
+        user.username_key = username_key(identity.username) if identity.username else None
+        user.language_code = identity.language_code or user.language_code
+        user.updated_at = utcnow()
+    await session.flush()
+    return user
+
+
+async def mark_started(session: AsyncSession, user: User) -> None:
+    """The user opened a private chat with the bot: from now on it may message them."""
+    if not user.can_message:
+        user.can_message = True
+        user.started_at = user.started_at or utcnow()
+        await session.flush()
+
+
+async def mark_unreachable(session: AsyncSession, user_id: int) -> None:
+    user = await session.get(User, user_id)
+    if user is not None and user.can_message:
+        user.can_message = False
+        await session.flush()
+
+
+async def get_user(session: AsyncSession, user_id: int) -> User:
+    user = await session.get(User, user_id)
+    if user is None:
+        raise NotFound()
+    return user
+
+
+async def find_by_username(session: AsyncSession, username: str) -> User | None:
+    result = await session.exec(select(User).where(User.username_key == username_key(username)))
+    return result.first()
+
+
+def set_chat_state(user: User, state: str | None, ref: int | None = None) -> None:
+    """What the next plain message from this user means (composing, replying, ...)."""
+    user.chat_state = state
+    user.chat_state_ref = ref

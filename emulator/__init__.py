@@ -1,0 +1,40 @@
+"""An in-memory Telegram Bot API server for tests and the browser playground.
+
+It keeps a real model of chats, messages and files (not just a call log), speaks Telegram's
+HTTP protocol closely enough for python-telegram-bot, and lets tests inject failures and wait
+for the bot's calls. See :class:`EmulatorServer` for the usual entry point.
+"""
+
+from emulator.methods import ApiCall, Upload
+from emulator.names import METHOD_NAMES, canonical_method
+from emulator.runner import DEFAULT_TOKEN, EmulatorServer, ThreadedUvicorn
+from emulator.server import create_emulator_app
+from emulator.state import (
+    ApiError,
+    BotApiState,
+    BotIdentity,
+    RecordedCall,
+    StoredFile,
+    StoredMessage,
+    TelegramModel,
+    WebhookConfig,
+)
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "METHOD_NAMES",
+    "ApiCall",
+    "ApiError",
+    "BotApiState",
+    "BotIdentity",
+    "EmulatorServer",
+    "RecordedCall",
+    "StoredFile",
+    "StoredMessage",
+    "TelegramModel",
+    "ThreadedUvicorn",
+    "Upload",
+    "WebhookConfig",
+    "canonical_method",
+    "create_emulator_app",
+]

@@ -1,0 +1,79 @@
+"""The engine and the unit of work; sessions are handed in, never global."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA synchronous=NORMAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+)
+
+
+def async_url(url: URL) -> URL:
+    """The async driver for a configured URL: aiosqlite for SQLite, psycopg 3 for PostgreSQL."""
+    if url.get_backend_name() == "sqlite":
+        return url.set(drivername="sqlite+aiosqlite")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def sync_url(url: URL) -> URL:
+    """The blocking driver, for Alembic."""
+    if url.get_backend_name() == "sqlite":
+        return url.set(drivername="sqlite")
+    return url.set(drivername="postgresql+psycopg")
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in SQLITE_PRAGMAS:
+        cursor.execute(pragma)
+    cursor.close()
+
+
+class Database:
+    """One engine per process and the sessions that commit once per unit of work."""
+
+    def __init__(self, url: URL, *, pool_size: int = 10, connect_timeout: int = 5) -> None:
+        self.url = url
+        self.is_sqlite = url.get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            if url.database:
+                Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: AsyncEngine = create_async_engine(async_url(url))
+            event.listen(self.engine.sync_engine, "connect", _on_sqlite_connect)
+        else:
+            self.engine = create_async_engine(
+                async_url(url),
+                pool_size=pool_size,
+                pool_pre_ping=True,
+                pool_timeout=connect_timeout,
+                connect_args={"connect_timeout": connect_timeout},
+            )
+        self._sessions = async_sessionmaker(
+            self.engine, class_=AsyncSession, expire_on_commit=False
+        )
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A unit of work: commits when the block ends, rolls back when it raises."""
+        async with self._sessions() as session:
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

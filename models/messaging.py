@@ -1,0 +1,66 @@
+"""The durable queues on both sides of Telegram: updates in, Bot API calls out."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from models.types import UTCDateTime, enum_column, utcnow
+
+
+class InboxUpdate(SQLModel, table=True):
+    """An update Telegram gave us; its id as primary key makes a re-sent update a no-op."""
+
+    __tablename__ = "inbox_updates"
+    __table_args__ = (
+        sa.Index("ix_inbox_pending", "handled_at", "update_id"),
+        sa.Index("ix_inbox_user_pending", "user_id", "handled_at"),
+    )
+
+    update_id: int = Field(
+        sa_type=sa.BigInteger, primary_key=True, sa_column_kwargs={"autoincrement": False}
+    )
+    user_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    payload: dict[str, Any] = Field(sa_type=sa.JSON)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    attempts: int = 0
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    DROPPED = "dropped"
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A notice to send through the Bot API, written in the transaction that caused it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        sa.Index("ix_outbox_due", "status", "next_attempt_at"),
+        sa.Index("ix_outbox_chat_sent", "chat_id", "sent_at"),
+        sa.Index("ix_outbox_confession", "confession_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=32)
+    chat_id: int = Field(sa_type=sa.BigInteger)
+    confession_id: int | None = Field(
+        default=None, foreign_key="confessions.id", ondelete="CASCADE"
+    )
+    params: dict[str, Any] = Field(default_factory=dict, sa_type=sa.JSON)
+    status: OutboxStatus = Field(default=OutboxStatus.PENDING, sa_type=enum_column(OutboxStatus))
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
+    last_error: str | None = Field(default=None, max_length=500)

@@ -1,0 +1,180 @@
+"""Fixtures: a migrated database (SQLite, or PostgreSQL with TEST_DATABASE_URL), the Bot API
+emulator on loopback, and the product itself served over HTTP in a background thread."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session, SQLModel
+
+from core.settings import Settings
+from emulator import BotApiState, EmulatorServer
+from models import migrate
+from models.db import sync_url
+from tests.support import Product, ServeProcess, free_port
+from tests.telegram import Person, Webhook
+
+WEBHOOK_SECRET = "test-webhook-secret"
+
+# python-telegram-bot 22 warns about its old duration type unless told to use timedelta;
+# warnings are errors in this suite.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` need TEST_DATABASE_URL; elsewhere they are skipped, visibly."""
+    if _postgres_url() is None:
+        skip = pytest.mark.skip(reason="set TEST_DATABASE_URL to a PostgreSQL database")
+        for item in items:
+            if item.get_closest_marker("postgres"):
+                item.add_marker(skip)
+
+
+def _postgres_url() -> URL | None:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if not configured:
+        return None
+    url = make_url(configured)
+    return url if url.get_backend_name() == "postgresql" else None
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> URL:
+    """The database of this run, emptied and migrated to the newest schema once."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        url = make_url(configured)
+        reset_schema(url)
+    else:
+        url = make_url(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}")
+    migrate.upgrade(url)
+    return url
+
+
+def reset_schema(url: URL) -> None:
+    """Start PostgreSQL runs from an empty schema, whatever an earlier run left."""
+    if url.get_backend_name() != "postgresql":
+        Path(url.database or "").unlink(missing_ok=True)
+        return
+    engine = create_engine(sync_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_engine(database_url: URL) -> Iterator[Engine]:
+    engine = create_engine(sync_url(database_url))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def clean_database(db_engine: Engine, database_url: URL) -> URL:
+    """No test sees another's rows."""
+    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+    with db_engine.begin() as connection:
+        if db_engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+    return database_url
+
+
+@pytest.fixture
+def db(db_engine: Engine, clean_database: URL) -> Iterator[Session]:
+    """A session for asserting on what the product stored."""
+    with Session(db_engine) as session:
+        yield session
+
+
+@pytest.fixture(scope="session")
+def bot_api_server() -> Iterator[EmulatorServer]:
+    with EmulatorServer() as server:
+        yield server
+
+
+@pytest.fixture
+def bot_api(bot_api_server: EmulatorServer) -> BotApiState:
+    bot_api_server.state.reset()
+    return bot_api_server.state
+
+
+@pytest.fixture
+def make_settings(
+    clean_database: URL, bot_api_server: EmulatorServer, tmp_path: Path
+) -> Callable[..., Settings]:
+    """Settings for a product run against the emulator; keywords override any of them."""
+
+    def build(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "bot_token": bot_api_server.token,
+            "telegram_api_base_url": bot_api_server.base_url,
+            "telegram_file_base_url": bot_api_server.base_file_url,
+            "webhook_secret": WEBHOOK_SECRET,
+            "database_url": clean_database.render_as_string(hide_password=False),
+            "data_dir": tmp_path / "data",
+            "outbox_chat_interval_seconds": 0.0,
+            **overrides,
+        }
+        return Settings(_env_file=None, **values)
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], request: pytest.FixtureRequest) -> Settings:
+    """The product's settings; a test changes some with `@pytest.mark.settings(name=value)`."""
+    marker = request.node.get_closest_marker("settings")
+    return make_settings(**(marker.kwargs if marker else {}))
+
+
+@pytest.fixture
+def product(settings: Settings, bot_api: BotApiState) -> Iterator[Product]:
+    running = Product(settings)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def webhook(product: Product, db_engine: Engine) -> Iterator[Webhook]:
+    hook = Webhook(product.url, WEBHOOK_SECRET, db_engine)
+    yield hook
+    hook.close()
+
+
+@pytest.fixture
+def people(webhook: Webhook, bot_api: BotApiState) -> Callable[..., Person]:
+    """Make a pretend Telegram user: `people("Alice", username="alice")`."""
+
+    def make(first_name: str, **profile: Any) -> Person:
+        return Person(webhook=webhook, bot_api=bot_api, first_name=first_name, **profile)
+
+    return make
+
+
+@pytest.fixture
+def alice(people: Callable[..., Person]) -> Person:
+    return people("Alice", username="alice_w")
+
+
+@pytest.fixture
+def bob(people: Callable[..., Person]) -> Person:
+    return people("Bob", username="bob_k")
+
+
+@pytest.fixture
+def serve_process(settings: Settings, bot_api: BotApiState) -> Iterator[ServeProcess]:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    process = ServeProcess(settings, free_port())
+    yield process
+    process.stop()

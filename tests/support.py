@@ -1,0 +1,118 @@
+"""Helpers for tests: the product as a thread or as a process, and small waits."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+from confessions.runtime import build_web_app
+from core.settings import Settings
+from emulator import ThreadedUvicorn
+from tests.telegram import Person
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_until_ready(url: str, *, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return True
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    return False
+
+
+def started(person: Person) -> Person:
+    """A person who has opened the bot once, so the bot may write to them."""
+    person.command("start")
+    return person
+
+
+class Product:
+    """The product served over HTTP; can be stopped and started again on the same data."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._server: ThreadedUvicorn | None = None
+
+    def start(self) -> None:
+        self._server = ThreadedUvicorn(build_web_app(self.settings))
+        self._server.start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.stop()
+            self._server = None
+
+    def restart(self) -> None:
+        url = self.url
+        self.stop()
+        self._server = ThreadedUvicorn(
+            build_web_app(self.settings), port=int(url.rsplit(":", 1)[1])
+        )
+        self._server.start()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "the product is not running"
+        return self._server.url
+
+
+class ServeProcess:
+    """`confessions serve` as its own process, for tests that kill it."""
+
+    def __init__(self, settings: Settings, port: int) -> None:
+        self.settings = settings
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def environment(self) -> dict[str, str]:
+        values = {
+            "BOT_TOKEN": self.settings.token or "",
+            "TELEGRAM_API_BASE_URL": self.settings.telegram_api_base_url,
+            "TELEGRAM_FILE_BASE_URL": self.settings.file_base_url,
+            "WEBHOOK_SECRET": self.settings.effective_webhook_secret or "",
+            "DATABASE_URL": self.settings.database.render_as_string(hide_password=False),
+            "DATA_DIR": str(self.settings.data_dir),
+            "OUTBOX_RATE_PER_SECOND": str(self.settings.outbox_rate_per_second),
+            "OUTBOX_LEASE_SECONDS": str(self.settings.outbox_lease_seconds),
+            "OUTBOX_CHAT_INTERVAL_SECONDS": str(self.settings.outbox_chat_interval_seconds),
+            "INBOX_LEASE_SECONDS": str(self.settings.inbox_lease_seconds),
+            "LOG_LEVEL": "WARNING",
+        }
+        return {**os.environ, **values}
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "confessions", "serve", "--port", str(self.port)]
+        self._process = subprocess.Popen(
+            command, env=self.environment(), cwd=self.settings.data_dir.parent
+        )
+        if not wait_until_ready(f"{self.url}/readyz", seconds=20):
+            raise AssertionError("confessions serve did not become ready")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown code runs, as when a machine dies."""
+        assert self._process is not None
+        self._process.kill()
+        self._process.wait(10)
+        self._process = None
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(10)
+            self._process = None

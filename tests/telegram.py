@@ -1,0 +1,229 @@
+"""Pretend Telegram users for end-to-end tests: they post updates to our webhook and read
+what the bot sent them from the Bot API emulator, the way a person reads their chat."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from sqlalchemy import Engine, text
+
+from emulator import BotApiState, StoredMessage
+
+_update_ids = itertools.count(1_000)
+_user_ids = itertools.count(5_000_001)
+_query_ids = itertools.count(1)
+
+
+class Webhook:
+    """Our product as Telegram sees it: a URL to POST updates to, with the secret header."""
+
+    def __init__(self, url: str, secret: str, engine: Engine) -> None:
+        self.url = url
+        self.secret = secret
+        self._engine = engine
+        self.client = httpx.Client(timeout=10)
+
+    def post(self, update: dict[str, Any], *, secret: str | None = None) -> httpx.Response:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret if secret is None else secret}
+        return self.client.post(f"{self.url}/telegram/webhook", json=update, headers=headers)
+
+    def deliver(self, update: dict[str, Any], timeout: float = 10.0) -> None:
+        """Post an update and wait until the bot has finished handling it."""
+        response = self.post(update)
+        assert response.status_code == 200, response.text
+        self.wait_handled(update["update_id"], timeout)
+
+    def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        query = text("SELECT handled_at FROM inbox_updates WHERE update_id = :id")
+        while time.monotonic() < deadline:
+            with self._engine.connect() as connection:
+                if connection.execute(query, {"id": update_id}).scalar() is not None:
+                    return
+            time.sleep(0.02)
+        raise AssertionError(f"update {update_id} was not handled within {timeout}s")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def next_update_id() -> int:
+    return next(_update_ids)
+
+
+@dataclass
+class Person:
+    """A Telegram user with a private chat with the bot."""
+
+    webhook: Webhook
+    bot_api: BotApiState
+    first_name: str
+    username: str | None = None
+    language_code: str | None = "en"
+    last_name: str | None = None
+    id: int = field(default_factory=lambda: next(_user_ids))
+
+    @property
+    def profile(self) -> dict[str, Any]:
+        profile: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key) is not None:
+                profile[key] = getattr(self, key)
+        return profile
+
+    @property
+    def chat(self) -> dict[str, Any]:
+        return {"id": self.id, "type": "private", "first_name": self.first_name}
+
+    # what the person sees
+
+    @property
+    def messages(self) -> list[StoredMessage]:
+        return self.bot_api.sent_to(self.id)
+
+    @property
+    def last(self) -> StoredMessage:
+        message = self.bot_api.last_message(self.id)
+        assert message is not None, f"the bot never wrote to {self.first_name}"
+        return message
+
+    def wait_for_message(self, containing: str, timeout: float = 10.0) -> StoredMessage:
+        """Wait for a message from the bot (sent by the worker, say) that contains a text."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.messages):
+                if containing in (message.content or ""):
+                    return message
+            time.sleep(0.02)
+        seen = "\n".join(f"  - {m.content!r}" for m in self.messages[-10:])
+        raise AssertionError(f"{self.first_name} got no message containing {containing!r}:\n{seen}")
+
+    # what the person does
+
+    def _send(self, message_fields: dict[str, Any]) -> list[StoredMessage]:
+        before = len(self.messages)
+        stored = self.bot_api.add_user_message(
+            self.id, text=message_fields.get("text"), caption=message_fields.get("caption")
+        )
+        message = {
+            "message_id": stored.message_id,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.profile,
+            **message_fields,
+        }
+        self.webhook.deliver({"update_id": next_update_id(), "message": message})
+        return self.messages[before:]
+
+    def says(
+        self, words: str, *, entities: list[dict[str, Any]] | None = None
+    ) -> list[StoredMessage]:
+        fields: dict[str, Any] = {"text": words}
+        if entities:
+            fields["entities"] = entities
+        return self._send(fields)
+
+    def command(self, name: str, argument: str | None = None) -> list[StoredMessage]:
+        words = f"/{name}" + (f" {argument}" if argument else "")
+        entity = {"type": "bot_command", "offset": 0, "length": len(name) + 1}
+        return self._send({"text": words, "entities": [entity]})
+
+    def picks(self, other: Person) -> list[StoredMessage]:
+        """Choose someone with Telegram's user picker (KeyboardButtonRequestUsers)."""
+        shared: dict[str, Any] = {"user_id": other.id, "first_name": other.first_name}
+        if other.username:
+            shared["username"] = other.username
+        return self._send({"users_shared": {"request_id": 1, "users": [shared]}})
+
+    def sends_media(
+        self, kind: str, data: bytes, *, file_size: int | None = None
+    ) -> list[StoredMessage]:
+        file_id, unique_id = self.bot_api.add_file(data, file_path=f"{kind}/{next(_query_ids)}.bin")
+        size = len(data) if file_size is None else file_size
+        described = {"file_id": file_id, "file_unique_id": unique_id, "file_size": size}
+        if kind == "photo":
+            payload: Any = [{**described, "width": 640, "height": 480}]
+        elif kind == "voice":
+            payload = {**described, "duration": 3, "mime_type": "audio/ogg"}
+        elif kind == "video_note":
+            payload = {**described, "duration": 3, "length": 240}
+        else:
+            payload = {
+                **described,
+                "width": 640,
+                "height": 480,
+                "duration": 3,
+                "mime_type": "video/mp4",
+            }
+        return self._send({kind: payload})
+
+    def presses(self, label: str, *, on: StoredMessage | None = None) -> list[StoredMessage]:
+        """Tap an inline button by (part of) its label, on the newest message that has it."""
+        message, button = self._find_button(label, on)
+        assert "callback_data" in button, f"{label!r} is not a callback button: {button}"
+        return self.presses_data(button["callback_data"], message)
+
+    def presses_data(
+        self, data: str, message: StoredMessage, *, chat: dict[str, Any] | None = None
+    ) -> list[StoredMessage]:
+        before = len(self.messages)
+        bot = self.bot_api.bot.to_api()
+        query = {
+            "id": f"cq{next(_query_ids)}",
+            "from": self.profile,
+            "chat_instance": str(message.chat_id),
+            "data": data,
+            "message": {
+                "message_id": message.message_id,
+                "date": message.date,
+                "chat": chat or {"id": message.chat_id, "type": "private"},
+                "from": bot,
+                "text": message.content or "",
+            },
+        }
+        self.webhook.deliver({"update_id": next_update_id(), "callback_query": query})
+        return self.messages[before:]
+
+    def button(self, label: str, on: StoredMessage | None = None) -> dict[str, Any]:
+        return self._find_button(label, on)[1]
+
+    def _find_button(
+        self, label: str, on: StoredMessage | None
+    ) -> tuple[StoredMessage, dict[str, Any]]:
+        candidates = [on] if on is not None else list(reversed(self.messages))
+        for message in candidates:
+            for row in message.inline_keyboard or []:
+                for button in row:
+                    if label in button["text"]:
+                        return message, button
+        raise AssertionError(f"{self.first_name} sees no button {label!r}")
+
+    def reply_keyboard(self) -> list[list[dict[str, Any]]]:
+        for message in reversed(self.messages):
+            if message.reply_markup and "keyboard" in message.reply_markup:
+                rows: list[list[dict[str, Any]]] = message.reply_markup["keyboard"]
+                return rows
+        raise AssertionError(f"{self.first_name} has no reply keyboard")
+
+    def inline_query(self, query: str) -> list[dict[str, Any]]:
+        """Type `@bot query` in any chat; returns the results the bot offered."""
+        query_id = f"iq{next(_query_ids)}"
+        update = {
+            "update_id": next_update_id(),
+            "inline_query": {"id": query_id, "from": self.profile, "query": query, "offset": ""},
+        }
+        self.webhook.deliver(update)
+        call = self.bot_api.wait_for_call(
+            "answerInlineQuery", where=lambda params: params.get("inline_query_id") == query_id
+        )
+        results: list[dict[str, Any]] = call.params["results"]
+        return results
+
+
+People = Callable[..., Person]
+"""The `people` fixture: `people("Carol", username="carol")` makes another pretend user."""

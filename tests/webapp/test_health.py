@@ -1,0 +1,76 @@
+"""Health endpoints, and the product running on its embedded defaults with no token."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import URL
+
+from confessions.runtime import build_web_app
+from core.settings import Settings
+from emulator import ThreadedUvicorn
+from models import migrate
+from tests.support import free_port, wait_until_ready
+
+
+@pytest.fixture
+def unmigrated(tmp_path: Path) -> Iterator[str]:
+    """The product on a database nobody has migrated."""
+    url = URL.create("sqlite", database=str(tmp_path / "empty.sqlite3"))
+    settings = Settings(_env_file=None, database_url=url.render_as_string(), data_dir=tmp_path)
+    with ThreadedUvicorn(build_web_app(settings)) as server:
+        yield server.url
+
+
+def test_healthz_answers_while_the_process_lives(unmigrated: str) -> None:
+    assert httpx.get(f"{unmigrated}/healthz").json() == {"status": "ok"}
+
+
+def test_readyz_is_503_until_migrations_ran(unmigrated: str, tmp_path: Path) -> None:
+    before = httpx.get(f"{unmigrated}/readyz")
+    migrate.upgrade(URL.create("sqlite", database=str(tmp_path / "empty.sqlite3")))
+    after = httpx.get(f"{unmigrated}/readyz")
+
+    assert before.status_code == 503
+    assert after.status_code == 200
+
+
+def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        data_dir=tmp_path,
+    )
+    with ThreadedUvicorn(build_web_app(settings)) as server:
+        response = httpx.get(f"{server.url}/readyz", timeout=10)
+
+    assert response.status_code == 503
+
+
+def test_serve_with_no_settings_is_ready_on_sqlite_and_says_the_bot_is_not_connected(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "confessions", "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        ready = wait_until_ready(f"http://127.0.0.1:{port}/readyz", seconds=15)
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=10)
+
+    assert ready
+    assert (tmp_path / "data" / "confessions.sqlite3").exists()
+    not_connected = [line for line in log.splitlines() if "Bot not connected" in line]
+    assert len(not_connected) == 1
+    assert "BOT_TOKEN" in not_connected[0]

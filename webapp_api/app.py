@@ -1,0 +1,38 @@
+"""The FastAPI application: health, the Telegram webhook, and (later) the mini app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from fastapi import FastAPI
+
+from core.settings import Settings
+from models.db import Database
+from webapp_api.errors import install_error_handlers
+from webapp_api.routes import health, webhook
+
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def _no_background_work(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+
+
+def create_app(
+    settings: Settings, database: Database, *, lifespan: Lifespan | None = None
+) -> FastAPI:
+    """Build the app; background work (bot, worker) comes in through `lifespan`."""
+    app = FastAPI(
+        title="Confessions",
+        version="0.1.0",
+        summary="Mini-app API and Telegram webhook of the Confessions bot.",
+        lifespan=lifespan or _no_background_work,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(webhook.router)
+    return app

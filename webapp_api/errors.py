@@ -1,0 +1,78 @@
+"""One place that turns failures into `{"error": {"code", "message"}}` with the right status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from core.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def error_response(
+    status: int, code: str, message: str, headers: Mapping[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message))
+    return JSONResponse(body.model_dump(), status_code=status, headers=headers)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The `responses=` of a route, so /openapi.json documents its error shapes."""
+    return {status: {"model": ErrorResponse} for status in statuses}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def on_domain_error(_request: Request, error: DomainError) -> JSONResponse:
+        return error_response(error.status, error.code, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+        message = (
+            f"{where}: {first.get('msg', 'invalid')}" if where else "The request is not valid."
+        )
+        return error_response(422, "invalid_request", message)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed", 403: "forbidden"}.get(
+            error.status_code, "http_error"
+        )
+        return error_response(error.status_code, code, str(error.detail), headers=error.headers)
+
+    @app.exception_handler(DBAPIError)
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OSError)
+    async def on_database_down(_request: Request, error: Exception) -> JSONResponse:
+        log.warning("storage unavailable: %s", type(error).__name__)
+        return error_response(
+            503,
+            "unavailable",
+            "The service is briefly unavailable; try again.",
+            {"Retry-After": "5"},
+        )
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(_request: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=error)
+        return error_response(500, "internal", "Something went wrong on our side.")
