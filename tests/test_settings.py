@@ -103,6 +103,6 @@ def test_env_example_lists_every_setting() -> None:
 
 
 def test_env_example_as_it_is_gives_the_defaults() -> None:
-    from_example = Settings(_env_file=ENV_EXAMPLE)  # type: ignore[call-arg]
+    from_example = Settings(_env_file=ENV_EXAMPLE)
 
     assert from_example == settings_from()
