@@ -17,6 +17,7 @@ def delivered(
     started(recipient)
     send(sender, recipient, signature=signature, hint=hint)
     recipient.wait_for_message("Someone has a confession for you")
+    sender.wait_for_message("was delivered")
 
 
 def test_reveal_shows_the_confession_to_the_recipient(
