@@ -3,7 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Telegram's telegram-web-app.js for the browser tests, from the npm registry, never committed
 TWA_JS := tests/.cache/telegram-web-app.js
+TWA_SDK_VERSION := 8.0.2
 
 .PHONY: run test test-sqlite test-postgres lint typecheck check clean
 
@@ -16,7 +18,12 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/confessions serve --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
-test: $(STAMP)
+$(TWA_JS):
+	mkdir -p tests/.cache/npm
+	npm install --silent --no-save --no-audit --no-fund --prefix tests/.cache/npm @twa-dev/sdk@$(TWA_SDK_VERSION)
+	cp tests/.cache/npm/node_modules/@twa-dev/sdk/src/telegram-web-apps.js $(TWA_JS)
+
+test: $(STAMP) $(TWA_JS)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)

@@ -65,6 +65,7 @@ def build_application(
             ),
             CallbackQueryHandler(compose.on_cancel, pattern=callbacks.pattern(callbacks.CANCEL)),
             CallbackQueryHandler(reveal.on_reveal, pattern=callbacks.pattern(callbacks.REVEAL)),
+            CallbackQueryHandler(reveal.on_react, pattern=callbacks.pattern(callbacks.REACT)),
             InlineQueryHandler(reveal.on_inline_query),
             MessageHandler(
                 private & filters.UpdateType.MESSAGE & ~filters.COMMAND,

@@ -13,11 +13,15 @@ EDIT_RECIPIENT = "editto"
 CANCEL = "cancel"
 NEW = "new"
 MY = "my"
-SHARE_OPEN = "shareopen"
+REACT = "re"
 
 
 def reveal(confession: Confession) -> str:
     return f"{REVEAL}:{confession.public_id}"
+
+
+def react(confession: Confession, kind: str) -> str:
+    return f"{REACT}:{confession.public_id}:{kind}"
 
 
 def signature(value: str) -> str:

@@ -101,9 +101,7 @@ def preview_controls(
             ),
         ],
     ]
-    customise = mini_app_button(
-        settings, t(language, "button.customise"), f"edit/{draft.public_id}"
-    )
+    customise = mini_app_button(settings, t(language, "button.customise"), "edit", draft)
     if customise is not None:
         rows.append([customise])
     rows.append(

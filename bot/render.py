@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import t
-from core import confessions
+from core import confessions, styles
 from core.confessions import SHARE_PREFIX, ConfessionView
 from core.notices import Notice
 from core.outbox import ApiCall
@@ -35,11 +35,22 @@ def deep_link(bot_username: str, confession: Confession) -> str:
     return f"https://t.me/{bot_username}?start={SHARE_PREFIX}{confession.public_id}"
 
 
-def mini_app_button(settings: Settings, label: str, route: str) -> InlineKeyboardButton | None:
-    """A `web_app` button, when the mini app has a public HTTPS address to open."""
+def mini_app_url(
+    settings: Settings, screen: str, confession: Confession | None = None
+) -> str | None:
+    """Where a screen of the mini app opens; the query survives the fragment Telegram adds."""
     if settings.mini_app_url is None:
         return None
-    return InlineKeyboardButton(label, web_app=WebAppInfo(url=f"{settings.mini_app_url}#{route}"))
+    query = f"?screen={screen}" + (f"&c={confession.public_id}" if confession else "")
+    return settings.mini_app_url + query
+
+
+def mini_app_button(
+    settings: Settings, label: str, screen: str, confession: Confession | None = None
+) -> InlineKeyboardButton | None:
+    """A `web_app` button, when the mini app has a public HTTPS address to open."""
+    url = mini_app_url(settings, screen, confession)
+    return None if url is None else InlineKeyboardButton(label, web_app=WebAppInfo(url=url))
 
 
 def signature_line(view: ConfessionView, language: str | None) -> str:
@@ -103,12 +114,22 @@ def delivery_markup(
             t(language, "button.reveal"), callback_data=callbacks.reveal(confession)
         )
     ]
-    open_button = mini_app_button(
-        settings, t(language, "button.open"), f"reveal/{confession.public_id}"
-    )
+    open_button = mini_app_button(settings, t(language, "button.open"), "reveal", confession)
     if open_button is not None:
         row.append(open_button)
     return InlineKeyboardMarkup([row])
+
+
+def reaction_markup(confession: Confession) -> InlineKeyboardMarkup:
+    """One tap to answer; shown under the revealed card."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(kind.emoji, callback_data=callbacks.react(confession, kind.id))
+                for kind in styles.REACTIONS
+            ]
+        ]
+    )
 
 
 def delivery_text(view: ConfessionView, language: str | None) -> str:
@@ -163,6 +184,12 @@ class NoticeRenderer:
             ),
             Notice.REVEALED: lambda: t(
                 language, "notice.revealed", to=recipient_label(view, language)
+            ),
+            Notice.REACTION: lambda: t(
+                language,
+                "notice.reaction",
+                to=recipient_label(view, language),
+                emoji=styles.reaction(str(message.params.get("kind"))).emoji,
             ),
             Notice.UNDELIVERABLE: lambda: t(
                 language,

@@ -13,9 +13,9 @@ from telegram import (
 from bot import callbacks
 from bot.context import Context, turn
 from bot.i18n import t
-from bot.render import card_calls, deep_link
+from bot.render import card_calls, deep_link, reaction_markup
 from bot.replies import answer_button, send_all
-from core import confessions
+from core import confessions, reactions, styles
 from core.confessions import SHARE_PREFIX
 
 
@@ -27,9 +27,23 @@ async def on_reveal(update: Update, context: Context) -> None:
         view = await confessions.reveal(
             current.session, callbacks.argument(query.data), current.user
         )
-        replies = card_calls(view, current.language, chat_id=current.user.id)
+        replies = card_calls(
+            view, current.language, chat_id=current.user.id, markup=reaction_markup(view.confession)
+        )
     await answer_button(update)
     await send_all(context, replies)
+
+
+async def on_react(update: Update, context: Context) -> None:
+    """A reaction under the revealed card; the sender hears of it."""
+    query = update.callback_query
+    assert query is not None
+    public_id, _, kind = callbacks.argument(query.data).partition(":")
+    async with turn(update, context) as current:
+        await reactions.react(current.session, public_id, current.user, kind)
+        thanks = t(current.language, "reaction.sent", emoji=styles.reaction(kind).emoji)
+    await answer_button(update, thanks)
+    await send_all(context, [])
 
 
 async def on_inline_query(update: Update, context: Context) -> None:

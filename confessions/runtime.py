@@ -71,6 +71,7 @@ async def _bot_running(
         )
         consumer = InboxConsumer(application, database, settings)
         app.state.on_update_received = consumer.wakeup.set
+        app.state.wake_outbox = wake_outbox.set
         jobs: list[Coroutine[Any, Any, None]] = [
             run_until_stopped(consumer, stop),
             run_until_stopped(worker, stop),

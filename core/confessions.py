@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_
@@ -9,9 +10,26 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import notices, users
-from core.errors import Banned, NotForYou, NotFound, NotYourOwn, Withdrawn, WrongState
+from core.errors import (
+    Banned,
+    InvalidInput,
+    NotForYou,
+    NotFound,
+    NotYourOwn,
+    Withdrawn,
+    WrongState,
+)
 from core.notices import Notice
-from models import Confession, ConfessionStatus, Media, OutboxMessage, OutboxStatus, User
+from models import (
+    Confession,
+    ConfessionStatus,
+    ConfessionStyle,
+    Media,
+    OutboxMessage,
+    OutboxStatus,
+    Reaction,
+    User,
+)
 from models.types import utcnow
 
 SHARE_PREFIX = "c_"
@@ -222,3 +240,92 @@ async def deliver_waiting(session: AsyncSession, user: User) -> int:
         count += 1
     await session.flush()
     return count
+
+
+class Role(enum.StrEnum):
+    SENDER = "sender"
+    RECIPIENT = "recipient"
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderView:
+    """A confession as one of its two parties may see it; nobody else gets one."""
+
+    view: ConfessionView
+    role: Role
+    style: ConfessionStyle
+    reaction: str | None
+
+    @property
+    def confession(self) -> Confession:
+        return self.view.confession
+
+    @property
+    def content_visible(self) -> bool:
+        """The recipient reads nothing before revealing it; the sender always can."""
+        return self.role == Role.SENDER or self.confession.status == ConfessionStatus.REVEALED
+
+    @property
+    def sender_name(self) -> str | None:
+        if self.role == Role.SENDER:
+            return self.view.sender.display_name
+        if self.content_visible and self.view.sender_shown:
+            return self.view.sender.display_name
+        return None
+
+    @property
+    def can_edit(self) -> bool:
+        return self.role == Role.SENDER and self.confession.status in EDITABLE
+
+    @property
+    def can_reveal(self) -> bool:
+        return self.role == Role.RECIPIENT and self.confession.status in (
+            ConfessionStatus.QUEUED,
+            ConfessionStatus.DELIVERED,
+        )
+
+
+EDITABLE = frozenset({ConfessionStatus.DRAFT, ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED})
+"""Until it is revealed, nobody has read it: the sender may still change it."""
+
+
+async def for_reader(session: AsyncSession, public_id: str, reader: User) -> ReaderView:
+    """The sender or the recipient; to anyone else it does not exist."""
+    found = await session.exec(select(Confession).where(Confession.public_id == public_id))
+    confession = found.first()
+    if confession is None:
+        raise NotFound()
+    if confession.sender_id == reader.id:
+        role = Role.SENDER
+    elif confession.recipient_id == reader.id and confession.status != ConfessionStatus.DRAFT:
+        role = Role.RECIPIENT
+    else:
+        raise NotFound()
+    assert confession.id is not None
+    style = await style_of(session, confession.id)
+    reaction = await session.exec(
+        select(Reaction.kind).where(Reaction.confession_id == confession.id)
+    )
+    return ReaderView(
+        view=await view(session, confession), role=role, style=style, reaction=reaction.first()
+    )
+
+
+async def style_of(session: AsyncSession, confession_id: int) -> ConfessionStyle:
+    style = await session.get(ConfessionStyle, confession_id)
+    if style is None:
+        style = ConfessionStyle(confession_id=confession_id)
+        session.add(style)
+        await session.flush()
+    return style
+
+
+async def cursor_id(session: AsyncSession, public_id: str | None) -> int | None:
+    """Pages are marked by the public id of their last item, never by an internal number."""
+    if not public_id:
+        return None
+    found = await session.exec(select(Confession.id).where(Confession.public_id == public_id))
+    internal = found.first()
+    if internal is None:
+        raise InvalidInput("Unknown cursor.")
+    return internal

@@ -141,14 +141,28 @@ async def set_open_recipient(session: AsyncSession, draft: Confession) -> Confes
     return draft
 
 
-async def set_text(
-    session: AsyncSession, draft: Confession, settings: Settings, *, text: str, text_html: str
-) -> Confession:
+def check_text(settings: Settings, text: str) -> str:
+    """The one rule for a confession's words, wherever they are written."""
     if not text.strip():
         raise TextEmpty()
     if len(text) > settings.confession_max_length:
         raise TextTooLong(limit=settings.confession_max_length, length=len(text))
-    draft.text = text
+    return text
+
+
+def check_hint(settings: Settings, hint: str) -> str:
+    hint = hint.strip()
+    if not hint:
+        raise TextEmpty()
+    if len(hint) > settings.hint_max_length:
+        raise TextTooLong(limit=settings.hint_max_length, length=len(hint))
+    return hint
+
+
+async def set_text(
+    session: AsyncSession, draft: Confession, settings: Settings, *, text: str, text_html: str
+) -> Confession:
+    draft.text = check_text(settings, text)
     draft.text_html = text_html
     _advance(draft, ComposeStep.MEDIA)
     await session.flush()
@@ -209,12 +223,7 @@ async def choose_signature(
 async def set_hint(
     session: AsyncSession, draft: Confession, settings: Settings, hint: str
 ) -> Confession:
-    hint = hint.strip()
-    if not hint:
-        raise TextEmpty()
-    if len(hint) > settings.hint_max_length:
-        raise TextTooLong(limit=settings.hint_max_length, length=len(hint))
-    draft.hint = hint
+    draft.hint = check_hint(settings, hint)
     draft.compose_step = ComposeStep.PREVIEW
     draft.updated_at = utcnow()
     await session.flush()

@@ -39,6 +39,14 @@ class NotYourOwn(DomainError):
     message = "This is your own confession."
 
 
+class NotAllowed(DomainError):
+    """The caller may see this, but not do that to it."""
+
+    status = 403
+    code = "not_allowed"
+    message = "You cannot do that."
+
+
 class NoDraft(DomainError):
     status = 409
     code = "no_draft"

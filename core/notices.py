@@ -13,6 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import OutboxMessage
 
+QUEUED_FLAG = "notices_queued"
+
 
 class Notice(enum.StrEnum):
     DELIVERY = "delivery"
@@ -23,6 +25,8 @@ class Notice(enum.StrEnum):
     """To the sender: it was opened."""
     UNDELIVERABLE = "undeliverable"
     """To the sender: the recipient cannot be reached by the bot; here is a link instead."""
+    REACTION = "reaction"
+    """To the sender: the recipient reacted."""
 
 
 async def enqueue(
@@ -38,5 +42,11 @@ async def enqueue(
         kind=notice.value, chat_id=chat_id, confession_id=confession_id, params=params
     )
     session.add(message)
+    session.info[QUEUED_FLAG] = True
     await session.flush()
     return message
+
+
+def were_queued(session: AsyncSession) -> bool:
+    """Whether this unit of work queued notices, so the worker can be woken after commit."""
+    return bool(session.info.get(QUEUED_FLAG))

@@ -18,7 +18,7 @@ from emulator import BotApiState, EmulatorServer
 from models import migrate
 from models.db import sync_url
 from tests.support import Product, ServeProcess, free_port
-from tests.telegram import Person, Webhook
+from tests.telegram import MiniApp, Person, Webhook
 
 WEBHOOK_SECRET = "test-webhook-secret"
 
@@ -178,3 +178,18 @@ def serve_process(settings: Settings, bot_api: BotApiState) -> Iterator[ServePro
     process = ServeProcess(settings, free_port())
     yield process
     process.stop()
+
+
+@pytest.fixture
+def mini_app(product: Product, settings: Settings) -> Iterator[Callable[[Person], MiniApp]]:
+    """`mini_app(alice)`: the API as Alice's mini app calls it, with her signed init data."""
+    opened: list[MiniApp] = []
+
+    def open_for(person: Person) -> MiniApp:
+        app = MiniApp(product.url, person, settings.token or "")
+        opened.append(app)
+        return app
+
+    yield open_for
+    for app in opened:
+        app.close()

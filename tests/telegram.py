@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, text
 
+from core import telegram_auth
 from emulator import BotApiState, StoredMessage
 
 _update_ids = itertools.count(1_000)
@@ -227,3 +228,31 @@ class Person:
 
 People = Callable[..., Person]
 """The `people` fixture: `people("Carol", username="carol")` makes another pretend user."""
+
+
+class MiniApp:
+    """The mini app as one person opens it inside Telegram: every call carries their init data."""
+
+    def __init__(self, base_url: str, person: Person, bot_token: str) -> None:
+        self.person = person
+        self.init_data = telegram_auth.sign(person.profile, bot_token=bot_token)
+        self.client = httpx.Client(
+            base_url=f"{base_url}/api/v1",
+            headers={"Authorization": f"tma {self.init_data}"},
+            timeout=10,
+        )
+
+    def get(self, path: str, **params: Any) -> httpx.Response:
+        return self.client.get(path, params=params)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        return self.client.post(path, json=body or {})
+
+    def patch(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return self.client.patch(path, json=body)
+
+    def put(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        return self.client.put(path, json=body)
+
+    def close(self) -> None:
+        self.client.close()

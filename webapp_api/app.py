@@ -1,16 +1,20 @@
-"""The FastAPI application: health, the Telegram webhook, and (later) the mini app."""
+"""The FastAPI application: health, the Telegram webhook, the mini-app API and page."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from core.settings import Settings
 from models.db import Database
 from webapp_api.errors import install_error_handlers
-from webapp_api.routes import health, webhook
+from webapp_api.routes import confessions, health, webhook
+
+STATIC = Path(__file__).parent / "static"
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -35,4 +39,6 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(webhook.router)
+    app.include_router(confessions.router)
+    app.mount("/app", StaticFiles(directory=STATIC, html=True), name="mini-app")
     return app

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import notices
 from core.settings import Settings
 from models.db import Database
 
@@ -23,13 +24,18 @@ def get_database(request: Request) -> Database:
 
 
 async def get_session(
-    database: Annotated[Database, Depends(get_database)],
+    request: Request, database: Annotated[Database, Depends(get_database)]
 ) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request; it commits once, after the route succeeded."""
+    """One unit of work per request; it commits after the route and before the response,
+    so a client never hears of a change that was not stored."""
     async with database.session() as session:
         yield session
+    if notices.were_queued(session):
+        wake: Callable[[], None] | None = getattr(request.app.state, "wake_outbox", None)
+        if wake is not None:
+            wake()
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

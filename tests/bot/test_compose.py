@@ -75,7 +75,10 @@ def test_customise_opens_the_mini_app_on_the_draft_when_a_public_url_is_set(
     customise = alice.button("Customise")
 
     draft = draft_of(db, alice)
-    assert customise["web_app"]["url"] == f"https://confessions.example/app/#edit/{draft.public_id}"
+    assert (
+        customise["web_app"]["url"]
+        == f"https://confessions.example/app/?screen=edit&c={draft.public_id}"
+    )
 
 
 def test_customise_is_absent_without_a_public_url(alice: Person, bob: Person) -> None:

@@ -48,7 +48,7 @@ def test_the_delivery_has_an_open_button_into_the_mini_app(
     delivery = bob.wait_for_message("Someone has a confession for you")
     public_id = latest_confession(db, alice).public_id
     assert bob.button("Open", on=delivery)["web_app"]["url"] == (
-        f"https://confessions.example/app/#reveal/{public_id}"
+        f"https://confessions.example/app/?screen=reveal&c={public_id}"
     )
 
 

@@ -122,3 +122,15 @@ def test_a_photo_is_revealed_with_the_text(alice: Person, bob: Person) -> None:
     assert card.media is not None
     assert card.media["kind"] == "photo"
     assert "us, last summer" in (card.caption or "")
+
+
+def test_the_revealed_card_offers_reactions_and_the_sender_hears_which(
+    alice: Person, bob: Person, bot_api: BotApiState
+) -> None:
+    delivered(alice, bob)
+    card = bob.presses("Reveal")[-1]
+
+    bob.presses("❤️", on=card)
+
+    assert "❤️" in (alice.wait_for_message("reacted to your confession").content or "")
+    assert any(answer.get("text") == "Sent ❤️" for answer in bot_api.callback_answers)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect
@@ -35,7 +37,7 @@ def test_upgrading_an_up_to_date_database_changes_nothing(database_url: URL) -> 
     assert migrate.current_revision(database_url) == migrate.head_revision()
 
 
-def test_a_new_sqlite_file_is_created_and_migrated(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_a_new_sqlite_file_is_created_and_migrated(tmp_path: Path) -> None:
     url = URL.create("sqlite", database=str(tmp_path / "nested" / "fresh.sqlite3"))
 
     migrate.upgrade(url)

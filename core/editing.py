@@ -1,0 +1,85 @@
+"""Changing a confession after its draft: words, signature, hint and mini-app style."""
+
+from __future__ import annotations
+
+from html import escape
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import confessions, drafts, styles
+from core.confessions import ReaderView, Role
+from core.errors import InvalidInput, NotAllowed, WrongState
+from core.settings import Settings
+from core.styles import Style
+from models import Media, Signature, User
+from models.types import utcnow
+
+
+async def _editable(session: AsyncSession, public_id: str, sender: User) -> ReaderView:
+    current = await confessions.for_reader(session, public_id, sender)
+    if current.role != Role.SENDER:
+        raise NotAllowed("Only its sender can change a confession.")
+    if not current.can_edit:
+        raise WrongState("It was already read, so it stays as it is.")
+    return current
+
+
+async def edit_content(
+    session: AsyncSession,
+    settings: Settings,
+    public_id: str,
+    sender: User,
+    *,
+    text: str | None = None,
+    signature: Signature | None = None,
+    hint: str | None = None,
+) -> ReaderView:
+    """Plain text from the mini app replaces the words (and any formatting they had)."""
+    current = await _editable(session, public_id, sender)
+    confession = current.confession
+    if text is not None:
+        confession.text = drafts.check_text(settings, text)
+        confession.text_html = escape(text, quote=False)
+    if signature is not None:
+        confession.signature = signature
+    if hint is not None:
+        confession.hint = drafts.check_hint(settings, hint)
+    if confession.signature == Signature.HINT and not confession.hint:
+        raise InvalidInput("A signature with a hint needs the hint.")
+    if confession.signature != Signature.HINT:
+        confession.hint = None
+    confession.updated_at = utcnow()
+    await session.flush()
+    return await confessions.for_reader(session, public_id, sender)
+
+
+async def set_style(
+    session: AsyncSession, public_id: str, sender: User, style: Style
+) -> ReaderView:
+    current = await _editable(session, public_id, sender)
+    styles.check(style)
+    if style.background_kind == "image":
+        await _own_image(session, sender, style.background_value or "")
+    row = current.style
+    row.theme = style.theme
+    row.accent_color = style.accent_color.lower()
+    row.font = style.font
+    row.animation = style.animation
+    row.background_kind = style.background_kind
+    row.background_value = style.background_value
+    row.decoration = style.decoration
+    row.updated_at = utcnow()
+    await session.flush()
+    return await confessions.for_reader(session, public_id, sender)
+
+
+async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> Media:
+    found = await session.exec(
+        select(Media).where(Media.public_id == media_public_id, Media.owner_id == sender.id)
+    )
+    media = found.first()
+    if media is None or media.storage_key is None:
+        raise InvalidInput("That image was not uploaded.")
+    media.attached_at = media.attached_at or utcnow()
+    return media

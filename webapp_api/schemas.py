@@ -1,0 +1,199 @@
+"""What the mini-app API accepts and answers; described in /openapi.json."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from core import styles
+from core.confessions import ReaderView, Role
+from models import ConfessionStatus, Signature, User
+
+
+class Me(BaseModel):
+    id: int
+    first_name: str
+    username: str | None
+    language_code: str | None
+
+    @classmethod
+    def of(cls, user: User) -> Me:
+        return cls(
+            id=user.id,
+            first_name=user.first_name,
+            username=user.username,
+            language_code=user.language_code,
+        )
+
+
+class ThemeOut(BaseModel):
+    id: str
+    name: str
+    background: str
+    card: str
+    text: str
+    accent: str
+
+
+class PresetOut(BaseModel):
+    id: str
+    name: str
+    css: str = ""
+
+
+class ReactionOut(BaseModel):
+    id: str
+    emoji: str
+    label: str
+
+
+class Themes(BaseModel):
+    themes: list[ThemeOut]
+    fonts: list[PresetOut]
+    animations: list[PresetOut]
+    gradients: list[PresetOut]
+    decorations: list[str]
+    reactions: list[ReactionOut]
+
+    @classmethod
+    def presets(cls) -> Themes:
+        return cls(
+            themes=[
+                ThemeOut.model_validate(theme, from_attributes=True) for theme in styles.THEMES
+            ],
+            fonts=[PresetOut.model_validate(font, from_attributes=True) for font in styles.FONTS],
+            animations=[
+                PresetOut.model_validate(a, from_attributes=True) for a in styles.ANIMATIONS
+            ],
+            gradients=[PresetOut.model_validate(g, from_attributes=True) for g in styles.GRADIENTS],
+            decorations=list(styles.DECORATIONS),
+            reactions=[
+                ReactionOut.model_validate(r, from_attributes=True) for r in styles.REACTIONS
+            ],
+        )
+
+
+class Background(BaseModel):
+    kind: Literal["theme", "color", "gradient", "image"] = "theme"
+    value: str | None = Field(default=None, max_length=64)
+    image_url: str | None = Field(default=None, description="answered, never read")
+
+
+class StyleIn(BaseModel):
+    theme: str = Field(max_length=32)
+    accent_color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#e2506b"])
+    font: str = Field(max_length=32)
+    animation: str = Field(max_length=32)
+    background: Background = Background()
+    decoration: str | None = Field(default=None, max_length=16)
+
+    def to_domain(self) -> styles.Style:
+        return styles.Style(
+            theme=self.theme,
+            accent_color=self.accent_color,
+            font=self.font,
+            animation=self.animation,
+            background_kind=self.background.kind,
+            background_value=self.background.value,
+            decoration=self.decoration,
+        )
+
+
+class StyleOut(StyleIn):
+    accent_color: str
+
+
+class MediaOut(BaseModel):
+    kind: str
+    url: str
+    thumbnail_url: str | None = None
+
+
+class ConfessionOut(BaseModel):
+    """One reader's view: the recipient sees no words before the reveal, and no name unless
+    the sender signed."""
+
+    id: str
+    role: Role
+    status: ConfessionStatus
+    text: str | None
+    text_html: str | None
+    signature: Signature
+    hint: str | None
+    sender_name: str | None
+    recipient_name: str | None
+    media: MediaOut | None
+    style: StyleOut
+    reaction: str | None
+    can_edit: bool
+    can_reveal: bool
+    created_at: datetime
+    delivered_at: datetime | None
+    revealed_at: datetime | None
+
+    @classmethod
+    def of(
+        cls, reader: ReaderView, *, media: MediaOut | None = None, background_url: str | None = None
+    ) -> ConfessionOut:
+        confession, style = reader.confession, reader.style
+        visible = reader.content_visible
+        recipient = reader.view.recipient
+        return cls(
+            id=confession.public_id,
+            role=reader.role,
+            status=confession.status,
+            text=confession.text if visible else None,
+            text_html=confession.text_html if visible else None,
+            signature=confession.signature,
+            hint=confession.hint,
+            sender_name=reader.sender_name,
+            recipient_name=(
+                recipient.display_name if recipient and reader.role == Role.SENDER else None
+            ),
+            media=media if visible else None,
+            style=StyleOut(
+                theme=style.theme,
+                accent_color=style.accent_color,
+                font=style.font,
+                animation=style.animation,
+                background=Background(
+                    kind=style.background_kind,
+                    value=style.background_value,
+                    image_url=background_url,
+                ),
+                decoration=style.decoration,
+            ),
+            reaction=reader.reaction,
+            can_edit=reader.can_edit,
+            can_reveal=reader.can_reveal,
+            created_at=confession.created_at,
+            delivered_at=confession.delivered_at,
+            revealed_at=confession.revealed_at,
+        )
+
+
+class ConfessionSummary(BaseModel):
+    id: str
+    role: Role
+    status: ConfessionStatus
+    preview: str | None = Field(description="the first words, once the reader may see them")
+    recipient_name: str | None
+    created_at: datetime
+    reaction: str | None
+
+
+class ConfessionPage(BaseModel):
+    items: list[ConfessionSummary]
+    next_cursor: str | None
+
+
+class ContentEdit(BaseModel):
+    text: str | None = Field(default=None, max_length=4096)
+    signature: Signature | None = None
+    hint: str | None = Field(default=None, max_length=500)
+
+
+class ReactionIn(BaseModel):
+    reaction: str = Field(max_length=16)
