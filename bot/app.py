@@ -15,7 +15,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import callbacks, compose, menu, reveal
+from bot import after, callbacks, compose, menu, privacy, reveal
 from bot.context import DEPS_KEY, BotDeps
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
@@ -48,6 +48,8 @@ def build_application(
             CommandHandler("my", menu.on_my, filters=private),
             CommandHandler("new", compose.on_new, filters=private),
             CommandHandler("cancel", compose.on_cancel, filters=private),
+            CommandHandler("mydata", privacy.on_my_data, filters=private),
+            CommandHandler("deleteme", privacy.on_delete_me, filters=private),
             CallbackQueryHandler(compose.on_new, pattern=callbacks.pattern(callbacks.NEW)),
             CallbackQueryHandler(menu.on_my, pattern=callbacks.pattern(callbacks.MY)),
             CallbackQueryHandler(
@@ -66,6 +68,16 @@ def build_application(
             CallbackQueryHandler(compose.on_cancel, pattern=callbacks.pattern(callbacks.CANCEL)),
             CallbackQueryHandler(reveal.on_reveal, pattern=callbacks.pattern(callbacks.REVEAL)),
             CallbackQueryHandler(reveal.on_react, pattern=callbacks.pattern(callbacks.REACT)),
+            CallbackQueryHandler(after.on_reply, pattern=callbacks.pattern(callbacks.REPLY)),
+            CallbackQueryHandler(after.on_block, pattern=callbacks.pattern(callbacks.BLOCK)),
+            CallbackQueryHandler(after.on_unblock, pattern=callbacks.pattern(callbacks.UNBLOCK)),
+            CallbackQueryHandler(after.on_report, pattern=callbacks.pattern(callbacks.REPORT)),
+            CallbackQueryHandler(after.on_verdict, pattern=callbacks.pattern(callbacks.VERDICT)),
+            CallbackQueryHandler(after.on_withdraw, pattern=callbacks.pattern(callbacks.WITHDRAW)),
+            CallbackQueryHandler(after.on_sign, pattern=callbacks.pattern(callbacks.SIGN)),
+            CallbackQueryHandler(
+                privacy.on_delete_confirmed, pattern=callbacks.pattern(callbacks.DELETE_ME)
+            ),
             InlineQueryHandler(reveal.on_inline_query),
             MessageHandler(
                 private & filters.UpdateType.MESSAGE & ~filters.COMMAND,
@@ -77,7 +89,7 @@ def build_application(
     return application
 
 
-COMMANDS = ("new", "my", "help", "cancel")
+COMMANDS = ("new", "my", "help", "cancel", "mydata", "deleteme")
 
 
 async def register_commands(application: BotApplication) -> None:

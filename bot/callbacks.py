@@ -35,3 +35,42 @@ def pattern(prefix: str) -> str:
 
 def argument(data: str | None) -> str:
     return (data or "").partition(":")[2]
+
+
+REPLY = "rp"
+BLOCK = "bl"
+REPORT = "rpt"
+WITHDRAW = "wd"
+SIGN = "sg"
+VERDICT = "op"
+UNBLOCK = "ub"
+MY_PAGE = "myp"
+DELETE_ME = "delme"
+
+
+def reply(confession: Confession) -> str:
+    return f"{REPLY}:{confession.public_id}"
+
+
+def block(confession: Confession) -> str:
+    return f"{BLOCK}:{confession.public_id}"
+
+
+def report(confession: Confession) -> str:
+    return f"{REPORT}:{confession.public_id}"
+
+
+def withdraw(confession: Confession) -> str:
+    return f"{WITHDRAW}:{confession.public_id}"
+
+
+def sign(confession: Confession) -> str:
+    return f"{SIGN}:{confession.public_id}"
+
+
+def verdict(report_id: int, action: str) -> str:
+    return f"{VERDICT}:{report_id}:{action}"
+
+
+def unblock(block_id: int) -> str:
+    return f"{UNBLOCK}:{block_id}"

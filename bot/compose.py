@@ -6,14 +6,14 @@ from html import escape
 
 from telegram import Message, ReplyKeyboardRemove, Update
 
-from bot import callbacks, keyboards
+from bot import after, callbacks, keyboards
 from bot.context import Context, Turn, turn
 from bot.i18n import t
+from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
 from bot.replies import StepNudge, answer_button, say, send_all
-from core import confessions, drafts, users
+from core import confessions, drafts, threads, users
 from core.confessions import awaits_share
-from core.drafts import ChatMedia
 from core.outbox import ApiCall
 from models import ComposeStep, Confession, Signature
 
@@ -28,26 +28,33 @@ async def on_new(update: Update, context: Context) -> None:
 
 
 async def on_private_message(update: Update, context: Context) -> None:
-    """Any message in the private chat: what it means depends on the step of the draft."""
+    """Any message in the private chat: a reply in a thread, or the next step of a draft."""
     message = update.effective_message
     assert message is not None
     async with turn(update, context) as current:
-        draft = await drafts.current(current.session, current.user)
-        if draft is None:
-            raise StepNudge("nudge.no_draft")
-        step = draft.compose_step
-        if step == ComposeStep.RECIPIENT:
-            await _take_recipient(current, draft, message)
-        elif step == ComposeStep.TEXT:
-            await _take_text(current, draft, message)
-        elif step == ComposeStep.MEDIA:
-            await _take_media(current, draft, message)
-        elif step == ComposeStep.HINT:
-            await _take_hint(current, draft, message)
+        if threads.is_replying(current.user):
+            replies = await after.relay(message, current)
         else:
-            raise StepNudge(f"nudge.{step}")
-        replies = await next_prompt(current, draft)
+            replies = await _next_step(message, current)
     await send_all(context, replies)
+
+
+async def _next_step(message: Message, current: Turn) -> list[ApiCall]:
+    draft = await drafts.current(current.session, current.user)
+    if draft is None:
+        raise StepNudge("nudge.no_draft")
+    step = draft.compose_step
+    if step == ComposeStep.RECIPIENT:
+        await _take_recipient(current, draft, message)
+    elif step == ComposeStep.TEXT:
+        await _take_text(current, draft, message)
+    elif step == ComposeStep.MEDIA:
+        await _take_media(current, draft, message)
+    elif step == ComposeStep.HINT:
+        await _take_hint(current, draft, message)
+    else:
+        raise StepNudge(f"nudge.{step}")
+    return await next_prompt(current, draft)
 
 
 async def _take_recipient(current: Turn, draft: Confession, message: Message) -> None:
@@ -77,26 +84,6 @@ async def _take_text(current: Turn, draft: Confession, message: Message) -> None
     await drafts.set_text(
         current.session, draft, current.settings, text=message.text, text_html=message.text_html
     )
-
-
-def chat_media(message: Message) -> ChatMedia | None:
-    """The photo or video of a message, as Telegram describes it."""
-    if message.photo:
-        largest = message.photo[-1]
-        return ChatMedia(
-            "photo", largest.file_id, largest.file_unique_id, largest.file_size, "image/jpeg"
-        )
-    for kind in ("video", "animation", "voice", "video_note"):
-        attachment = getattr(message, kind)
-        if attachment is not None:
-            return ChatMedia(
-                kind,
-                attachment.file_id,
-                attachment.file_unique_id,
-                attachment.file_size,
-                getattr(attachment, "mime_type", None),
-            )
-    return None
 
 
 async def _take_media(current: Turn, draft: Confession, message: Message) -> None:
@@ -199,7 +186,7 @@ async def on_send(update: Update, context: Context) -> None:
     await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
-        view = await confessions.send(current.session, draft, current.user)
+        view = await confessions.send(current.session, current.settings, draft, current.user)
         language, chat_id = current.language, current.user.id
         to = recipient_label(view, language)
         if awaits_share(view.confession, view.recipient):
@@ -215,6 +202,7 @@ async def on_cancel(update: Update, context: Context) -> None:
     """/cancel or the Cancel button: the draft is dropped, nothing is sent."""
     await answer_button(update)
     async with turn(update, context) as current:
+        await threads.stop(current.session, current.user)
         had_draft = await drafts.discard(current.session, current.user)
         key = "cancel.done" if had_draft else "cancel.nothing"
         reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())

@@ -18,7 +18,7 @@ from bot.i18n import t
 from bot.render import mini_app_button
 from core.confessions import SHARE_PREFIX
 from core.settings import Settings
-from models import Confession, Signature, User
+from models import Block, Confession, Signature, User
 
 PICK_RECIPIENT_REQUEST = 1
 
@@ -137,3 +137,19 @@ def share_card(confession: Confession, link: str, language: str | None) -> Inlin
 
 def open_link(link: str, language: str | None) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup([[InlineKeyboardButton(t(language, "button.open_link"), url=link)]])
+
+
+def unblock_buttons(
+    blocks: list[Block], language: str | None, *, below: InlineKeyboardMarkup
+) -> InlineKeyboardMarkup:
+    """One button per block, named by its date only: who it was stays unknown."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                t(language, "button.unblock", date=block.created_at.strftime("%d.%m.%Y")),
+                callback_data=callbacks.unblock(block.id or 0),
+            )
+        ]
+        for block in blocks[:10]
+    ]
+    return InlineKeyboardMarkup([*rows, *below.inline_keyboard])

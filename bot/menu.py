@@ -10,7 +10,7 @@ from bot.context import Context, turn
 from bot.i18n import t
 from bot.render import recipient_label, status_label
 from bot.replies import answer_button, say, send_all
-from core import confessions, users
+from core import confessions, moderation, users
 from core.confessions import SHARE_PREFIX
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
@@ -95,7 +95,10 @@ async def on_my(update: Update, context: Context) -> None:
             )
             for confession in received
         ] or [t(language, "my.none")]
-        reply = say(
-            current.user.id, "\n".join(lines), keyboards.main_menu(current.settings, language)
-        )
+        blocks = await moderation.blocks_of(current.session, current.user)
+        markup = keyboards.main_menu(current.settings, language)
+        if blocks:
+            lines += ["", t(language, "my.blocked", count=len(blocks))]
+            markup = keyboards.unblock_buttons(blocks, language, below=markup)
+        reply = say(current.user.id, "\n".join(lines), markup)
     await send_all(context, [reply])

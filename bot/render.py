@@ -8,17 +8,15 @@ from __future__ import annotations
 
 from html import escape
 
-from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import t
-from core import confessions, styles
+from core import styles
 from core.confessions import SHARE_PREFIX, ConfessionView
-from core.notices import Notice
 from core.outbox import ApiCall
 from core.settings import Settings
-from models import Confession, ConfessionStatus, OutboxMessage, Signature, User
+from models import Confession, Signature
 
 CAPTION_LIMIT = 1024
 SEND_MEDIA = {
@@ -55,7 +53,7 @@ def mini_app_button(
 
 def signature_line(view: ConfessionView, language: str | None) -> str:
     confession = view.confession
-    if confession.signature == Signature.SIGNED:
+    if view.sender_shown:
         return t(language, "card.signed", name=escape(view.sender.display_name))
     if confession.signature == Signature.HINT and confession.hint:
         return t(language, "card.hint", hint=escape(confession.hint))
@@ -120,16 +118,51 @@ def delivery_markup(
     return InlineKeyboardMarkup([row])
 
 
-def reaction_markup(confession: Confession) -> InlineKeyboardMarkup:
-    """One tap to answer; shown under the revealed card."""
+def revealed_markup(confession: Confession, language: str | None) -> InlineKeyboardMarkup:
+    """Under the revealed card: a reaction in one tap, a reply, and the way out."""
     return InlineKeyboardMarkup(
         [
             [
                 InlineKeyboardButton(kind.emoji, callback_data=callbacks.react(confession, kind.id))
                 for kind in styles.REACTIONS
-            ]
+            ],
+            [
+                InlineKeyboardButton(
+                    t(language, "button.reply"), callback_data=callbacks.reply(confession)
+                )
+            ],
+            [
+                InlineKeyboardButton(
+                    t(language, "button.block"), callback_data=callbacks.block(confession)
+                ),
+                InlineKeyboardButton(
+                    t(language, "button.report"), callback_data=callbacks.report(confession)
+                ),
+            ],
         ]
     )
+
+
+def reply_markup_for(
+    confession: Confession, language: str | None, *, to_sender: bool, anonymous: bool
+) -> InlineKeyboardMarkup:
+    """Under a relayed message: answer it; the sender may also say who they are."""
+    rows = [
+        [
+            InlineKeyboardButton(
+                t(language, "button.answer"), callback_data=callbacks.reply(confession)
+            )
+        ]
+    ]
+    if to_sender and anonymous:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "button.sign"), callback_data=callbacks.sign(confession)
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(rows)
 
 
 def delivery_text(view: ConfessionView, language: str | None) -> str:
@@ -149,55 +182,3 @@ def recipient_label(view: ConfessionView, language: str | None) -> str:
     if view.confession.recipient_username_key:
         return escape("@" + view.confession.recipient_username_key)
     return t(language, "recipient.open")
-
-
-class NoticeRenderer:
-    """Renders an outbox entry at send time, in the reader's language."""
-
-    def __init__(self, settings: Settings, bot_username: str) -> None:
-        self._settings = settings
-        self._bot_username = bot_username
-
-    async def __call__(self, session: AsyncSession, message: OutboxMessage) -> ApiCall | None:
-        if message.confession_id is None:
-            return None
-        confession = await session.get(Confession, message.confession_id)
-        reader = await session.get(User, message.chat_id)
-        if confession is None or confession.status == ConfessionStatus.WITHDRAWN:
-            return None
-        view = await confessions.view(session, confession)
-        language = reader.language_code if reader else None
-        notice = Notice(message.kind)
-        if notice == Notice.DELIVERY:
-            return ApiCall(
-                "sendMessage",
-                {
-                    "chat_id": message.chat_id,
-                    "text": delivery_text(view, language),
-                    "parse_mode": "HTML",
-                    "reply_markup": delivery_markup(self._settings, confession, language).to_dict(),
-                },
-            )
-        text = {
-            Notice.DELIVERED: lambda: t(
-                language, "notice.delivered", to=recipient_label(view, language)
-            ),
-            Notice.REVEALED: lambda: t(
-                language, "notice.revealed", to=recipient_label(view, language)
-            ),
-            Notice.REACTION: lambda: t(
-                language,
-                "notice.reaction",
-                to=recipient_label(view, language),
-                emoji=styles.reaction(str(message.params.get("kind"))).emoji,
-            ),
-            Notice.UNDELIVERABLE: lambda: t(
-                language,
-                "notice.undeliverable",
-                to=recipient_label(view, language),
-                link=deep_link(self._bot_username, confession),
-            ),
-        }[notice]()
-        return ApiCall(
-            "sendMessage", {"chat_id": message.chat_id, "text": text, "parse_mode": "HTML"}
-        )

@@ -13,7 +13,7 @@ from telegram import (
 from bot import callbacks
 from bot.context import Context, turn
 from bot.i18n import t
-from bot.render import card_calls, deep_link, reaction_markup
+from bot.render import card_calls, deep_link, revealed_markup
 from bot.replies import answer_button, send_all
 from core import confessions, reactions, styles
 from core.confessions import SHARE_PREFIX
@@ -28,7 +28,10 @@ async def on_reveal(update: Update, context: Context) -> None:
             current.session, callbacks.argument(query.data), current.user
         )
         replies = card_calls(
-            view, current.language, chat_id=current.user.id, markup=reaction_markup(view.confession)
+            view,
+            current.language,
+            chat_id=current.user.id,
+            markup=revealed_markup(view.confession, current.language),
         )
     await answer_button(update)
     await send_all(context, replies)

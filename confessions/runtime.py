@@ -13,10 +13,11 @@ from fastapi import FastAPI
 from telegram import Update
 
 from bot.app import build_application, register_commands
-from bot.render import NoticeRenderer
+from bot.notices import NoticeRenderer
 from bot.runner import InboxConsumer
 from core import inbox
 from core.background import run_until_stopped
+from core.housekeeping import Housekeeper
 from core.outbox import OutboxWorker
 from core.settings import Settings
 from core.telegram_api import BotApi
@@ -75,6 +76,7 @@ async def _bot_running(
         jobs: list[Coroutine[Any, Any, None]] = [
             run_until_stopped(consumer, stop),
             run_until_stopped(worker, stop),
+            run_until_stopped(Housekeeper(database, settings), stop, idle_seconds=5),
         ]
         if polling:
             await application.bot.delete_webhook()

@@ -9,9 +9,10 @@ from sqlalchemy import ColumnElement, and_, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import notices, users
+from core import limits, notices, users
 from core.errors import (
     Banned,
+    Blocked,
     InvalidInput,
     NotForYou,
     NotFound,
@@ -20,7 +21,9 @@ from core.errors import (
     WrongState,
 )
 from core.notices import Notice
+from core.settings import Settings
 from models import (
+    Block,
     Confession,
     ConfessionStatus,
     ConfessionStyle,
@@ -46,14 +49,21 @@ class ConfessionView:
 
     @property
     def sender_shown(self) -> bool:
-        """Whether the reader may learn who sent it; anonymous stays anonymous."""
-        return self.confession.signature == "signed"
+        """Whether the reader may learn who sent it: signed, or mutual; otherwise never."""
+        return self.confession.signature == "signed" or self.confession.matched_at is not None
 
 
 async def get_by_public_id(session: AsyncSession, public_id: str) -> Confession:
     result = await session.exec(select(Confession).where(Confession.public_id == public_id))
     confession = result.first()
     if confession is None or confession.status == ConfessionStatus.DRAFT:
+        raise NotFound()
+    return confession
+
+
+async def by_id(session: AsyncSession, confession_id: int) -> Confession:
+    confession = await session.get(Confession, confession_id)
+    if confession is None:
         raise NotFound()
     return confession
 
@@ -67,12 +77,19 @@ async def view(session: AsyncSession, confession: Confession) -> ConfessionView:
     return ConfessionView(confession=confession, sender=sender, recipient=recipient, media=media)
 
 
-async def send(session: AsyncSession, draft: Confession, sender: User) -> ConfessionView:
+async def send(
+    session: AsyncSession, settings: Settings, draft: Confession, sender: User
+) -> ConfessionView:
     """Seal a draft: stored, and either queued for the bot to deliver or left to be shared."""
     if draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
         raise WrongState()
     if sender.banned_at is not None:
         raise Banned()
+    await limits.check_confessions_today(session, settings, sender)
+    if draft.recipient_id is not None and await is_blocked(
+        session, sender_id=sender.id, recipient_id=draft.recipient_id
+    ):
+        raise Blocked()
     now = utcnow()
     draft.status = ConfessionStatus.QUEUED
     draft.compose_step = None
@@ -83,8 +100,37 @@ async def send(session: AsyncSession, draft: Confession, sender: User) -> Confes
     recipient = await session.get(User, draft.recipient_id) if draft.recipient_id else None
     if recipient is not None and recipient.can_message:
         await _queue_delivery(session, draft, recipient)
+    await _notice_a_match(session, draft)
     await session.flush()
     return await view(session, draft)
+
+
+async def is_blocked(session: AsyncSession, *, sender_id: int, recipient_id: int) -> bool:
+    """The recipient blocked this sender: nothing more of theirs reaches them."""
+    blocked = await session.exec(
+        select(Block.id).where(Block.blocker_id == recipient_id, Block.blocked_id == sender_id)
+    )
+    return blocked.first() is not None
+
+
+async def _notice_a_match(session: AsyncSession, confession: Confession) -> None:
+    """Two people who confessed to each other, whatever the order: tell both, with names."""
+    if confession.recipient_id is None or confession.matched_at is not None:
+        return
+    found = await session.exec(
+        select(Confession).where(
+            Confession.sender_id == confession.recipient_id,
+            Confession.recipient_id == confession.sender_id,
+            col(Confession.status).not_in([ConfessionStatus.DRAFT, ConfessionStatus.WITHDRAWN]),
+        )
+    )
+    other = found.first()
+    if other is None:
+        return
+    now = utcnow()
+    for side in (confession, other):
+        side.matched_at = now
+        await notices.enqueue(session, Notice.MATCH, chat_id=side.sender_id, confession_id=side.id)
 
 
 def awaits_share(confession: Confession, recipient: User | None) -> bool:
@@ -103,8 +149,11 @@ async def open_shared(session: AsyncSession, public_id: str, opener: User) -> Co
         raise Withdrawn()
     if not _may_claim(confession, opener):
         raise NotForYou()
+    if await is_blocked(session, sender_id=confession.sender_id, recipient_id=opener.id):
+        raise NotForYou()
     if confession.recipient_id is None:
         confession.recipient_id = opener.id
+        await _notice_a_match(session, confession)
     if confession.status == ConfessionStatus.QUEUED:
         await _queue_delivery(session, confession, opener)
     await session.flush()
@@ -233,9 +282,13 @@ async def deliver_waiting(session: AsyncSession, user: User) -> int:
     )
     count = 0
     for confession in waiting.all():
-        if confession.sender_id == user.id:
+        if confession.sender_id == user.id or await is_blocked(
+            session, sender_id=confession.sender_id, recipient_id=user.id
+        ):
             continue
-        confession.recipient_id = user.id
+        if confession.recipient_id is None:
+            confession.recipient_id = user.id
+            await _notice_a_match(session, confession)
         await _queue_delivery(session, confession, user)
         count += 1
     await session.flush()

@@ -169,10 +169,8 @@ async def set_text(
     return draft
 
 
-async def attach_chat_media(
-    session: AsyncSession, draft: Confession, settings: Settings, media: ChatMedia
-) -> Confession:
-    """Keep a photo or video from the chat, within the kinds and sizes allowed."""
+def check_chat_media(settings: Settings, media: ChatMedia) -> ChatMedia:
+    """The kinds the bot accepts in the chat, within Telegram's and our size limits."""
     if media.kind not in CHAT_MEDIA_KINDS:
         raise MediaNotAllowed()
     limit = (
@@ -182,8 +180,13 @@ async def attach_chat_media(
     )
     if media.size_bytes is not None and media.size_bytes > limit:
         raise MediaTooLarge(limit_mb=limit // (1024 * 1024))
+    return media
+
+
+async def keep_chat_media(session: AsyncSession, owner_id: int, media: ChatMedia) -> Media:
+    """A chat file known by Telegram's ids; its bytes are fetched when the mini app needs them."""
     stored = Media(
-        owner_id=draft.sender_id,
+        owner_id=owner_id,
         kind=media.kind,
         content_type=media.content_type,
         size_bytes=media.size_bytes,
@@ -193,6 +196,15 @@ async def attach_chat_media(
     )
     session.add(stored)
     await session.flush()
+    return stored
+
+
+async def attach_chat_media(
+    session: AsyncSession, draft: Confession, settings: Settings, media: ChatMedia
+) -> Confession:
+    """Keep a photo or video from the chat, within the kinds and sizes allowed."""
+    check_chat_media(settings, media)
+    stored = await keep_chat_media(session, draft.sender_id, media)
     draft.media_id = stored.id
     _advance(draft, ComposeStep.SIGNATURE)
     await session.flush()

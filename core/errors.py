@@ -107,6 +107,20 @@ class Banned(DomainError):
     message = "You can no longer send confessions."
 
 
+class LimitReached(DomainError):
+    status = 429
+    code = "limit_reached"
+    message = "That is enough for now; try again later."
+
+
+class Blocked(DomainError):
+    """What a blocked sender hears: only that it could not be delivered, never why."""
+
+    status = 409
+    code = "undeliverable"
+    message = "This could not be delivered."
+
+
 class Unauthorized(DomainError):
     status = 401
     code = "unauthorized"

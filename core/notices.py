@@ -27,6 +27,18 @@ class Notice(enum.StrEnum):
     """To the sender: the recipient cannot be reached by the bot; here is a link instead."""
     REACTION = "reaction"
     """To the sender: the recipient reacted."""
+    REPLY = "reply"
+    """To the other party of a thread: a relayed message, the anonymous side kept anonymous."""
+    MATCH = "match"
+    """To both: each confessed to the other."""
+    SIGNED = "signed"
+    """To the recipient: the sender chose to say who they are."""
+    WITHDRAWN = "withdrawn"
+    """The recipient's delivery message, edited to say it was withdrawn."""
+    EXPIRED = "expired"
+    """To the sender: it was never opened and has expired."""
+    REPORT = "report"
+    """To an operator: a reported confession, with dismiss and ban buttons."""
 
 
 async def enqueue(

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     media_max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     media_max_video_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
     init_data_max_age_seconds: int = Field(default=24 * 3600, ge=1)
+    confessions_per_day: int = Field(default=10, ge=1)
+    replies_per_minute: int = Field(default=10, ge=1)
+    confession_expiry_days: int = Field(default=30, ge=1)
+    operator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     outbox_rate_per_second: float = Field(default=28.0, gt=0)
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
@@ -69,6 +73,13 @@ class Settings(BaseSettings):
             )
         if url.get_backend_name() == "postgresql" and url.get_driver_name() not in ("psycopg", ""):
             raise ValueError("PostgreSQL is reached through psycopg 3: postgresql+psycopg://...")
+        return value
+
+    @field_validator("operator_ids", mode="before")
+    @classmethod
+    def _comma_separated_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
         return value
 
     @field_validator("telegram_api_base_url")

@@ -74,6 +74,9 @@ class Confession(SQLModel, table=True):
     revealed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    matched_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="the recipient confessed back"
+    )
 
 
 class ConfessionStyle(SQLModel, table=True):

@@ -26,5 +26,12 @@ def test_the_command_menu_is_set_in_english_and_russian(
     calls = bot_api.calls_to("setMyCommands")
 
     by_language = {call.params.get("language_code"): call.params["commands"] for call in calls}
-    assert [command["command"] for command in by_language[None]] == ["new", "my", "help", "cancel"]
+    assert [command["command"] for command in by_language[None]] == [
+        "new",
+        "my",
+        "help",
+        "cancel",
+        "mydata",
+        "deleteme",
+    ]
     assert by_language["ru"][0]["description"] == "Написать признание"

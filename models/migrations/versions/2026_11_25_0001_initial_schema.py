@@ -138,6 +138,7 @@ def upgrade() -> None:
         sa.Column("revealed_at", models.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_at", models.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("expired_at", models.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("matched_at", models.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(["media_id"], ["media.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["recipient_id"], ["users.id"], ondelete="SET NULL"),
         sa.ForeignKeyConstraint(["sender_id"], ["users.id"], ondelete="CASCADE"),

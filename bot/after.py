@@ -1,0 +1,107 @@
+"""After the reveal: replies both ways, block, report, withdraw, sign, and the operator's say."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+
+from bot import callbacks
+from bot.context import Context, Turn, turn
+from bot.i18n import t
+from bot.media import chat_media
+from bot.replies import StepNudge, answer_button, say, send_all
+from core import lifecycle, moderation, threads
+from core.moderation import Verdict
+from core.outbox import ApiCall
+
+
+def _argument(update: Update) -> str:
+    assert update.callback_query is not None
+    return callbacks.argument(update.callback_query.data)
+
+
+async def on_reply(update: Update, context: Context) -> None:
+    """Reply or Answer: the next message goes to the other side of the thread."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        await threads.start_reply(current.session, _argument(update), current.user)
+        cancel = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        t(current.language, "button.cancel"), callback_data=callbacks.CANCEL
+                    )
+                ]
+            ]
+        )
+        reply = say(current.user.id, t(current.language, "thread.ask"), cancel)
+    await send_all(context, [reply])
+
+
+async def relay(message: Message, current: Turn) -> list[ApiCall]:
+    """A message written in reply mode: relayed, and reply mode ends."""
+    media = chat_media(message)
+    text = message.text or message.caption or ""
+    text_html = message.text_html if message.text else (message.caption_html or "")
+    if not text and media is None:
+        raise StepNudge("nudge.reply")
+    await threads.relay(
+        current.session, current.settings, current.user, text=text, text_html=text_html, media=media
+    )
+    await threads.stop(current.session, current.user)
+    return [say(current.user.id, t(current.language, "thread.sent"))]
+
+
+async def on_block(update: Update, context: Context) -> None:
+    """The recipient stops hearing from this sender, without learning who it is."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        await moderation.block_sender(current.session, _argument(update), current.user)
+        reply = say(current.user.id, t(current.language, "block.done"))
+    await send_all(context, [reply])
+
+
+async def on_unblock(update: Update, context: Context) -> None:
+    await answer_button(update)
+    async with turn(update, context) as current:
+        await moderation.unblock(current.session, current.user, int(_argument(update)))
+        reply = say(current.user.id, t(current.language, "block.undone"))
+    await send_all(context, [reply])
+
+
+async def on_report(update: Update, context: Context) -> None:
+    """The operators see it, with a button to ban its sender."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        await moderation.report(current.session, current.settings, _argument(update), current.user)
+        reply = say(current.user.id, t(current.language, "report.done"))
+    await send_all(context, [reply])
+
+
+async def on_verdict(update: Update, context: Context) -> None:
+    """An operator dismisses a report or bans the sender."""
+    report_id, _, action = _argument(update).partition(":")
+    async with turn(update, context) as current:
+        report = await moderation.resolve(
+            current.session, current.settings, int(report_id), current.user, Verdict(action)
+        )
+        text = t(current.language, f"report.{report.status.value}", id=report.id)
+    await answer_button(update, text)
+    await send_all(context, [])
+
+
+async def on_withdraw(update: Update, context: Context) -> None:
+    """The sender takes back what was not read yet."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        await lifecycle.withdraw(current.session, _argument(update), current.user)
+        reply = say(current.user.id, t(current.language, "withdraw.done"))
+    await send_all(context, [reply])
+
+
+async def on_sign(update: Update, context: Context) -> None:
+    """The sender says who they are; the recipient is told."""
+    await answer_button(update)
+    async with turn(update, context) as current:
+        await lifecycle.sign(current.session, _argument(update), current.user)
+        reply = say(current.user.id, t(current.language, "sign.done"))
+    await send_all(context, [reply])

@@ -1,0 +1,54 @@
+"""/mydata and /deleteme: a user's own data, to take away or to erase."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+
+from bot import callbacks
+from bot.context import Context, turn
+from bot.i18n import t
+from bot.replies import answer_button, say, send_all
+from core import privacy
+
+
+async def on_my_data(update: Update, context: Context) -> None:
+    """Everything stored about the user, as a JSON file in the chat."""
+    async with turn(update, context) as current:
+        document = privacy.export(current.session, current.user)
+        data = json.dumps(await document, ensure_ascii=False, indent=2).encode()
+        caption, chat_id = t(current.language, "privacy.export"), current.user.id
+    await context.bot.send_document(
+        chat_id, document=data, filename="confessions-my-data.json", caption=caption
+    )
+
+
+async def on_delete_me(update: Update, context: Context) -> None:
+    """Ask first: erasing cannot be undone."""
+    async with turn(update, context) as current:
+        confirm = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        t(current.language, "button.delete_confirm"),
+                        callback_data=callbacks.DELETE_ME,
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        t(current.language, "button.cancel"), callback_data=callbacks.CANCEL
+                    )
+                ],
+            ]
+        )
+        reply = say(current.user.id, t(current.language, "privacy.confirm"), confirm)
+    await send_all(context, [reply])
+
+
+async def on_delete_confirmed(update: Update, context: Context) -> None:
+    await answer_button(update)
+    async with turn(update, context) as current:
+        language, chat_id = current.language, current.user.id
+        await privacy.forget(current.session, current.user)
+    await send_all(context, [say(chat_id, t(language, "privacy.deleted"))])

@@ -1,0 +1,90 @@
+"""The sender's later choices, and time: withdraw, sign, expire."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import confessions, notices
+from core.confessions import ReaderView, Role
+from core.errors import NotAllowed, WrongState
+from core.notices import Notice
+from core.settings import Settings
+from models import Confession, ConfessionStatus, Signature, User
+from models.types import utcnow
+
+UNREAD = (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED)
+
+
+async def _as_sender(session: AsyncSession, public_id: str, user: User) -> ReaderView:
+    current = await confessions.for_reader(session, public_id, user)
+    if current.role != Role.SENDER:
+        raise NotAllowed("Only its sender can do that.")
+    return current
+
+
+async def withdraw(session: AsyncSession, public_id: str, sender: User) -> Confession:
+    """Take back what was not read yet; the recipient's message says it was withdrawn."""
+    confession = (await _as_sender(session, public_id, sender)).confession
+    if confession.status not in UNREAD:
+        raise WrongState("It was already read, so it cannot be taken back.")
+    confession.status = ConfessionStatus.WITHDRAWN
+    confession.withdrawn_at = confession.updated_at = utcnow()
+    if confession.delivery_message_id is not None and confession.delivery_chat_id is not None:
+        await notices.enqueue(
+            session,
+            Notice.WITHDRAWN,
+            chat_id=confession.delivery_chat_id,
+            confession_id=confession.id,
+            message_id=confession.delivery_message_id,
+        )
+    await session.flush()
+    return confession
+
+
+async def sign(session: AsyncSession, public_id: str, sender: User) -> Confession:
+    """The sender says who they are, at any time; the recipient is told."""
+    confession = (await _as_sender(session, public_id, sender)).confession
+    if confession.status in (ConfessionStatus.WITHDRAWN, ConfessionStatus.EXPIRED):
+        raise WrongState()
+    if confession.signature == Signature.SIGNED:
+        return confession
+    confession.signature = Signature.SIGNED
+    confession.hint = None
+    confession.updated_at = utcnow()
+    if confession.recipient_id is not None and confession.status != ConfessionStatus.QUEUED:
+        await notices.enqueue(
+            session, Notice.SIGNED, chat_id=confession.recipient_id, confession_id=confession.id
+        )
+    await session.flush()
+    return confession
+
+
+async def expire_due(session: AsyncSession, settings: Settings) -> int:
+    """Unread confessions older than the expiry setting expire; each sender is told."""
+    deadline = utcnow() - timedelta(days=settings.confession_expiry_days)
+    due = await session.exec(
+        select(Confession)
+        .where(col(Confession.status).in_(UNREAD), col(Confession.queued_at) < deadline)
+        .limit(200)
+    )
+    count = 0
+    for confession in due.all():
+        confession.status = ConfessionStatus.EXPIRED
+        confession.expired_at = confession.updated_at = utcnow()
+        await notices.enqueue(
+            session, Notice.EXPIRED, chat_id=confession.sender_id, confession_id=confession.id
+        )
+        if confession.delivery_message_id is not None and confession.delivery_chat_id is not None:
+            await notices.enqueue(
+                session,
+                Notice.WITHDRAWN,
+                chat_id=confession.delivery_chat_id,
+                confession_id=confession.id,
+                message_id=confession.delivery_message_id,
+            )
+        count += 1
+    await session.flush()
+    return count

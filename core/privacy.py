@@ -1,0 +1,120 @@
+"""A user's own data: all of it on request, and gone on request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import notices
+from core.notices import Notice
+from models import (
+    Block,
+    Confession,
+    ConfessionStatus,
+    InboxUpdate,
+    Media,
+    OutboxMessage,
+    OutboxStatus,
+    Reaction,
+    Reply,
+    Report,
+    User,
+)
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+async def export(session: AsyncSession, user: User) -> dict[str, Any]:
+    """Everything stored about the user; what others sent them only as far as they may see it."""
+    sent = (await session.exec(select(Confession).where(Confession.sender_id == user.id))).all()
+    received = (
+        await session.exec(select(Confession).where(Confession.recipient_id == user.id))
+    ).all()
+    replies = (await session.exec(select(Reply).where(Reply.author_id == user.id))).all()
+    reactions = (await session.exec(select(Reaction).where(Reaction.user_id == user.id))).all()
+    return {
+        "user": {
+            "id": user.id,
+            "username": user.username,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "language_code": user.language_code,
+            "started_at": _when(user.started_at),
+            "created_at": _when(user.created_at),
+        },
+        "sent": [
+            {
+                "id": c.public_id,
+                "status": c.status.value,
+                "text": c.text,
+                "signature": c.signature.value,
+                "hint": c.hint,
+                "created_at": _when(c.created_at),
+                "revealed_at": _when(c.revealed_at),
+            }
+            for c in sent
+        ],
+        "received": [
+            {
+                "id": c.public_id,
+                "status": c.status.value,
+                "text": c.text if c.status == ConfessionStatus.REVEALED else None,
+                "created_at": _when(c.created_at),
+            }
+            for c in received
+            if c.status != ConfessionStatus.DRAFT
+        ],
+        "replies": [{"text": r.text, "created_at": _when(r.created_at)} for r in replies],
+        "reactions": [{"kind": r.kind, "created_at": _when(r.created_at)} for r in reactions],
+    }
+
+
+async def forget(session: AsyncSession, user: User) -> None:
+    """Delete the user: sent confessions withdrawn and deleted, their replies left without an
+    author, everything else of theirs removed."""
+    sent = (await session.exec(select(Confession).where(Confession.sender_id == user.id))).all()
+    for confession in sent:
+        unread = confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED)
+        if unread and confession.delivery_chat_id and confession.delivery_message_id:
+            await notices.enqueue(
+                session,
+                Notice.WITHDRAWN,
+                chat_id=confession.delivery_chat_id,
+                message_id=confession.delivery_message_id,
+            )
+        await session.delete(confession)
+    await session.flush()
+    await session.exec(update(Reply).where(col(Reply.author_id) == user.id).values(author_id=None))
+    await session.exec(
+        update(Confession).where(col(Confession.recipient_id) == user.id).values(recipient_id=None)
+    )
+    for table, column in (
+        (Reaction, Reaction.user_id),
+        (Block, Block.blocker_id),
+        (Block, Block.blocked_id),
+        (Report, Report.reporter_id),
+        (Media, Media.owner_id),
+    ):
+        await session.exec(delete(table).where(col(column) == user.id))
+    # the update being handled right now stays, nameless, until it is handled and pruned
+    await session.exec(
+        delete(InboxUpdate).where(
+            col(InboxUpdate.user_id) == user.id, col(InboxUpdate.handled_at).is_not(None)
+        )
+    )
+    await session.exec(
+        update(InboxUpdate).where(col(InboxUpdate.user_id) == user.id).values(user_id=None)
+    )
+    await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.chat_id) == user.id,
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+        )
+    )
+    await session.delete(user)
+    await session.flush()

@@ -1,0 +1,100 @@
+"""Anonymous replies both ways, as a thread under one confession.
+
+The bot relays each message to the other party; the anonymous side stays anonymous in
+every relayed message, forever, unless the sender signs or the two match.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import confessions, drafts, limits, notices, users
+from core.confessions import ReaderView, Role
+from core.drafts import ChatMedia
+from core.errors import Blocked, InvalidInput, NoDraft, WrongState
+from core.notices import Notice
+from core.settings import Settings
+from models import ConfessionStatus, Reply, User
+
+REPLYING = "reply"
+
+
+async def start_reply(session: AsyncSession, public_id: str, author: User) -> ReaderView:
+    """The next message this person writes goes to the other side of the thread."""
+    current = await confessions.for_reader(session, public_id, author)
+    if current.confession.status != ConfessionStatus.REVEALED:
+        raise WrongState("Replies open once it is revealed.")
+    users.set_chat_state(author, REPLYING, current.confession.id)
+    await session.flush()
+    return current
+
+
+def is_replying(user: User) -> bool:
+    return user.chat_state == REPLYING and user.chat_state_ref is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Relayed:
+    reply: Reply
+    to: int
+
+
+async def relay(
+    session: AsyncSession,
+    settings: Settings,
+    author: User,
+    *,
+    text: str,
+    text_html: str,
+    media: ChatMedia | None = None,
+) -> Relayed:
+    """Store the message and queue it for the other party."""
+    if not is_replying(author):
+        raise NoDraft()
+    assert author.chat_state_ref is not None
+    confession = await confessions.by_id(session, author.chat_state_ref)
+    current = await confessions.for_reader(session, confession.public_id, author)
+    if not text.strip() and media is None:
+        raise InvalidInput()
+    if text.strip():
+        drafts.check_text(settings, text)
+    if media is not None:
+        drafts.check_chat_media(settings, media)
+    await limits.check_reply_rate(session, settings, author)
+    from_sender = current.role == Role.SENDER
+    other = confession.recipient_id if from_sender else confession.sender_id
+    assert other is not None
+    if from_sender and await confessions.is_blocked(
+        session, sender_id=author.id, recipient_id=other
+    ):
+        raise Blocked()
+    reply = Reply(
+        confession_id=confession.id or 0,
+        author_id=author.id,
+        from_sender=from_sender,
+        text=text,
+        text_html=text_html,
+        media_id=(await drafts.keep_chat_media(session, author.id, media)).id if media else None,
+    )
+    session.add(reply)
+    await session.flush()
+    await notices.enqueue(
+        session, Notice.REPLY, chat_id=other, confession_id=confession.id, reply_id=reply.id
+    )
+    return Relayed(reply=reply, to=other)
+
+
+async def stop(session: AsyncSession, user: User) -> None:
+    if user.chat_state == REPLYING:
+        users.set_chat_state(user, None)
+        await session.flush()
+
+
+async def thread(session: AsyncSession, confession_id: int) -> list[Reply]:
+    found = await session.exec(
+        select(Reply).where(Reply.confession_id == confession_id).order_by(col(Reply.id))
+    )
+    return list(found.all())
