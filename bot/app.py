@@ -52,6 +52,8 @@ def build_application(
             CommandHandler("deleteme", privacy.on_delete_me, filters=private),
             CallbackQueryHandler(compose.on_new, pattern=callbacks.pattern(callbacks.NEW)),
             CallbackQueryHandler(menu.on_my, pattern=callbacks.pattern(callbacks.MY)),
+            CallbackQueryHandler(menu.on_my, pattern=callbacks.pattern(callbacks.MY_PAGE)),
+            CallbackQueryHandler(menu.on_thread, pattern=callbacks.pattern(callbacks.THREAD)),
             CallbackQueryHandler(
                 compose.on_skip_media, pattern=callbacks.pattern(callbacks.SKIP_MEDIA)
             ),

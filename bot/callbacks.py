@@ -46,6 +46,11 @@ VERDICT = "op"
 UNBLOCK = "ub"
 MY_PAGE = "myp"
 DELETE_ME = "delme"
+THREAD = "th"
+
+
+def thread(confession: Confession) -> str:
+    return f"{THREAD}:{confession.public_id}"
 
 
 def reply(confession: Confession) -> str:

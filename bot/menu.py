@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
-from telegram import Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
-from bot import keyboards
+from bot import callbacks, keyboards
 from bot.context import Context, turn
 from bot.i18n import t
-from bot.render import recipient_label, status_label
+from bot.render import item_label, opened_view
 from bot.replies import answer_button, say, send_all
-from core import confessions, moderation, users
+from core import confessions, moderation, threads, users
 from core.confessions import SHARE_PREFIX
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
 from models import User
+
+PAGE = 5
 
 
 async def on_start(update: Update, context: Context) -> None:
@@ -66,39 +68,54 @@ async def on_help(update: Update, context: Context) -> None:
 
 
 async def on_my(update: Update, context: Context) -> None:
-    """/my: what one has sent and received, with where each stands."""
+    """/my, or one more page of it: each confession a button that opens it with its thread."""
     await answer_button(update)
+    box, _, cursor = callbacks.argument(
+        update.callback_query.data if update.callback_query else None
+    ).partition(":")
     async with turn(update, context) as current:
         language = current.language
-        lines = [t(language, "my.sent_title")]
-        sent = await confessions.list_for(current.session, current.user, box="sent")
-        for confession in sent:
-            view = await confessions.view(current.session, confession)
-            lines.append(
-                t(
-                    language,
-                    "my.sent_item",
-                    to=recipient_label(view, language),
-                    status=status_label(confession, language),
+        lines: list[str] = []
+        rows: list[list[InlineKeyboardButton]] = []
+        for name in [box] if box else ["sent", "received"]:
+            before = await confessions.cursor_id(current.session, cursor or None)
+            found = await confessions.list_for(
+                current.session, current.user, box=name, limit=PAGE + 1, before_id=before
+            )
+            lines.append(t(language, f"my.{name}_title"))
+            for confession in found[:PAGE]:
+                reader = await confessions.for_reader(
+                    current.session, confession.public_id, current.user
                 )
-            )
-        if not sent:
-            lines.append(t(language, "my.none"))
-        lines += ["", t(language, "my.received_title")]
-        received = await confessions.list_for(current.session, current.user, box="received")
-        lines += [
-            t(
-                language,
-                "my.received_item",
-                status=status_label(confession, language),
-                date=confession.created_at.strftime("%d.%m.%Y"),
-            )
-            for confession in received
-        ] or [t(language, "my.none")]
+                answered = await threads.has_replies(current.session, confession)
+                label = item_label(reader, language, answered=answered)
+                rows.append(
+                    [InlineKeyboardButton(label, callback_data=callbacks.thread(confession))]
+                )
+            if not found:
+                lines.append(t(language, "my.none"))
+            if len(found) > PAGE:
+                more = f"{callbacks.MY_PAGE}:{name}:{found[PAGE - 1].public_id}"
+                rows.append(
+                    [InlineKeyboardButton(t(language, f"button.more_{name}"), callback_data=more)]
+                )
         blocks = await moderation.blocks_of(current.session, current.user)
-        markup = keyboards.main_menu(current.settings, language)
-        if blocks:
-            lines += ["", t(language, "my.blocked", count=len(blocks))]
+        markup = InlineKeyboardMarkup(rows)
+        if blocks and not box:
+            lines.append(t(language, "my.blocked", count=len(blocks)))
             markup = keyboards.unblock_buttons(blocks, language, below=markup)
         reply = say(current.user.id, "\n".join(lines), markup)
     await send_all(context, [reply])
+
+
+async def on_thread(update: Update, context: Context) -> None:
+    """One confession from /my: the card as this reader may see it, its thread, its actions."""
+    await answer_button(update)
+    public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
+    async with turn(update, context) as current:
+        reader = await confessions.for_reader(current.session, public_id, current.user)
+        replies = await threads.thread(current.session, reader.confession.id or 0)
+        calls = opened_view(
+            current.settings, reader, replies, current.language, chat_id=current.user.id
+        )
+    await send_all(context, calls)

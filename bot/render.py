@@ -13,10 +13,10 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from bot import callbacks
 from bot.i18n import t
 from core import styles
-from core.confessions import SHARE_PREFIX, ConfessionView
+from core.confessions import SHARE_PREFIX, ConfessionView, ReaderView, Role
 from core.outbox import ApiCall
 from core.settings import Settings
-from models import Confession, Signature
+from models import Confession, ConfessionStatus, Reply, Signature
 
 CAPTION_LIMIT = 1024
 SEND_MEDIA = {
@@ -182,3 +182,114 @@ def recipient_label(view: ConfessionView, language: str | None) -> str:
     if view.confession.recipient_username_key:
         return escape("@" + view.confession.recipient_username_key)
     return t(language, "recipient.open")
+
+
+def item_label(reader: ReaderView, language: str | None, *, answered: bool) -> str:
+    """A button in /my: plain text, since buttons show no formatting."""
+    confession = reader.confession
+    status = t(language, "status.answered") if answered else status_label(confession, language)
+    if reader.role == Role.SENDER:
+        to = reader.view.recipient.display_name if reader.view.recipient else "🔗"
+        return f"📤 {to} · {status}"
+    return f"📥 {confession.created_at:%d.%m.%Y} · {status}"
+
+
+def thread_text(reader: ReaderView, replies: list[Reply], language: str | None) -> str:
+    """The thread so far, each side named as this reader may know it."""
+    lines = [t(language, "thread.title")]
+    for reply in replies[-10:]:
+        mine = reply.from_sender == (reader.role == Role.SENDER)
+        if mine:
+            who = t(language, "thread.you")
+        elif reply.from_sender:
+            who = (
+                escape(reader.view.sender.display_name)
+                if reader.view.sender_shown
+                else t(language, "thread.anonymous")
+            )
+        else:
+            who = recipient_label(reader.view, language)
+        lines.append(f"<b>{who}:</b> {reply.text_html or '📎'}")
+    return "\n".join(lines)
+
+
+def opened_view(
+    settings: Settings,
+    reader: ReaderView,
+    replies: list[Reply],
+    language: str | None,
+    *,
+    chat_id: int,
+) -> list[ApiCall]:
+    """A confession opened from /my, with what this reader can do with it."""
+    confession = reader.confession
+    if not reader.content_visible:
+        markup = delivery_markup(settings, confession, language) if reader.can_reveal else None
+        text = delivery_text(reader.view, language) + "\n\n" + status_label(confession, language)
+        calls = [
+            ApiCall(
+                "sendMessage",
+                {
+                    "chat_id": chat_id,
+                    "text": text,
+                    "parse_mode": "HTML",
+                    **({"reply_markup": markup.to_dict()} if markup else {}),
+                },
+            )
+        ]
+    else:
+        markup = (
+            sender_markup(settings, reader, language)
+            if reader.role == Role.SENDER
+            else revealed_markup(confession, language)
+        )
+        calls = card_calls(reader.view, language, chat_id=chat_id, markup=markup)
+    if replies:
+        calls.append(
+            ApiCall(
+                "sendMessage",
+                {
+                    "chat_id": chat_id,
+                    "text": thread_text(reader, replies, language),
+                    "parse_mode": "HTML",
+                },
+            )
+        )
+    return calls
+
+
+def sender_markup(
+    settings: Settings, reader: ReaderView, language: str | None
+) -> InlineKeyboardMarkup | None:
+    """The sender's own actions on it: customise, withdraw while unread, sign, reply."""
+    confession = reader.confession
+    rows: list[list[InlineKeyboardButton]] = []
+    if reader.can_edit:
+        customise = mini_app_button(settings, t(language, "button.customise"), "edit", confession)
+        if customise is not None:
+            rows.append([customise])
+    if confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "button.withdraw"), callback_data=callbacks.withdraw(confession)
+                )
+            ]
+        )
+    if not reader.view.sender_shown and confession.status != ConfessionStatus.WITHDRAWN:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "button.sign"), callback_data=callbacks.sign(confession)
+                )
+            ]
+        )
+    if confession.status == ConfessionStatus.REVEALED:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "button.answer"), callback_data=callbacks.reply(confession)
+                )
+            ]
+        )
+    return InlineKeyboardMarkup(rows) if rows else None

@@ -14,10 +14,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import confessions, drafts, limits, notices, users
 from core.confessions import ReaderView, Role
 from core.drafts import ChatMedia
-from core.errors import Blocked, InvalidInput, NoDraft, WrongState
+from core.errors import Banned, Blocked, InvalidInput, NoDraft, WrongState
 from core.notices import Notice
 from core.settings import Settings
-from models import ConfessionStatus, Reply, User
+from models import Confession, ConfessionStatus, Reply, User
 
 REPLYING = "reply"
 
@@ -54,6 +54,8 @@ async def relay(
     """Store the message and queue it for the other party."""
     if not is_replying(author):
         raise NoDraft()
+    if author.banned_at is not None:
+        raise Banned()
     assert author.chat_state_ref is not None
     confession = await confessions.by_id(session, author.chat_state_ref)
     current = await confessions.for_reader(session, confession.public_id, author)
@@ -98,3 +100,10 @@ async def thread(session: AsyncSession, confession_id: int) -> list[Reply]:
         select(Reply).where(Reply.confession_id == confession_id).order_by(col(Reply.id))
     )
     return list(found.all())
+
+
+async def has_replies(session: AsyncSession, confession: Confession) -> bool:
+    found = await session.exec(
+        select(Reply.id).where(Reply.confession_id == confession.id).limit(1)
+    )
+    return found.first() is not None

@@ -286,3 +286,47 @@ def test_delete_me_erases_the_user_after_confirmation(
         select(func.count()).select_from(Confession).where(Confession.sender_id == alice.id)
     )
     assert left.one() == 0
+
+
+# /my
+
+
+def test_my_lists_each_confession_as_a_button_that_opens_its_thread(
+    alice: Person, bob: Person
+) -> None:
+    revealed(alice, bob)
+    bob.presses("Reply anonymously")
+    bob.says("who are you")
+    alice.wait_for_message("who are you")
+
+    listing = alice.command("my")[-1]
+    opened = alice.presses("Bob · 💬 answered", on=listing)
+
+    assert "I think about you every day" in (opened[0].content or "")
+    assert "who are you" in (opened[-1].content or "")
+
+
+def test_my_pages_through_older_confessions(alice: Person, people: People) -> None:
+    for n in range(7):
+        send(alice, people(f"R{n}"))
+
+    listing = alice.command("my")[-1]
+    older = alice.presses("More sent", on=listing)[-1]
+
+    assert alice.button("R6", on=listing)
+    assert alice.button("R1", on=older)
+    assert alice.button("R0", on=older)
+
+
+def test_the_recipient_opens_an_unrevealed_one_from_my_and_can_reveal_it(
+    alice: Person, bob: Person
+) -> None:
+    started(bob)
+    send(alice, bob)
+    bob.wait_for_message("Someone has a confession")
+
+    listing = bob.command("my")[-1]
+    opened = bob.presses("📥", on=listing)[-1]
+    card = bob.presses("Reveal", on=opened)[-1]
+
+    assert "I think about you every day" in (card.content or "")
