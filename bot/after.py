@@ -93,7 +93,9 @@ async def on_withdraw(update: Update, context: Context) -> None:
     """The sender takes back what was not read yet."""
     await answer_button(update)
     async with turn(update, context) as current:
-        await lifecycle.withdraw(current.session, _argument(update), current.user)
+        await lifecycle.withdraw(
+            current.session, current.deps.media_store, _argument(update), current.user
+        )
         reply = say(current.user.id, t(current.language, "withdraw.done"))
     await send_all(context, [reply])
 

@@ -19,6 +19,7 @@ from bot import after, callbacks, compose, menu, privacy, reveal
 from bot.context import DEPS_KEY, BotDeps
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
+from core.media import MediaStore
 from core.settings import Settings
 from core.telegram_api import BotApi
 from models.db import Database
@@ -27,7 +28,12 @@ BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
 def build_application(
-    settings: Settings, database: Database, *, api: BotApi, wake_outbox: Callable[[], None]
+    settings: Settings,
+    database: Database,
+    *,
+    api: BotApi,
+    media_store: MediaStore,
+    wake_outbox: Callable[[], None],
 ) -> BotApplication:
     """Updates reach it from the inbox (webhook) or from polling; it never owns an updater."""
     assert settings.token is not None
@@ -39,7 +45,7 @@ def build_application(
         .updater(None)
         .build()
     )
-    application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, wake_outbox)
+    application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, media_store, wake_outbox)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [

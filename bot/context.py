@@ -12,6 +12,7 @@ from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
 from core import users
+from core.media import MediaStore
 from core.settings import Settings
 from core.telegram_api import BotApi
 from core.users import TelegramIdentity
@@ -32,6 +33,7 @@ class BotDeps:
     database: Database
     api: BotApi
     """Sends what handlers render; python-telegram-bot parses updates and answers buttons."""
+    media_store: MediaStore
     wake_outbox: Callable[[], None] = _nothing
     """Called after a handler queued notices, so the worker sends them without waiting."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from contextvars import ContextVar
 
 from telegram import Update
 
@@ -14,10 +15,14 @@ from core.errors import DomainError
 
 log = logging.getLogger(__name__)
 
+handling_failed: ContextVar[bool] = ContextVar("handling_failed", default=False)
+"""Set when the update being handled ended in an error, for its log line and metrics."""
+
 
 async def on_error(update: object, context: Context) -> None:
     """Map what went wrong to a message in the user's language; never leave silence."""
     error = context.error
+    handling_failed.set(True)
     if not isinstance(update, Update):
         log.error("error outside an update", exc_info=error)
         return

@@ -50,5 +50,5 @@ async def on_delete_confirmed(update: Update, context: Context) -> None:
     await answer_button(update)
     async with turn(update, context) as current:
         language, chat_id = current.language, current.user.id
-        await privacy.forget(current.session, current.user)
+        await privacy.forget(current.session, current.deps.media_store, current.user)
     await send_all(context, [say(chat_id, t(language, "privacy.deleted"))])

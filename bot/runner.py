@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from typing import Any
 
 from telegram import Update
 
 from bot.app import BotApplication
-from core import inbox
+from bot.errors import handling_failed
+from core import inbox, metrics
 from core.settings import Settings
 from models.db import Database
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("confessions.updates")
+
+
+def update_type(payload: dict[str, Any]) -> str:
+    """message, callback_query, inline_query...: the kind, never the content."""
+    return next((key for key in payload if key != "update_id"), "empty")
 
 
 class InboxConsumer:
@@ -31,13 +39,29 @@ class InboxConsumer:
             await self._handle(stored.update_id, stored.payload)
         return len(batch)
 
-    async def _handle(self, update_id: int, payload: dict[str, object]) -> None:
+    async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
+        kind = update_type(payload)
+        started = time.perf_counter()
+        outcome = "ok"
         try:
             update = Update.de_json(payload, self._application.bot)
         except Exception:
-            log.warning("update %s could not be read; dropped", update_id)
-            update = None
+            update, outcome = None, "unreadable"
         if update is not None:
+            handling_failed.set(False)
             await self._application.process_update(update)
+            outcome = "error" if handling_failed.get() else "ok"
         async with self._database.session() as session:
             await inbox.mark_handled(session, update_id)
+        seconds = time.perf_counter() - started
+        metrics.UPDATES.labels(kind, outcome).inc()
+        metrics.UPDATE_SECONDS.labels(kind).observe(seconds)
+        log.info(
+            "update",
+            extra={
+                "update_id": update_id,
+                "type": kind,
+                "outcome": outcome,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 
+from confessions import logs
+from core import metrics
 from core.settings import Settings
 
 EXIT_CONFIG = 2
@@ -26,15 +31,6 @@ def load_settings() -> Settings:
         raise SystemExit(EXIT_CONFIG) from None
 
 
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 def migrate(settings: Settings) -> None:
     from models import migrate as migrations
 
@@ -44,20 +40,45 @@ def migrate(settings: Settings) -> None:
     )
 
 
-def serve(settings: Settings, *, host: str, port: int, polling: bool) -> None:
+def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: int) -> None:
     import uvicorn
 
     from confessions.runtime import build_web_app
 
     if settings.is_embedded_database:
         migrate(settings)
-    uvicorn.run(
-        build_web_app(settings, polling=polling),
-        host=host,
-        port=port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=True,
-    )
+    options: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "access_log": False,
+        "proxy_headers": True,
+        "timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds),
+    }
+    # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to end the
+    # process; answering that with exit status 0 tells orchestrators the stop was clean.
+    signal.signal(signal.SIGTERM, _stopped_cleanly)
+    if workers > 1:
+        if polling:
+            raise SystemExit("confessions: --polling takes one process; drop --workers")
+        metrics.share_between_processes()
+        uvicorn.run(
+            "confessions.runtime:app_from_environment", factory=True, workers=workers, **options
+        )
+    else:
+        uvicorn.run(build_web_app(settings, polling=polling), **options)
+
+
+def _stopped_cleanly(_signum: int, _frame: object) -> None:
+    raise SystemExit(0)
+
+
+def worker(settings: Settings) -> None:
+    from confessions.runtime import run_worker
+
+    if settings.is_embedded_database:
+        migrate(settings)
+    asyncio.run(run_worker(settings))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -71,19 +92,34 @@ def parser() -> argparse.ArgumentParser:
     serve_command.add_argument(
         "--polling", action="store_true", help="fetch updates from Telegram instead of a webhook"
     )
+    serve_command.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes serving HTTP (each also runs the worker unless BACKGROUND_WORK=false)",
+    )
     commands.add_parser("migrate", help="bring the database to the newest schema")
+    commands.add_parser("worker", help="run the bot, the delivery worker and housekeeping alone")
     return root
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     arguments = parser().parse_args(argv)
     settings = load_settings()
-    configure_logging(settings)
+    logs.configure(settings)
     try:
         if arguments.command == "migrate":
             migrate(settings)
+        elif arguments.command == "worker":
+            worker(settings)
         else:
-            serve(settings, host=arguments.host, port=arguments.port, polling=arguments.polling)
+            serve(
+                settings,
+                host=arguments.host,
+                port=arguments.port,
+                polling=arguments.polling,
+                workers=arguments.workers,
+            )
     except OSError as error:
         print(f"confessions: {error}", file=sys.stderr)
         raise SystemExit(1) from None

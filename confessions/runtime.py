@@ -1,11 +1,17 @@
-"""Wiring: one process serves the web app and the webhook and runs the bot and the worker."""
+"""Wiring: the web app, and the background work (bot, delivery worker, housekeeping).
+
+`serve` runs both in one process; `worker` runs only the background work, so web and
+delivery can scale apart. Any number of either share one database safely.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Coroutine
+import signal
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -18,49 +24,81 @@ from bot.runner import InboxConsumer
 from core import inbox
 from core.background import run_until_stopped
 from core.housekeeping import Housekeeper
+from core.media import MediaStore, StorageUnavailable, build_media_store
 from core.outbox import OutboxWorker
 from core.settings import Settings
 from core.telegram_api import BotApi
 from models.db import Database
-from webapp_api.app import create_app
+from webapp_api.app import create_app, public_base
 
 log = logging.getLogger("confessions")
 
 WEBHOOK_PATH = "/telegram/webhook"
 
 
+@dataclass(frozen=True, slots=True)
+class Wakers:
+    """What the web app pokes so background work starts at once instead of on its next look."""
+
+    update_received: Callable[[], None]
+    notice_queued: Callable[[], None]
+
+
 def build_web_app(settings: Settings, *, polling: bool = False) -> FastAPI:
-    """The ASGI app of `confessions serve`, with the bot and worker in its lifespan."""
+    """The ASGI app of `confessions serve`, with the background work in its lifespan."""
     database = Database(settings.database)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         async with AsyncExitStack() as stack:
             stack.push_async_callback(database.dispose)
-            if settings.token is None:
-                log.warning(
-                    "Bot not connected: BOT_TOKEN is not set. The web app runs; set BOT_TOKEN "
-                    "(from @BotFather) and PUBLIC_URL, or run `confessions serve --polling`."
+            await _storage_ready(app.state.media_store)
+            if settings.background_work:
+                wakers = await stack.enter_async_context(
+                    background_work(settings, database, polling=polling)
                 )
-            else:
-                await stack.enter_async_context(
-                    _bot_running(app, settings, database, polling=polling)
-                )
+                if wakers is not None:
+                    app.state.on_update_received = wakers.update_received
+                    app.state.wake_outbox = wakers.notice_queued
             yield
 
     return create_app(settings, database, lifespan=lifespan)
 
 
+async def _storage_ready(store: MediaStore) -> None:
+    """Make the bucket or folder; an unreachable S3 is logged, not fatal: uploads say so."""
+    try:
+        await store.ensure_ready()
+    except StorageUnavailable as error:
+        log.error("media storage unavailable at start: %s", error.detail)
+
+
+def app_from_environment() -> FastAPI:
+    """The factory uvicorn calls in each process of `serve --workers N`."""
+    return build_web_app(Settings())
+
+
 @asynccontextmanager
-async def _bot_running(
-    app: FastAPI, settings: Settings, database: Database, *, polling: bool
-) -> AsyncIterator[None]:
-    assert settings.token is not None
+async def background_work(
+    settings: Settings, database: Database, *, polling: bool = False
+) -> AsyncIterator[Wakers | None]:
+    """The bot's inbox consumer, the outbox worker and housekeeping, until the block ends;
+    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS."""
+    if settings.token is None:
+        log.warning(
+            "Bot not connected: BOT_TOKEN is not set. The web app runs; set BOT_TOKEN "
+            "(from @BotFather) and PUBLIC_URL, or run `confessions serve --polling`."
+        )
+        yield None
+        return
     stop = asyncio.Event()
     async with httpx.AsyncClient(timeout=httpx.Timeout(15.0)) as http:
         api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
         wake_outbox = asyncio.Event()
-        application = build_application(settings, database, api=api, wake_outbox=wake_outbox.set)
+        store = build_media_store(settings, base_url=public_base(settings))
+        application = build_application(
+            settings, database, api=api, media_store=store, wake_outbox=wake_outbox.set
+        )
         await application.initialize()
         await register_commands(application)
         worker = OutboxWorker(
@@ -71,12 +109,10 @@ async def _bot_running(
             wakeup=wake_outbox,
         )
         consumer = InboxConsumer(application, database, settings)
-        app.state.on_update_received = consumer.wakeup.set
-        app.state.wake_outbox = wake_outbox.set
         jobs: list[Coroutine[Any, Any, None]] = [
             run_until_stopped(consumer, stop),
             run_until_stopped(worker, stop),
-            run_until_stopped(Housekeeper(database, settings), stop, idle_seconds=5),
+            run_until_stopped(Housekeeper(database, settings, store), stop, idle_seconds=5),
         ]
         if polling:
             await application.bot.delete_webhook()
@@ -96,11 +132,33 @@ async def _bot_running(
             )
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
-            yield
+            yield Wakers(update_received=consumer.wakeup.set, notice_queued=wake_outbox.set)
         finally:
             stop.set()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            _, unfinished = await asyncio.wait(tasks, timeout=settings.shutdown_timeout_seconds)
+            for task in unfinished:
+                task.cancel()
+            if unfinished:
+                log.warning(
+                    "stopped %d background jobs that outlived the shutdown timeout", len(unfinished)
+                )
             await application.shutdown()
+
+
+async def run_worker(settings: Settings) -> None:
+    """`confessions worker`: the background work alone, until SIGTERM or SIGINT."""
+    database = Database(settings.database)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    try:
+        async with background_work(settings, database):
+            log.info("worker running")
+            await stopping.wait()
+            log.info("worker stopping")
+    finally:
+        await database.dispose()
 
 
 async def _poll(bot: Any, database: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from html import escape
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, styles
+from core import confessions, drafts, media, styles
 from core.confessions import ReaderView, Role
-from core.errors import InvalidInput, NotAllowed, WrongState
+from core.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from core.settings import Settings
 from core.styles import Style
-from models import Media, Signature, User
+from models import Signature, User
 from models.types import utcnow
 
 
@@ -74,12 +73,9 @@ async def set_style(
     return await confessions.for_reader(session, public_id, sender)
 
 
-async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> Media:
-    found = await session.exec(
-        select(Media).where(Media.public_id == media_public_id, Media.owner_id == sender.id)
-    )
-    media = found.first()
-    if media is None or media.storage_key is None:
-        raise InvalidInput("That image was not uploaded.")
-    media.attached_at = media.attached_at or utcnow()
-    return media
+async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> None:
+    """An upload of the sender's own, finished; using it keeps it from the sweep."""
+    try:
+        await media.attach_upload(session, owner=sender, media_public_id=media_public_id)
+    except (NotFound, WrongState):
+        raise InvalidInput("That image was not uploaded.") from None

@@ -1,4 +1,5 @@
-"""Work nobody asks for but time: expiring unread confessions, pruning the handled inbox."""
+"""Work nobody asks for but time: expiring unread confessions, sweeping uploads never used,
+pruning the handled inbox."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlmodel import col
 
-from core import lifecycle
+from core import lifecycle, media
+from core.media import MediaStore
 from core.settings import Settings
 from models import InboxUpdate
 from models.db import Database
@@ -22,9 +24,12 @@ class Housekeeper:
     """Runs its chores every `interval` seconds in whichever processes run it; each is safe to
     run in several processes at once."""
 
-    def __init__(self, database: Database, settings: Settings, *, interval: float = 60.0) -> None:
+    def __init__(
+        self, database: Database, settings: Settings, store: MediaStore, *, interval: float = 60.0
+    ) -> None:
         self._database = database
         self._settings = settings
+        self._store = store
         self._interval = interval
         self._next_run = 0.0
         self.wakeup = asyncio.Event()
@@ -35,6 +40,7 @@ class Housekeeper:
         self._next_run = time.monotonic() + self._interval
         async with self._database.session() as session:
             await lifecycle.expire_due(session, self._settings)
+            await media.sweep_unattached(session, self._store)
             await session.exec(
                 delete(InboxUpdate).where(col(InboxUpdate.handled_at) < utcnow() - INBOX_KEPT)
             )

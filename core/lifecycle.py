@@ -7,9 +7,10 @@ from datetime import timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, notices
+from core import confessions, media, notices
 from core.confessions import ReaderView, Role
 from core.errors import NotAllowed, WrongState
+from core.media import MediaStore
 from core.notices import Notice
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Signature, User
@@ -25,11 +26,17 @@ async def _as_sender(session: AsyncSession, public_id: str, user: User) -> Reade
     return current
 
 
-async def withdraw(session: AsyncSession, public_id: str, sender: User) -> Confession:
-    """Take back what was not read yet; the recipient's message says it was withdrawn."""
-    confession = (await _as_sender(session, public_id, sender)).confession
+async def withdraw(
+    session: AsyncSession, store: MediaStore, public_id: str, sender: User
+) -> Confession:
+    """Take back what was not read yet: the recipient's message says so, the media is gone."""
+    current = await _as_sender(session, public_id, sender)
+    confession = current.confession
     if confession.status not in UNREAD:
         raise WrongState("It was already read, so it cannot be taken back.")
+    if current.view.media is not None:
+        confession.media_id = None
+        await media.delete_media(session, store, current.view.media)
     confession.status = ConfessionStatus.WITHDRAWN
     confession.withdrawn_at = confession.updated_at = utcnow()
     if confession.delivery_message_id is not None and confession.delivery_chat_id is not None:

@@ -12,10 +12,10 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -256,3 +256,18 @@ class OutboxWorker:
             effect = (effects or {}).get(entry.kind)
             if effect is not None:
                 await effect(session, entry)
+
+
+async def backlog(session: AsyncSession) -> tuple[int, float]:
+    """How many notices wait, and how long the oldest has waited, in seconds."""
+    found = await session.exec(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    count, oldest = found.one()
+    if not count or oldest is None:
+        return 0, 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=UTC)
+    return int(count), max(0.0, (utcnow() - oldest).total_seconds())

@@ -8,7 +8,8 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import notices
+from core import media, notices
+from core.media import MediaStore
 from core.notices import Notice
 from models import (
     Block,
@@ -74,7 +75,7 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     }
 
 
-async def forget(session: AsyncSession, user: User) -> None:
+async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
     """Delete the user: sent confessions withdrawn and deleted, their replies left without an
     author, everything else of theirs removed."""
     sent = (await session.exec(select(Confession).where(Confession.sender_id == user.id))).all()
@@ -93,12 +94,20 @@ async def forget(session: AsyncSession, user: User) -> None:
     await session.exec(
         update(Confession).where(col(Confession.recipient_id) == user.id).values(recipient_id=None)
     )
+    owned = await session.exec(select(Media).where(Media.owner_id == user.id))
+    for item in owned.all():
+        await session.exec(
+            update(Confession).where(col(Confession.media_id) == item.id).values(media_id=None)
+        )
+        await session.exec(
+            update(Reply).where(col(Reply.media_id) == item.id).values(media_id=None)
+        )
+        await media.delete_media(session, store, item)
     for table, column in (
         (Reaction, Reaction.user_id),
         (Block, Block.blocker_id),
         (Block, Block.blocked_id),
         (Report, Report.reporter_id),
-        (Media, Media.owner_id),
     ):
         await session.exec(delete(table).where(col(column) == user.id))
     # the update being handled right now stays, nameless, until it is handled and pruned

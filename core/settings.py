@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     hint_max_length: int = Field(default=120, ge=1, le=500)
     media_max_image_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
     media_max_video_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    media_quota_bytes: int = Field(default=200 * 1024 * 1024, ge=0)
+    media_url_ttl_seconds: int = Field(default=3600, ge=1)
+    media_upload_ttl_seconds: int = Field(default=900, ge=1)
+    media_signing_key: SecretStr | None = None
     init_data_max_age_seconds: int = Field(default=24 * 3600, ge=1)
     confessions_per_day: int = Field(default=10, ge=1)
     replies_per_minute: int = Field(default=10, ge=1)
@@ -54,7 +58,11 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=30, ge=1)
     inbox_lease_seconds: int = Field(default=30, ge=1)
 
+    background_work: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    metrics_token: SecretStr | None = None
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
 
     @field_validator("database_url")
     @classmethod

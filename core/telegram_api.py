@@ -6,9 +6,12 @@ and description of every failure to decide between waiting, retrying and giving 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+
+from core import metrics
 
 
 class BotApiError(Exception):
@@ -31,6 +34,15 @@ class BotApi:
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         try:
+            result = await self._call(method, params)
+        except BotApiError as error:
+            metrics.BOT_API_CALLS.labels(method, metrics.bot_api_result(error.status)).inc()
+            raise
+        metrics.BOT_API_CALLS.labels(method, "ok").inc()
+        return result
+
+    async def _call(self, method: str, params: dict[str, Any]) -> Any:
+        try:
             response = await self._client.post(self._endpoint + method, json=params)
         except httpx.HTTPError as error:
             raise BotApiError(0, f"network: {type(error).__name__}") from error
@@ -46,3 +58,23 @@ class BotApi:
             str(body.get("description") or response.reason_phrase),
             float(retry_after) if retry_after is not None else None,
         )
+
+
+def file_downloader(
+    base_url: str, file_base_url: str, token: str
+) -> Callable[[str], Awaitable[bytes]]:
+    """getFile, then the download: how a file sent in the chat reaches our storage."""
+
+    async def download(file_id: str) -> bytes:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(30.0)) as client:
+            file = await BotApi(base_url, token, client=client).call(
+                "getFile", {"file_id": file_id}
+            )
+            try:
+                response = await client.get(f"{file_base_url}{token}/{file['file_path']}")
+                response.raise_for_status()
+            except httpx.HTTPError as error:
+                raise BotApiError(0, f"download: {type(error).__name__}") from error
+            return response.content
+
+    return download

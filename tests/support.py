@@ -92,17 +92,26 @@ class ServeProcess:
             "OUTBOX_LEASE_SECONDS": str(self.settings.outbox_lease_seconds),
             "OUTBOX_CHAT_INTERVAL_SECONDS": str(self.settings.outbox_chat_interval_seconds),
             "INBOX_LEASE_SECONDS": str(self.settings.inbox_lease_seconds),
-            "LOG_LEVEL": "WARNING",
+            "LOG_LEVEL": self.settings.log_level,
+            "LOG_FORMAT": self.settings.log_format,
+            "SHUTDOWN_TIMEOUT_SECONDS": str(self.settings.shutdown_timeout_seconds),
+            "BACKGROUND_WORK": str(self.settings.background_work).lower(),
         }
         return {**os.environ, **values}
 
     def start(self) -> None:
         command = [sys.executable, "-m", "confessions", "serve", "--port", str(self.port)]
-        self._process = subprocess.Popen(
-            command, env=self.environment(), cwd=self.settings.data_dir.parent
-        )
+        self.log_path = self.settings.data_dir / f"serve-{self.port}.log"
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                command, env=self.environment(), cwd=self.settings.data_dir.parent, stderr=log
+            )
         if not wait_until_ready(f"{self.url}/readyz", seconds=20):
             raise AssertionError("confessions serve did not become ready")
+
+    def log(self) -> str:
+        """Everything the process logged, across restarts."""
+        return self.log_path.read_text()
 
     def kill(self) -> None:
         """SIGKILL: no shutdown code runs, as when a machine dies."""
@@ -111,8 +120,14 @@ class ServeProcess:
         self._process.wait(10)
         self._process = None
 
+    def terminate(self) -> int:
+        """SIGTERM, as an orchestrator stops it; returns the exit status."""
+        assert self._process is not None
+        self._process.terminate()
+        code = self._process.wait(30)
+        self._process = None
+        return code
+
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            self._process.wait(10)
-            self._process = None
+            self.terminate()

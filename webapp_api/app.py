@@ -9,10 +9,12 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from core.media import build_media_store
 from core.settings import Settings
 from models.db import Database
 from webapp_api.errors import install_error_handlers
-from webapp_api.routes import confessions, health, webhook
+from webapp_api.middleware import RequestLog
+from webapp_api.routes import confessions, health, media, metrics, webhook
 
 STATIC = Path(__file__).parent / "static"
 
@@ -22,6 +24,11 @@ Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 @asynccontextmanager
 async def _no_background_work(_app: FastAPI) -> AsyncIterator[None]:
     yield
+
+
+def public_base(settings: Settings) -> str:
+    """Local media links are absolute behind PUBLIC_URL, else relative to this app."""
+    return str(settings.public_url).rstrip("/") if settings.public_url else ""
 
 
 def create_app(
@@ -36,9 +43,13 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.media_store = build_media_store(settings, base_url=public_base(settings))
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(confessions.router)
+    app.include_router(media.router)
+    app.include_router(metrics.router)
+    app.add_middleware(RequestLog)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="mini-app")
     return app

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import notices
+from core.media import MediaStore
 from core.settings import Settings
 from models.db import Database
 
@@ -36,6 +37,12 @@ async def get_session(
             wake()
 
 
+def get_media_store(request: Request) -> MediaStore:
+    store: MediaStore = request.app.state.media_store
+    return store
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+MediaStoreDep = Annotated[MediaStore, Depends(get_media_store)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
 import httpx
 import pytest
+from PIL import Image
 from sqlmodel import Session
 
 from core import telegram_auth
@@ -318,3 +320,29 @@ def test_the_openapi_document_describes_the_api(product: Product) -> None:
 
     assert "/api/v1/confessions/{public_id}" in spec["paths"]
     assert "ConfessionOut" in spec["components"]["schemas"]
+
+
+def test_a_photo_sent_in_the_chat_is_shown_in_the_mini_app_after_the_reveal(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, db: Session, product: Product
+) -> None:
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), "pink").save(picture, "JPEG")
+    started(bob)
+    alice.command("new")
+    alice.picks(bob)
+    alice.says("us")
+    alice.sends_media("photo", picture.getvalue())
+    alice.presses("Anonymous")
+    alice.presses("Send")
+    bob.wait_for_message("Someone has a confession")
+    public_id = latest_confession(db, alice).public_id
+    app = mini_app(bob)
+
+    before = app.get(f"/confessions/{public_id}").json()
+    after = app.post(f"/confessions/{public_id}/reveal").json()
+    image = httpx.get(f"{product.url}{after['media']['url']}")
+
+    assert before["media"] is None
+    assert after["media"]["kind"] == "photo"
+    assert image.status_code == 200
+    assert Image.open(io.BytesIO(image.content)).size == (64, 48)

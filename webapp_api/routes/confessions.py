@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions, editing, reactions
+from core import media as media_service
 from core.confessions import ReaderView, Role
+from core.errors import DomainError, NotFound
+from core.media import MediaStore, MediaUrls, StorageUnavailable
+from core.settings import Settings
+from core.telegram_api import BotApiError, file_downloader
+from models import Media, User
 from webapp_api.auth import CurrentUser
-from webapp_api.deps import SessionDep, SettingsDep
+from webapp_api.deps import MediaStoreDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 from webapp_api.schemas import (
     ConfessionOut,
@@ -17,11 +25,13 @@ from webapp_api.schemas import (
     ConfessionSummary,
     ContentEdit,
     Me,
+    MediaOut,
     ReactionIn,
     StyleIn,
     Themes,
 )
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/v1", tags=["mini app"], responses=responses(401, 422))
 PREVIEW_LENGTH = 80
 
@@ -68,49 +78,121 @@ def _summary(reader: ReaderView) -> ConfessionSummary:
     )
 
 
+async def _out(
+    session: AsyncSession, store: MediaStore, settings: Settings, reader: ReaderView, user: User
+) -> ConfessionOut:
+    """The confession with short-lived links to its media and background, where allowed."""
+    media = None
+    attached = reader.view.media
+    if attached is not None and reader.content_visible:
+        urls = await _links(session, store, settings, attached, user)
+        media = (
+            MediaOut(kind=attached.kind, url=urls.url, thumbnail_url=urls.thumbnail_url)
+            if urls
+            else None
+        )
+    background = None
+    if reader.style.background_kind == "image" and reader.style.background_value:
+        try:
+            _, links = await media_service.open_media(
+                session, store, settings, reader=user, public_id=reader.style.background_value
+            )
+            background = links.url
+        except (NotFound, StorageUnavailable):
+            background = None
+    return ConfessionOut.of(reader, media=media, background_url=background)
+
+
+async def _links(
+    session: AsyncSession, store: MediaStore, settings: Settings, media: Media, user: User
+) -> MediaUrls | None:
+    """Media sent in the chat is copied from Telegram the first time the mini app shows it."""
+    try:
+        if media.storage_key is None and media.telegram_file_id and settings.token:
+            download = file_downloader(
+                settings.telegram_api_base_url, settings.file_base_url, settings.token
+            )
+            await media_service.store_from_telegram(session, store, settings, media, download)
+        return await media_service.readable_url(session, store, settings, media, user)
+    except (DomainError, BotApiError) as error:
+        log.warning("media %s not shown: %s", media.public_id, type(error).__name__)
+        return None
+
+
 @router.get("/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404))
-async def get_confession(public_id: str, session: SessionDep, user: CurrentUser) -> ConfessionOut:
+async def get_confession(
+    public_id: str,
+    session: SessionDep,
+    store: MediaStoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> ConfessionOut:
     """The sender sees everything; the recipient, the words only once revealed."""
-    return ConfessionOut.of(await confessions.for_reader(session, public_id, user))
+    reader = await confessions.for_reader(session, public_id, user)
+    return await _out(session, store, settings, reader, user)
 
 
 @router.patch(
     "/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404, 409)
 )
 async def edit_confession(
-    public_id: str, body: ContentEdit, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    public_id: str,
+    body: ContentEdit,
+    session: SessionDep,
+    store: MediaStoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> ConfessionOut:
     """Words, signature and hint, until the recipient has read it."""
     reader = await editing.edit_content(
         session, settings, public_id, user, text=body.text, signature=body.signature, hint=body.hint
     )
-    return ConfessionOut.of(reader)
+    return await _out(session, store, settings, reader, user)
 
 
 @router.put(
     "/confessions/{public_id}/style", response_model=ConfessionOut, responses=responses(404, 409)
 )
 async def set_style(
-    public_id: str, body: StyleIn, session: SessionDep, user: CurrentUser
+    public_id: str,
+    body: StyleIn,
+    session: SessionDep,
+    store: MediaStoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> ConfessionOut:
     """Theme, colour, font, animation, background and decoration."""
-    return ConfessionOut.of(await editing.set_style(session, public_id, user, body.to_domain()))
+    reader = await editing.set_style(session, public_id, user, body.to_domain())
+    return await _out(session, store, settings, reader, user)
 
 
 @router.post(
     "/confessions/{public_id}/reveal", response_model=ConfessionOut, responses=responses(404, 409)
 )
-async def reveal(public_id: str, session: SessionDep, user: CurrentUser) -> ConfessionOut:
+async def reveal(
+    public_id: str,
+    session: SessionDep,
+    store: MediaStoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+) -> ConfessionOut:
     """The recipient opens it; the sender is told."""
     await confessions.reveal(session, public_id, user)
-    return ConfessionOut.of(await confessions.for_reader(session, public_id, user))
+    reader = await confessions.for_reader(session, public_id, user)
+    return await _out(session, store, settings, reader, user)
 
 
 @router.post(
     "/confessions/{public_id}/reaction", response_model=ConfessionOut, responses=responses(404, 409)
 )
 async def react(
-    public_id: str, body: ReactionIn, session: SessionDep, user: CurrentUser
+    public_id: str,
+    body: ReactionIn,
+    session: SessionDep,
+    store: MediaStoreDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> ConfessionOut:
     """One tap in answer, after the reveal."""
-    return ConfessionOut.of(await reactions.react(session, public_id, user, body.reaction))
+    reader = await reactions.react(session, public_id, user, body.reaction)
+    return await _out(session, store, settings, reader, user)

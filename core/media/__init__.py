@@ -1,0 +1,54 @@
+"""Photos, videos and voice notes: one storage interface, validation by content, and who reads."""
+
+from core.media.errors import (
+    LinkExpired,
+    LinkInvalid,
+    MediaQuotaExceeded,
+    MissingObject,
+    StorageUnavailable,
+    UploadMissing,
+)
+from core.media.local import LocalStore
+from core.media.s3 import S3Store
+from core.media.service import (
+    MediaUrls,
+    PendingUpload,
+    UploadKind,
+    attach_upload,
+    begin_upload,
+    complete_upload,
+    delete_media,
+    open_media,
+    readable_url,
+    save_upload,
+    store_from_telegram,
+    sweep_unattached,
+)
+from core.media.storage import MediaStore, UploadTarget
+from core.media.stores import build_media_store
+
+__all__ = [
+    "LinkExpired",
+    "LinkInvalid",
+    "LocalStore",
+    "MediaQuotaExceeded",
+    "MediaStore",
+    "MediaUrls",
+    "MissingObject",
+    "PendingUpload",
+    "S3Store",
+    "StorageUnavailable",
+    "UploadKind",
+    "UploadMissing",
+    "UploadTarget",
+    "attach_upload",
+    "begin_upload",
+    "build_media_store",
+    "complete_upload",
+    "delete_media",
+    "open_media",
+    "readable_url",
+    "save_upload",
+    "store_from_telegram",
+    "sweep_unattached",
+]

@@ -1,0 +1,292 @@
+"""Media for confessions: checked by content, stored privately, read by sender and recipient."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.errors import DomainError, MediaNotAllowed, NotFound, WrongState
+from core.media import repository
+from core.media.config import MediaConfig, media_config
+from core.media.errors import MediaQuotaExceeded, MissingObject, StorageUnavailable, UploadMissing
+from core.media.storage import MediaStore, UploadTarget
+from core.media.validation import THUMBNAIL_CONTENT_TYPE, Family, Prepared, limit_for, prepare
+from core.settings import Settings
+from models import Media, User
+from models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+SWEEP_AFTER = timedelta(days=1)
+Download = Callable[[str], Awaitable[bytes]]
+
+# What each kind of chat media may turn out to be; Telegram sends GIFs as animations.
+TELEGRAM_FAMILIES: dict[str, frozenset[Family]] = {
+    "photo": frozenset({Family.IMAGE}),
+    "video": frozenset({Family.VIDEO}),
+    "video_note": frozenset({Family.VIDEO}),
+    "animation": frozenset({Family.VIDEO, Family.IMAGE}),
+    "voice": frozenset({Family.AUDIO}),
+}
+
+
+class UploadKind(enum.StrEnum):
+    """What the mini app says it uploads; the bytes still decide what is accepted."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+
+    @property
+    def family(self) -> Family:
+        return Family.IMAGE if self is UploadKind.IMAGE else Family.VIDEO
+
+    @property
+    def media_kind(self) -> str:
+        """The `Media.kind` of an upload of this kind until its bytes are seen."""
+        return "photo" if self is UploadKind.IMAGE else "video"
+
+    @classmethod
+    def of(cls, media: Media) -> UploadKind:
+        return cls.VIDEO if media.kind == "video" else cls.IMAGE
+
+
+@dataclass(frozen=True, slots=True)
+class PendingUpload:
+    media: Media
+    target: UploadTarget
+    max_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class MediaUrls:
+    """Short-lived links; a new call gives new ones when these expire."""
+
+    url: str
+    thumbnail_url: str | None
+    expires_in: int
+
+
+def is_ready(media: Media) -> bool:
+    """Stored and checked: only then has it a content type (pending uploads have none)."""
+    return media.storage_key is not None and media.content_type is not None
+
+
+def is_pending(media: Media) -> bool:
+    """Begun in the mini app: the upload key is reserved, the bytes not yet checked."""
+    return media.storage_key is not None and media.content_type is None
+
+
+async def save_upload(
+    session: AsyncSession,
+    store: MediaStore,
+    settings: Settings,
+    *,
+    owner: User,
+    data: bytes,
+    kind: UploadKind,
+) -> Media:
+    """Keep bytes already in hand; a refused file leaves neither object nor row."""
+    config = media_config(settings)
+    prepared = await _prepare(data, frozenset({kind.family}), config)
+    await _check_quota(session, config, owner.id, adding=prepared.size)
+    media = Media(owner_id=owner.id, kind=_kind_of(prepared))
+    await _keep(session, store, media, prepared)
+    return media
+
+
+async def begin_upload(
+    session: AsyncSession, store: MediaStore, settings: Settings, *, owner: User, kind: UploadKind
+) -> PendingUpload:
+    """Reserve a key and the quota for a direct upload from the phone to the storage."""
+    config = media_config(settings)
+    max_bytes = limit_for(kind.family, config)
+    await _check_quota(session, config, owner.id, adding=max_bytes)
+    key = f"u/{secrets.token_urlsafe(18)}"
+    target = await store.upload_target(
+        key, max_bytes=max_bytes, expires_in=config.upload_ttl_seconds
+    )
+    # Until completed, size_bytes holds the cap: the reservation counted against the quota.
+    media = Media(owner_id=owner.id, kind=kind.media_kind, storage_key=key, size_bytes=max_bytes)
+    session.add(media)
+    await session.flush()
+    return PendingUpload(media=media, target=target, max_bytes=max_bytes)
+
+
+async def complete_upload(
+    session: AsyncSession, store: MediaStore, settings: Settings, owner: User, media_public_id: str
+) -> Media:
+    """Check what arrived; refused bytes are deleted, accepted ones re-stored under a new key."""
+    config = media_config(settings)
+    # Locked, so two completions of one upload cannot both store it (PostgreSQL).
+    media = await repository.get_owned(session, owner.id, media_public_id, for_update=True)
+    if is_ready(media):
+        return media
+    if not is_pending(media) or media.storage_key is None:
+        raise WrongState()
+    upload_key = media.storage_key
+    family = UploadKind.of(media).family
+    try:
+        data = await store.get(upload_key, max_bytes=limit_for(family, config))
+        prepared = await _prepare(data, frozenset({family}), config)
+        await _check_quota(session, config, owner.id, adding=prepared.size, excluding=media.id)
+    except MissingObject:
+        raise UploadMissing() from None
+    except StorageUnavailable:
+        raise
+    except DomainError:
+        await store.delete(upload_key)
+        raise
+    media.kind = _kind_of(prepared)
+    await _keep(session, store, media, prepared)
+    # A fresh key: the signed upload may still be valid, and must not replace checked bytes.
+    await _forget(store, [upload_key])
+    return media
+
+
+async def readable_url(
+    session: AsyncSession, store: MediaStore, settings: Settings, media: Media, reader: User
+) -> MediaUrls:
+    """Links for the owner, or the recipient after the reveal; for anyone else it is not there."""
+    if media.storage_key is None or not is_ready(media):
+        raise NotFound()
+    if not await may_read(session, media, reader):
+        raise NotFound()
+    ttl = media_config(settings).url_ttl_seconds
+    url = await store.read_url(media.storage_key, expires_in=ttl)
+    thumbnail_url = (
+        await store.read_url(media.thumbnail_key, expires_in=ttl) if media.thumbnail_key else None
+    )
+    return MediaUrls(url=url, thumbnail_url=thumbnail_url, expires_in=ttl)
+
+
+async def open_media(
+    session: AsyncSession, store: MediaStore, settings: Settings, *, reader: User, public_id: str
+) -> tuple[Media, MediaUrls]:
+    """The media a link in the mini app names, if this reader may see it."""
+    media = await repository.get_by_public_id(session, public_id)
+    return media, await readable_url(session, store, settings, media, reader)
+
+
+async def may_read(session: AsyncSession, media: Media, reader: User) -> bool:
+    """Only the two people of a confession: its owner, and whoever it was revealed to."""
+    if media.owner_id == reader.id:
+        return True
+    if media.id is None:
+        return False
+    return (
+        await repository.revealed_with(session, media.id, reader.id)
+        or await repository.in_thread_of(session, media.id, reader.id)
+        or await repository.background_for(session, media, reader.id)
+    )
+
+
+async def attach_upload(session: AsyncSession, *, owner: User, media_public_id: str) -> Media:
+    """Mark a finished upload as used, so the sweep keeps it."""
+    media = await repository.get_owned(session, owner.id, media_public_id)
+    if not is_ready(media):
+        raise WrongState()
+    media.attached_at = media.attached_at or utcnow()
+    await session.flush()
+    return media
+
+
+async def store_from_telegram(
+    session: AsyncSession, store: MediaStore, settings: Settings, media: Media, download: Download
+) -> Media:
+    """Copy a file sent in the bot chat into our storage, checked like any upload."""
+    if media.storage_key is not None:
+        return media
+    if media.telegram_file_id is None:
+        raise WrongState()
+    families = TELEGRAM_FAMILIES.get(media.kind)
+    if families is None:
+        raise MediaNotAllowed()
+    data = await download(media.telegram_file_id)
+    prepared = await _prepare(data, families, media_config(settings))
+    await _keep(session, store, media, prepared)
+    return media
+
+
+async def delete_media(session: AsyncSession, store: MediaStore, media: Media) -> None:
+    """Objects first, then the row: if the storage fails, the row stays for the next sweep."""
+    for key in (media.storage_key, media.thumbnail_key):
+        if key is not None:
+            await store.delete(key)
+    await session.delete(media)
+    await session.flush()
+
+
+async def sweep_unattached(
+    session: AsyncSession, store: MediaStore, *, older_than: timedelta = SWEEP_AFTER
+) -> int:
+    """Remove uploads that were never attached to anything; returns how many."""
+    stale = await repository.unattached_before(session, utcnow() - older_than)
+    for media in stale:
+        await delete_media(session, store, media)
+    return len(stale)
+
+
+async def _prepare(data: bytes, allowed: frozenset[Family], config: MediaConfig) -> Prepared:
+    """Sniffing and re-encoding are CPU work: off the event loop."""
+    return await asyncio.to_thread(prepare, data, allowed=allowed, config=config)
+
+
+async def _check_quota(
+    session: AsyncSession,
+    config: MediaConfig,
+    owner_id: int,
+    *,
+    adding: int,
+    excluding: int | None = None,
+) -> None:
+    pending_since = utcnow() - timedelta(seconds=config.upload_ttl_seconds)
+    used = await repository.stored_bytes(
+        session, owner_id, pending_since=pending_since, excluding=excluding
+    )
+    if used + adding > config.quota_bytes:
+        raise MediaQuotaExceeded()
+
+
+def _kind_of(prepared: Prepared) -> str:
+    family = prepared.file_type.family
+    if family is Family.IMAGE:
+        return "animation" if prepared.animated else "photo"
+    return "video" if family is Family.VIDEO else "voice"
+
+
+async def _keep(session: AsyncSession, store: MediaStore, media: Media, prepared: Prepared) -> None:
+    """Write the objects, then the row; if anything fails, the objects written go again."""
+    token = secrets.token_urlsafe(18)
+    storage_key, thumbnail_key = f"m/{token}", f"t/{token}"
+    written: list[str] = []
+    try:
+        await store.put(storage_key, prepared.data, prepared.file_type.content_type)
+        written.append(storage_key)
+        if prepared.thumbnail is not None:
+            await store.put(thumbnail_key, prepared.thumbnail, THUMBNAIL_CONTENT_TYPE)
+            written.append(thumbnail_key)
+        media.storage_key = storage_key
+        media.thumbnail_key = thumbnail_key if prepared.thumbnail is not None else None
+        media.content_type = prepared.file_type.content_type
+        media.size_bytes = prepared.size
+        session.add(media)
+        await session.flush()
+    except Exception:
+        await _forget(store, written)
+        raise
+
+
+async def _forget(store: MediaStore, keys: Iterable[str]) -> None:
+    """Best-effort clean-up; an object left behind is unreachable, which is safe."""
+    for key in keys:
+        try:
+            await store.delete(key)
+        except StorageUnavailable:
+            log.warning("could not remove a media object; it is left unreferenced")
