@@ -11,7 +11,10 @@ from telegram import Update
 
 from bot.app import BotApplication
 from bot.errors import handling_failed
+from bot.i18n import t
 from core import inbox, metrics
+from core.errors import LimitReached
+from core.limits import Throttle
 from core.settings import Settings
 from models.db import Database
 
@@ -30,6 +33,8 @@ class InboxConsumer:
         self._application = application
         self._database = database
         self._lease = settings.inbox_lease_seconds
+        self._throttle = Throttle(settings.bot_updates_per_minute)
+        self._warned: dict[int, float] = {}
         self.wakeup = asyncio.Event()
 
     async def drain_once(self) -> int:
@@ -47,7 +52,9 @@ class InboxConsumer:
             update = Update.de_json(payload, self._application.bot)
         except Exception:
             update, outcome = None, "unreadable"
-        if update is not None:
+        if update is not None and await self._flooding(update):
+            outcome = "throttled"
+        elif update is not None:
             handling_failed.set(False)
             await self._application.process_update(update)
             outcome = "error" if handling_failed.get() else "ok"
@@ -65,3 +72,22 @@ class InboxConsumer:
                 "duration_ms": round(seconds * 1000, 1),
             },
         )
+
+    async def _flooding(self, update: Update) -> bool:
+        """Past the per-user limit an update is dropped before any handler sees it; the user
+        hears why once a minute."""
+        user = update.effective_user
+        if user is None:
+            return False
+        try:
+            self._throttle.check(user.id)
+        except LimitReached as limit:
+            now = time.monotonic()
+            if now - self._warned.get(user.id, 0.0) > 60:
+                self._warned[user.id] = now
+                text = t(
+                    user.language_code, "error.slow_down", seconds=limit.details["retry_after"]
+                )
+                await self._application.bot.send_message(user.id, text)
+            return True
+        return False

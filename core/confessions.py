@@ -13,7 +13,6 @@ from core import limits, notices, users
 from core.errors import (
     Banned,
     Blocked,
-    InvalidInput,
     NotForYou,
     NotFound,
     NotYourOwn,
@@ -378,7 +377,5 @@ async def cursor_id(session: AsyncSession, public_id: str | None) -> int | None:
     if not public_id:
         return None
     found = await session.exec(select(Confession.id).where(Confession.public_id == public_id))
-    internal = found.first()
-    if internal is None:
-        raise InvalidInput("Unknown cursor.")
-    return internal
+    # a cursor that names nothing (any more) marks the end of the list
+    return found.first() or 0

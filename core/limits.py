@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections import defaultdict, deque
 from datetime import timedelta
 
 from sqlalchemy import func
@@ -34,3 +36,33 @@ async def check_reply_rate(session: AsyncSession, settings: Settings, author: Us
     )
     if written.one() >= settings.replies_per_minute:
         raise LimitReached(limit=settings.replies_per_minute, retry_after=60)
+
+
+class Throttle:
+    """At most `per_minute` actions per key in any minute, counted in this process.
+
+    A soft guard against floods: counters live in memory, so each process counts alone and a
+    restart forgets them; the durable limits above are the ones that protect recipients.
+    """
+
+    def __init__(self, per_minute: int) -> None:
+        self._per_minute = per_minute
+        self._seen: dict[int, deque[float]] = defaultdict(deque)
+
+    def check(self, key: int, *, now: float | None = None) -> None:
+        """Count one action; raises LimitReached with the seconds until the next is allowed."""
+        moment = time.monotonic() if now is None else now
+        window = self._seen[key]
+        while window and window[0] <= moment - 60:
+            window.popleft()
+        if len(window) >= self._per_minute:
+            raise LimitReached(
+                limit=self._per_minute, retry_after=max(1, int(window[0] + 60 - moment) + 1)
+            )
+        window.append(moment)
+        if len(self._seen) > 100_000:
+            self._forget_idle(moment)
+
+    def _forget_idle(self, moment: float) -> None:
+        for key in [k for k, w in self._seen.items() if not w or w[-1] <= moment - 60]:
+            del self._seen[key]

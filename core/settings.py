@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     confessions_per_day: int = Field(default=10, ge=1)
     replies_per_minute: int = Field(default=10, ge=1)
     confession_expiry_days: int = Field(default=30, ge=1)
+    api_requests_per_minute: int = Field(default=120, ge=1)
+    bot_updates_per_minute: int = Field(default=60, ge=1)
     operator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
     outbox_rate_per_second: float = Field(default=28.0, gt=0)

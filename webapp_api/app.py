@@ -9,14 +9,17 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from core.limits import Throttle
 from core.media import build_media_store
 from core.settings import Settings
 from models.db import Database
 from webapp_api.errors import install_error_handlers
-from webapp_api.middleware import RequestLog
+from webapp_api.middleware import BodyLimit, RequestLog
 from webapp_api.routes import confessions, health, media, metrics, webhook
 
 STATIC = Path(__file__).parent / "static"
+MAX_BODY_BYTES = 1024 * 1024
+"""Updates and API bodies are small; the largest Telegram update is well under this."""
 
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -44,12 +47,14 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
+    app.state.api_throttle = Throttle(settings.api_requests_per_minute)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(confessions.router)
     app.include_router(media.router)
     app.include_router(metrics.router)
+    app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt_prefixes=("/media/uploads/",))
     app.add_middleware(RequestLog)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="mini-app")
     return app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 
 from core import telegram_auth, users
 from core.errors import Unauthorized
@@ -15,6 +15,7 @@ SCHEME = "tma "
 
 
 async def current_user(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     authorization: Annotated[
@@ -34,6 +35,7 @@ async def current_user(
         bot_token=settings.token,
         max_age_seconds=settings.init_data_max_age_seconds,
     )
+    request.app.state.api_throttle.check(init_data.user.id)
     return await users.sync_user(session, init_data.user)
 
 

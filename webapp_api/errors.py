@@ -42,7 +42,9 @@ def responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def on_domain_error(_request: Request, error: DomainError) -> JSONResponse:
-        return error_response(error.status, error.code, error.detail)
+        retry_after = error.details.get("retry_after")
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return error_response(error.status, error.code, error.detail, headers)
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:

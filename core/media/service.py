@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core import metrics
 from core.errors import DomainError, MediaNotAllowed, NotFound, WrongState
 from core.media import repository
 from core.media.config import MediaConfig, media_config
@@ -281,6 +282,7 @@ async def _keep(session: AsyncSession, store: MediaStore, media: Media, prepared
     except Exception:
         await _forget(store, written)
         raise
+    metrics.MEDIA_BYTES.inc(prepared.size + len(prepared.thumbnail or b""))
 
 
 async def _forget(store: MediaStore, keys: Iterable[str]) -> None:

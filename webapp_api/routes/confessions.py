@@ -32,7 +32,7 @@ from webapp_api.schemas import (
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["mini app"], responses=responses(401, 422))
+router = APIRouter(prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429))
 PREVIEW_LENGTH = 80
 
 

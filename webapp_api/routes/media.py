@@ -66,7 +66,7 @@ def _public(media: Media, urls: MediaUrls) -> MediaPublic:
     "/api/v1/media",
     status_code=201,
     response_model=UploadStarted,
-    responses=responses(401, 413, 422, 503),
+    responses=responses(401, 413, 422, 429, 503),
     tags=["media"],
 )
 async def begin_upload(
@@ -89,7 +89,7 @@ async def begin_upload(
 @router.post(
     "/api/v1/media/{media_id}/complete",
     response_model=MediaPublic,
-    responses=responses(401, 404, 409, 413, 422, 503),
+    responses=responses(401, 404, 409, 413, 422, 429, 503),
     tags=["media"],
 )
 async def complete_upload(
@@ -108,7 +108,7 @@ async def complete_upload(
 @router.get(
     "/api/v1/media/{media_id}",
     response_model=MediaPublic,
-    responses=responses(401, 404, 503),
+    responses=responses(401, 404, 422, 429, 503),
     tags=["media"],
 )
 async def read_media(
