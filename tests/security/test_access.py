@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
@@ -25,14 +26,19 @@ CALLERS = (
     "forged",
     "expired",
 )
-STYLE = {"theme": "blush", "accent_color": "#ff6f91", "font": "sans", "animation": "fade"}
+STYLE: dict[str, object] = {
+    "theme": "blush",
+    "accent_color": "#ff6f91",
+    "font": "sans",
+    "animation": "fade",
+}
 
 
 @dataclass(frozen=True)
 class Endpoint:
     method: str
     path: str
-    body: dict[str, object] | None
+    body: Mapping[str, object] | None
     expected: dict[str, int]
     shows_words_to_recipient: bool = False
     """Revealing, and the list once revealed, are where the recipient reads the words."""
