@@ -1,0 +1,77 @@
+"""PostgreSQL restarted under load: 503s while it is away, never a 500 or a hang; then back."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core import telegram_auth
+from core.settings import Settings
+from tests.support import Product
+from tests.telegram import Person
+
+
+def restart_postgresql() -> None:
+    version = sorted(Path("/etc/postgresql").iterdir())[-1].name
+    subprocess.run(
+        [
+            "pg_ctlcluster",
+            "--skip-systemctl-redirect",
+            version,
+            "main",
+            "restart",
+            "--",
+            "-m",
+            "fast",
+        ],
+        check=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.settings(api_requests_per_minute=1_000_000)
+def test_requests_get_503_while_postgresql_restarts_and_recover_by_themselves(
+    product: Product, alice: Person, settings: Settings
+) -> None:
+    headers = {
+        "Authorization": "tma " + telegram_auth.sign(alice.profile, bot_token=settings.token or "")
+    }
+    seen: list[tuple[int, float]] = []
+    stop = threading.Event()
+
+    def load() -> None:
+        with httpx.Client(timeout=30) as client:
+            while not stop.is_set():
+                started = time.monotonic()
+                try:
+                    status = client.get(
+                        f"{product.url}/api/v1/confessions", headers=headers
+                    ).status_code
+                except httpx.TransportError:
+                    status = 0
+                seen.append((status, time.monotonic() - started))
+                time.sleep(0.02)
+
+    thread = threading.Thread(target=load)
+    thread.start()
+    try:
+        time.sleep(0.5)
+        restart_postgresql()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (seen and seen[-1][0] == 200 and len(seen) > 5):
+            time.sleep(0.1)
+        time.sleep(1)
+    finally:
+        stop.set()
+        thread.join(30)
+
+    statuses = {status for status, _ in seen}
+    assert statuses <= {200, 503}, statuses
+    assert max(seconds for _, seconds in seen) < 10
+    assert seen[-1][0] == 200
