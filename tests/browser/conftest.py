@@ -1,0 +1,280 @@
+"""The mini app in Debian's headless chromium, opened the way Telegram opens it.
+
+Playwright runs once per session; each test gets a fresh browser context in which every
+request leaving loopback is refused, except telegram-web-app.js, which is answered from the
+copy `make tests/.cache/telegram-web-app.js` fetched from npm. The page talks to the product
+served on loopback by the `product` fixture, with init data signed by the bot's token.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    Request,
+    Route,
+    sync_playwright,
+)
+from sqlmodel import Session
+
+from core import telegram_auth
+from core.settings import Settings
+from tests.bot.flows import compose, latest_confession, send
+from tests.support import Product, started
+from tests.telegram import Person
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+TELEGRAM_JS = ROOT / "tests" / ".cache" / "telegram-web-app.js"
+TELEGRAM_JS_URL = "https://telegram.org/js/telegram-web-app.js"
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PHONE = {"width": 390, "height": 844}
+
+# Telegram's own colours (its web client), as it passes them in tgWebAppThemeParams.
+LIGHT_THEME = {
+    "bg_color": "#ffffff",
+    "text_color": "#000000",
+    "hint_color": "#707579",
+    "link_color": "#3390ec",
+    "button_color": "#3390ec",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#f4f4f5",
+    "header_bg_color": "#ffffff",
+    "accent_text_color": "#3390ec",
+    "section_bg_color": "#ffffff",
+    "section_header_text_color": "#3390ec",
+    "subtitle_text_color": "#707579",
+    "destructive_text_color": "#e53935",
+}
+DARK_THEME = {
+    "bg_color": "#212121",
+    "text_color": "#ffffff",
+    "hint_color": "#aaaaaa",
+    "link_color": "#8774e1",
+    "button_color": "#8774e1",
+    "button_text_color": "#ffffff",
+    "secondary_bg_color": "#0f0f0f",
+    "header_bg_color": "#212121",
+    "accent_text_color": "#8774e1",
+    "section_bg_color": "#212121",
+    "section_header_text_color": "#8774e1",
+    "subtitle_text_color": "#aaaaaa",
+    "destructive_text_color": "#ff595a",
+}
+
+# Telegram's Android client hands the page a TelegramWebviewProxy; this one records what the
+# page asks of Telegram (ready, expand, the main button, haptics) so tests can look.
+WEBVIEW_PROXY = """
+window.__telegramEvents = [];
+window.TelegramWebviewProxy = {
+  postEvent: function (type, data) { window.__telegramEvents.push([type, data]); }
+};
+"""
+
+
+@pytest.fixture(scope="session")
+def telegram_js() -> bytes:
+    """Telegram's script, served in place of telegram.org (the tests never go online)."""
+    if not TELEGRAM_JS.is_file():
+        pytest.skip(f"{TELEGRAM_JS} is missing: run `make tests/.cache/telegram-web-app.js`")
+    return TELEGRAM_JS.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
+    """Debian's chromium; Playwright never downloads a browser of its own here."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
+    browser = playwright_driver.chromium.launch(
+        executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+def _offline_except_loopback(telegram_js: bytes) -> Callable[[Route, Request], None]:
+    def handle(route: Route, request: Request) -> None:
+        if request.url.startswith(TELEGRAM_JS_URL):
+            route.fulfill(status=200, body=telegram_js, content_type="application/javascript")
+        elif urlsplit(request.url).hostname in LOOPBACK:
+            route.fallback()
+        else:
+            route.abort("blockedbyclient")
+
+    return handle
+
+
+@dataclass
+class MiniApp:
+    """Opens the mini app as Telegram does, for one of the pretend users."""
+
+    url: str
+    bot_token: str
+    browser: Browser
+    telegram_js: bytes
+    contexts: list[BrowserContext] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+
+    def init_data(self, person: Person) -> str:
+        """Raw init data as Telegram signs it for this person."""
+        profile: dict[str, object] = {"id": person.id, "first_name": person.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(person, key) is not None:
+                profile[key] = getattr(person, key)
+        return telegram_auth.sign(profile, bot_token=self.bot_token)
+
+    def link(
+        self,
+        screen: str | None = None,
+        confession: str | None = None,
+        *,
+        person: Person | None = None,
+        theme: dict[str, str] | None = None,
+    ) -> str:
+        query = "" if screen is None else f"?screen={screen}"
+        if confession is not None:
+            query += f"&c={confession}"
+        link = f"{self.url}/app/{query}"
+        if person is None:
+            return link
+        launch = {
+            "tgWebAppData": self.init_data(person),
+            "tgWebAppVersion": "8.0",
+            "tgWebAppPlatform": "android",
+            "tgWebAppThemeParams": json.dumps(theme or LIGHT_THEME, separators=(",", ":")),
+        }
+        return link + "#" + "&".join(f"{k}={quote(v, safe='')}" for k, v in launch.items())
+
+    def page(self, *, viewport: dict[str, int] | None = None, reduced_motion: bool = False) -> Page:
+        context = self.browser.new_context(
+            viewport=viewport or PHONE,  # type: ignore[arg-type]
+            device_scale_factor=2,
+            reduced_motion="reduce" if reduced_motion else "no-preference",
+            locale="en-GB",
+            service_workers="block",
+        )
+        self.contexts.append(context)
+        context.route("**/*", _offline_except_loopback(self.telegram_js))
+        context.add_init_script(WEBVIEW_PROXY)
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+        return page
+
+    def open(
+        self,
+        person: Person | None,
+        screen: str | None = None,
+        confession: str | None = None,
+        *,
+        theme: dict[str, str] | None = None,
+        viewport: dict[str, int] | None = None,
+        reduced_motion: bool = False,
+    ) -> Page:
+        """The page as `person` sees it; with no person, as a plain browser outside Telegram."""
+        page = self.page(viewport=viewport, reduced_motion=reduced_motion)
+        page.goto(self.link(screen, confession, person=person, theme=theme))
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def mini_app(
+    product: Product, settings: Settings, chromium: Browser, telegram_js: bytes
+) -> Iterator[MiniApp]:
+    assert settings.token is not None
+    opened = MiniApp(product.url, settings.token, chromium, telegram_js)
+    yield opened
+    opened.close()
+    assert opened.page_errors == [], "the page threw uncaught errors"
+
+
+@dataclass
+class Api:
+    """The mini-app API as a person's mini app calls it, for checking what was stored.
+
+    Wait for the page's own confirmation before asking: requests from the page pass through
+    the route handler, which runs only while the test is inside a Playwright call.
+    """
+
+    url: str
+    mini_app: MiniApp
+
+    def get(self, person: Person, path: str) -> dict[str, Any]:
+        response = httpx.get(
+            f"{self.url}/api/v1{path}",
+            headers={"Authorization": f"tma {self.mini_app.init_data(person)}"},
+            timeout=10,
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    def confession(self, person: Person, public_id: str) -> dict[str, Any]:
+        return self.get(person, f"/confessions/{public_id}")
+
+
+@pytest.fixture
+def api(product: Product, mini_app: MiniApp) -> Api:
+    return Api(product.url, mini_app)
+
+
+@pytest.fixture
+def draft(alice: Person, bob: Person, db: Session) -> str:
+    """Alice's confession to Bob, written in the bot up to its preview (where Customise is)."""
+    compose(alice, bob)
+    return latest_confession(db, alice).public_id
+
+
+@pytest.fixture
+def delivered(alice: Person, bob: Person, db: Session) -> str:
+    """Alice's anonymous confession, delivered to Bob and not yet opened."""
+    started(bob)
+    send(alice, bob)
+    bob.wait_for_message("Someone has a confession for you")
+    return latest_confession(db, alice).public_id
+
+
+Screenshot = Callable[[Page, str], Path]
+
+
+@pytest.fixture(scope="session")
+def screenshot() -> Screenshot:
+    """Save a full-page screenshot under test-artifacts/screenshots/ for people to look at."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page: Page, name: str) -> Path:
+        path = SCREENSHOTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
+        return path
+
+    return take

@@ -1,0 +1,179 @@
+"""The sender's editor: a live card, pickers for its look, and Save that really stores it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import FilePayload, expect
+
+from tests.browser.conftest import Api, MiniApp, Screenshot
+from tests.telegram import Person
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_editor_shows_the_confession_on_its_card(
+    mini_app: MiniApp, alice: Person, draft: str, screenshot: Screenshot
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    expect(page.get_by_role("heading", name="Make it yours")).to_be_visible()
+    expect(page.locator(".card .card-text")).to_have_text("I think about you every day")
+    screenshot(page, "editor")
+
+
+def test_a_new_theme_and_colour_are_saved(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str, screenshot: Screenshot
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    page.get_by_role("radio", name="Midnight").check()
+    page.get_by_role("radio", name="Green").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    style = api.confession(alice, draft)["style"]
+    assert (style["theme"], style["accent_color"]) == ("midnight", "#3fa66b")
+    screenshot(page, "editor-saved")
+
+
+def test_the_preview_follows_the_chosen_theme(mini_app: MiniApp, alice: Person, draft: str) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    page.get_by_role("radio", name="Midnight").check()
+
+    expect(page.locator(".card")).to_have_css("background-color", "rgb(27, 31, 59)")
+
+
+def test_a_gradient_background_and_a_decoration_are_saved(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    page.get_by_role("tab", name="Backdrop").click()
+    page.get_by_role("radio", name="Gradient").check()
+    page.get_by_role("radio", name="Lagoon").check()
+    page.get_by_role("tab", name="Extras").click()
+    page.get_by_role("radio", name="🦋").check()
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    style = api.confession(alice, draft)["style"]
+    assert style["background"]["kind"] == "gradient"
+    assert style["background"]["value"] == "lagoon"
+    assert style["decoration"] == "🦋"
+
+
+def test_edited_words_show_on_the_card_and_are_saved(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    page.get_by_role("tab", name="Words").click()
+    page.get_by_label("Your confession", exact=True).fill("I kept your scarf.")
+    expect(page.locator(".card .card-text")).to_have_text("I kept your scarf.")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    assert api.confession(alice, draft)["text"] == "I kept your scarf."
+
+
+def test_a_hint_is_saved_with_its_signature(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    page.get_by_role("tab", name="Words").click()
+    page.get_by_role("radio", name="Anonymous, with a hint").check()
+    page.get_by_label("Your hint").fill("we met at Anna's birthday")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    saved = api.confession(alice, draft)
+    assert (saved["signature"], saved["hint"]) == ("hint", "we met at Anna's birthday")
+
+
+def test_telegrams_main_button_saves(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+    page.get_by_role("radio", name="Typewriter").check()
+
+    page.evaluate("Telegram.WebView.receiveEvent('main_button_pressed')")
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    assert api.confession(alice, draft)["style"]["font"] == "mono"
+
+
+def test_the_main_button_says_save(mini_app: MiniApp, alice: Person, draft: str) -> None:
+    page = mini_app.open(alice, "edit", draft)
+    expect(page.locator(".card .card-text")).to_have_text("I think about you every day")
+
+    setups = page.evaluate(
+        "__telegramEvents.filter(e => e[0] === 'web_app_setup_main_button')"
+        ".map(e => JSON.parse(e[1]))"
+    )
+
+    assert setups[-1]["is_visible"] is True
+    assert setups[-1]["text"] == "Save"
+
+
+def a_photo() -> FilePayload:
+    picture = io.BytesIO()
+    Image.new("RGB", (800, 600), (240, 120, 150)).save(picture, "JPEG")
+    return FilePayload(name="us.jpg", mimeType="image/jpeg", buffer=picture.getvalue())
+
+
+def test_an_uploaded_photo_becomes_the_saved_background(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+
+    page.get_by_role("tab", name="Backdrop").click()
+    page.get_by_role("radio", name="Photo").check()
+    page.get_by_label("Choose a photo").set_input_files(a_photo())
+    expect(page.locator("#toast")).to_contain_text("Photo added")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    background = api.confession(alice, draft)["style"]["background"]
+    assert background["kind"] == "image"
+    assert background["image_url"]
+    expect(page.locator(".stage-img")).to_have_js_property("complete", True)
+
+
+def test_photo_backgrounds_bow_out_kindly_when_uploads_are_unavailable(
+    mini_app: MiniApp, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+    page.route(
+        "**/api/v1/media",
+        lambda route: route.fulfill(
+            status=404,
+            content_type="application/json",
+            body='{"error": {"code": "not_found", "message": "Not Found"}}',
+        ),
+    )
+
+    page.get_by_role("tab", name="Backdrop").click()
+    page.get_by_role("radio", name="Photo").check()
+    photo = FilePayload(name="us.png", mimeType="image/png", buffer=b"\x89PNG\r\n\x1a\n")
+    page.get_by_label("Choose a photo").set_input_files(photo)
+
+    expect(page.locator("#photo-help")).to_have_text(
+        "Photo backgrounds aren’t available yet — try a colour or a gradient."
+    )
+
+
+def test_once_opened_it_stays_as_they_saw_it(
+    mini_app: MiniApp, alice: Person, bob: Person, delivered: str
+) -> None:
+    bob.presses("Reveal")
+
+    page = mini_app.open(alice, "edit", delivered)
+
+    expect(page.get_by_role("note")).to_contain_text("They’ve already opened it")
+    expect(page.locator(".card .card-text")).to_have_text("I think about you every day")
+    expect(page.get_by_role("button", name="Save")).to_have_count(0)
