@@ -11,13 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import InboxUpdate
+from models.db import insert_or_skip
 from models.types import utcnow
 
 USER_FIELDS = (
@@ -60,10 +59,7 @@ async def receive(session: AsyncSession, payload: Any) -> bool:
         "received_at": utcnow(),
         "attempts": 0,
     }
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert(InboxUpdate).values(**values).on_conflict_do_nothing()
-    result = await session.exec(statement)
+    result = await session.exec(insert_or_skip(session, InboxUpdate).values(**values))
     return bool(result.rowcount)
 
 

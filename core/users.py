@@ -9,6 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import NotFound
 from models import User
+from models.db import insert_or_skip
 from models.types import utcnow
 
 
@@ -33,8 +34,7 @@ async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
     """Create the user, or update what Telegram says about them now."""
     user = await session.get(User, identity.id)
     if user is None:
-        user = User(id=identity.id)
-        session.add(user)
+        user = await _insert_once(session, identity.id)
     changed = (
         user.first_name != identity.first_name
         or user.last_name != identity.last_name
@@ -49,6 +49,20 @@ async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
         user.language_code = identity.language_code or user.language_code
         user.updated_at = utcnow()
     await session.flush()
+    return user
+
+
+async def _insert_once(session: AsyncSession, user_id: int) -> User:
+    """A new user's first requests may arrive together: the row is created by whichever comes
+    first, and the others read it, instead of failing on the primary key."""
+    now = utcnow()
+    await session.exec(
+        insert_or_skip(session, User).values(
+            id=user_id, first_name="", can_message=False, created_at=now, updated_at=now
+        )
+    )
+    user = await session.get(User, user_id)
+    assert user is not None
     return user
 
 
