@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 TWA_JS := tests/.cache/telegram-web-app.js
 TWA_SDK_VERSION := 8.0.2
 
-.PHONY: run test test-sqlite test-postgres lint typecheck check clean
+.PHONY: run test lint typecheck check bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ typecheck: $(STAMP)
 	$(BIN)/mypy .
 
 check: lint typecheck test
+
+bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y -q wrk
+	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache test-artifacts

@@ -39,14 +39,7 @@ async def withdraw(
         await media.delete_media(session, store, current.view.media)
     confession.status = ConfessionStatus.WITHDRAWN
     confession.withdrawn_at = confession.updated_at = utcnow()
-    if confession.delivery_message_id is not None and confession.delivery_chat_id is not None:
-        await notices.enqueue(
-            session,
-            Notice.WITHDRAWN,
-            chat_id=confession.delivery_chat_id,
-            confession_id=confession.id,
-            message_id=confession.delivery_message_id,
-        )
+    await _retire_delivery_message(session, confession)
     await session.flush()
     return confession
 
@@ -84,14 +77,19 @@ async def expire_due(session: AsyncSession, settings: Settings) -> int:
         await notices.enqueue(
             session, Notice.EXPIRED, chat_id=confession.sender_id, confession_id=confession.id
         )
-        if confession.delivery_message_id is not None and confession.delivery_chat_id is not None:
-            await notices.enqueue(
-                session,
-                Notice.WITHDRAWN,
-                chat_id=confession.delivery_chat_id,
-                confession_id=confession.id,
-                message_id=confession.delivery_message_id,
-            )
+        await _retire_delivery_message(session, confession)
         count += 1
     await session.flush()
     return count
+
+
+async def _retire_delivery_message(session: AsyncSession, confession: Confession) -> None:
+    """The recipient's "someone has a confession" message is edited to say it is gone."""
+    if confession.delivery_message_id is not None and confession.delivery_chat_id is not None:
+        await notices.enqueue(
+            session,
+            Notice.WITHDRAWN,
+            chat_id=confession.delivery_chat_id,
+            confession_id=confession.id,
+            message_id=confession.delivery_message_id,
+        )
