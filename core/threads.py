@@ -14,7 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import confessions, drafts, limits, notices, users
 from core.confessions import ReaderView, Role
 from core.drafts import ChatMedia
-from core.errors import Banned, Blocked, InvalidInput, NoDraft, WrongState
+from core.errors import Banned, Blocked, NoDraft, TextEmpty, WrongState
 from core.notices import Notice
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Reply, User
@@ -51,16 +51,35 @@ async def relay(
     text_html: str,
     media: ChatMedia | None = None,
 ) -> Relayed:
-    """Store the message and queue it for the other party."""
+    """A message written in the chat after pressing Reply: to the thread it was meant for."""
     if not is_replying(author):
         raise NoDraft()
-    if author.banned_at is not None:
-        raise Banned()
     assert author.chat_state_ref is not None
     confession = await confessions.by_id(session, author.chat_state_ref)
-    current = await confessions.for_reader(session, confession.public_id, author)
+    return await post(
+        session, settings, confession.public_id, author, text=text, text_html=text_html, media=media
+    )
+
+
+async def post(
+    session: AsyncSession,
+    settings: Settings,
+    public_id: str,
+    author: User,
+    *,
+    text: str,
+    text_html: str,
+    media: ChatMedia | None = None,
+) -> Relayed:
+    """Store a message of the thread and queue it for the other party, from chat or mini app."""
+    if author.banned_at is not None:
+        raise Banned()
+    current = await confessions.for_reader(session, public_id, author)
+    confession = current.confession
+    if confession.status != ConfessionStatus.REVEALED:
+        raise WrongState("Replies open once it is revealed.")
     if not text.strip() and media is None:
-        raise InvalidInput()
+        raise TextEmpty()
     if text.strip():
         drafts.check_text(settings, text)
     if media is not None:

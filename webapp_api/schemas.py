@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from core import styles
 from core.confessions import ReaderView, Role
-from models import ConfessionStatus, Signature, User
+from models import ConfessionStatus, Reply, Signature, User
 
 
 class Me(BaseModel):
@@ -197,3 +197,40 @@ class ContentEdit(BaseModel):
 
 class ReactionIn(BaseModel):
     reaction: str = Field(max_length=16)
+
+
+class ReplyIn(BaseModel):
+    text: str = Field(min_length=1, max_length=4096)
+
+
+class ReplyOut(BaseModel):
+    """One message of the thread; the anonymous side has no name here either."""
+
+    mine: bool
+    author: str | None = Field(description="null when the author is the anonymous sender")
+    text_html: str
+    created_at: datetime
+
+
+class Thread(BaseModel):
+    items: list[ReplyOut]
+
+    @classmethod
+    def of(cls, reader: ReaderView, replies: list[Reply]) -> Thread:
+        me_sender = reader.role == Role.SENDER
+        view = reader.view
+        items = []
+        for reply in replies:
+            if reply.from_sender:
+                author = view.sender.display_name if view.sender_shown or me_sender else None
+            else:
+                author = view.recipient.display_name if view.recipient else None
+            items.append(
+                ReplyOut(
+                    mine=reply.from_sender == me_sender,
+                    author=author,
+                    text_html=reply.text_html,
+                    created_at=reply.created_at,
+                )
+            )
+        return cls(items=items)

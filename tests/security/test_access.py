@@ -64,6 +64,8 @@ ENDPOINTS = (
     Endpoint(
         "POST", "/confessions/{id}/reaction", {"reaction": "heart"}, statuses(403, 409, 200, 404)
     ),
+    Endpoint("GET", "/confessions/{id}/replies", None, statuses(200, 200, 200, 404)),
+    Endpoint("POST", "/confessions/{id}/replies", {"text": "hi"}, statuses(409, 409, 201, 404)),
     Endpoint("GET", "/confessions?box=received", None, statuses(200, 200, 200, 200), True),
     Endpoint("GET", "/me", None, statuses(200, 200, 200, 200)),
     Endpoint("GET", "/themes", None, statuses(200, 200, 200, 200)),

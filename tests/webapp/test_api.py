@@ -346,3 +346,36 @@ def test_a_photo_sent_in_the_chat_is_shown_in_the_mini_app_after_the_reveal(
     assert after["media"]["kind"] == "photo"
     assert image.status_code == 200
     assert Image.open(io.BytesIO(image.content)).size == (64, 48)
+
+
+def test_the_recipient_replies_from_the_mini_app_and_the_sender_gets_it_in_the_chat(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, delivered: str
+) -> None:
+    app = mini_app(bob)
+    app.post(f"/confessions/{delivered}/reveal")
+
+    posted = app.post(f"/confessions/{delivered}/replies", {"text": "who <b>are</b> you?"})
+
+    assert posted.status_code == 201
+    assert posted.json()["items"][0]["mine"] is True
+    relayed = alice.wait_for_message("who &lt;b&gt;are&lt;/b&gt; you?")
+    assert "Bob" in (relayed.content or "")
+
+
+def test_the_thread_never_names_the_anonymous_sender_to_the_recipient(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, delivered: str
+) -> None:
+    mini_app(bob).post(f"/confessions/{delivered}/reveal")
+    mini_app(alice).post(f"/confessions/{delivered}/replies", {"text": "it's me, someone"})
+
+    thread = mini_app(bob).get(f"/confessions/{delivered}/replies").json()["items"]
+
+    assert thread[0]["author"] is None
+    assert thread[0]["mine"] is False
+    assert "Alice" not in str(thread)
+
+
+def test_no_replies_before_the_reveal(mini_app: OpenMiniApp, bob: Person, delivered: str) -> None:
+    response = mini_app(bob).post(f"/confessions/{delivered}/replies", {"text": "hi"})
+
+    assert response.status_code == 409

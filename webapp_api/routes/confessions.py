@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from html import escape
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, editing, reactions
+from core import confessions, editing, reactions, threads
 from core import media as media_service
 from core.confessions import ReaderView, Role
 from core.errors import DomainError, NotFound
@@ -27,8 +28,10 @@ from webapp_api.schemas import (
     Me,
     MediaOut,
     ReactionIn,
+    ReplyIn,
     StyleIn,
     Themes,
+    Thread,
 )
 
 log = logging.getLogger(__name__)
@@ -196,3 +199,27 @@ async def react(
     """One tap in answer, after the reveal."""
     reader = await reactions.react(session, public_id, user, body.reaction)
     return await _out(session, store, settings, reader, user)
+
+
+@router.get("/confessions/{public_id}/replies", response_model=Thread, responses=responses(404))
+async def replies(public_id: str, session: SessionDep, user: CurrentUser) -> Thread:
+    """The anonymous thread under a confession, oldest first."""
+    reader = await confessions.for_reader(session, public_id, user)
+    return Thread.of(reader, await threads.thread(session, reader.confession.id or 0))
+
+
+@router.post(
+    "/confessions/{public_id}/replies",
+    response_model=Thread,
+    status_code=201,
+    responses=responses(403, 404, 409),
+)
+async def reply(
+    public_id: str, body: ReplyIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Thread:
+    """Write in the thread; the bot relays it to the other side, anonymity kept."""
+    await threads.post(
+        session, settings, public_id, user, text=body.text, text_html=escape(body.text, quote=False)
+    )
+    reader = await confessions.for_reader(session, public_id, user)
+    return Thread.of(reader, await threads.thread(session, reader.confession.id or 0))
