@@ -101,13 +101,13 @@ def telegram_js() -> bytes:
     return TELEGRAM_JS.read_bytes()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     """Debian's chromium; Playwright never downloads a browser of its own here."""
     if not CHROMIUM.exists():
