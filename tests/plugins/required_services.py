@@ -28,7 +28,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     outcome = yield
     report = outcome.get_result()
     required = set(item.config.getoption("--require"))
-    if report.skipped and any(item.get_closest_marker(name) for name in required):
+    expected_failure = hasattr(report, "wasxfail")  # ran, and failed as recorded: not a skip
+    if (
+        report.skipped
+        and not expected_failure
+        and any(item.get_closest_marker(name) for name in required)
+    ):
         _skipped_required.append(f"{item.nodeid}: {report.longrepr}")
 
 
