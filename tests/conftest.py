@@ -71,7 +71,7 @@ def reset_schema(url: URL) -> None:
 
 @pytest.fixture(scope="session")
 def db_engine(database_url: URL) -> Iterator[Engine]:
-    engine = create_engine(sync_url(database_url))
+    engine = create_engine(sync_url(database_url), pool_pre_ping=True)  # survives a restart
     yield engine
     engine.dispose()
 
