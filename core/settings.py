@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=30, ge=1)
     inbox_lease_seconds: int = Field(default=30, ge=1)
 
+    playground: bool = True
     background_work: bool = True
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
