@@ -13,6 +13,7 @@ COPY core core
 COPY confessions confessions
 COPY emulator emulator
 COPY models models
+COPY playground playground
 COPY webapp_api webapp_api
 RUN make .venv/.installed
 

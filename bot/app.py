@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from telegram import BotCommand
 from telegram.ext import (
     Application,
@@ -14,6 +15,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
 
 from bot import after, callbacks, compose, menu, privacy, reveal
 from bot.context import DEPS_KEY, BotDeps
@@ -34,17 +36,22 @@ def build_application(
     api: BotApi,
     media_store: MediaStore,
     wake_outbox: Callable[[], None],
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> BotApplication:
-    """Updates reach it from the inbox (webhook) or from polling; it never owns an updater."""
+    """Updates reach it from the inbox (webhook) or from polling; it never owns an updater.
+
+    `transport` replaces the network, as the playground does with its in-process Telegram."""
     assert settings.token is not None
-    application = (
+    builder = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.telegram_api_base_url)
         .base_file_url(settings.file_base_url)
         .updater(None)
-        .build()
     )
+    if transport is not None:
+        builder = builder.request(HTTPXRequest(httpx_kwargs={"transport": transport}))
+    application = builder.build()
     application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, media_store, wake_outbox)
     private = filters.ChatType.PRIVATE
     application.add_handlers(

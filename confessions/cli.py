@@ -43,8 +43,14 @@ def migrate(settings: Settings) -> None:
 def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: int) -> None:
     import uvicorn
 
-    from confessions.runtime import build_web_app
+    from confessions.runtime import build_web_app, playground_for
 
+    playground = playground_for(settings, _local_address(host, port))
+    if playground is not None and (workers > 1 or polling):
+        raise SystemExit(
+            "confessions: the playground (no BOT_TOKEN) runs in one process without --polling; "
+            "set BOT_TOKEN, or PLAYGROUND=false, or drop those options"
+        )
     if settings.is_embedded_database:
         migrate(settings)
     options: dict[str, Any] = {
@@ -66,7 +72,19 @@ def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: i
             "confessions.runtime:app_from_environment", factory=True, workers=workers, **options
         )
     else:
-        uvicorn.run(build_web_app(settings, polling=polling), **options)
+        if playground is not None:
+            log = logging.getLogger("confessions")
+            log.warning("No BOT_TOKEN: running the PLAYGROUND, an emulated Telegram in-process")
+            log.info("Playground chat window: %s/playground", playground.address)
+        uvicorn.run(build_web_app(settings, polling=polling, playground=playground), **options)
+
+
+def _local_address(host: str, port: int) -> str:
+    """How this machine reaches the server it is about to start."""
+    reachable = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    if ":" in reachable:
+        reachable = f"[{reachable}]"
+    return f"http://{reachable}:{port}"
 
 
 def _stopped_cleanly(_signum: int, _frame: object) -> None:

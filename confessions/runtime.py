@@ -29,6 +29,7 @@ from core.outbox import OutboxWorker
 from core.settings import Settings
 from core.telegram_api import BotApi
 from models.db import Database
+from playground import Playground, create_playground_app
 from webapp_api.app import create_app, public_base
 
 log = logging.getLogger("confessions")
@@ -44,9 +45,24 @@ class Wakers:
     notice_queued: Callable[[], None]
 
 
-def build_web_app(settings: Settings, *, polling: bool = False) -> FastAPI:
-    """The ASGI app of `confessions serve`, with the background work in its lifespan."""
+def playground_for(settings: Settings, address: str) -> Playground | None:
+    """The playground, when there is no bot token to run the real bot with and it is wanted.
+
+    Never with a token: then the product talks to Telegram and nothing here exists."""
+    if settings.token is not None or not settings.playground:
+        return None
+    return Playground(address)
+
+
+def build_web_app(
+    settings: Settings, *, polling: bool = False, playground: Playground | None = None
+) -> FastAPI:
+    """The ASGI app of `confessions serve`, with the background work in its lifespan;
+    with a playground, the product runs against its emulated Telegram behind the chat window."""
+    if playground is not None:
+        settings = playground.settings_for(settings)
     database = Database(settings.database)
+    transport = playground.bot_transport() if playground is not None else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -55,14 +71,18 @@ def build_web_app(settings: Settings, *, polling: bool = False) -> FastAPI:
             await _storage_ready(app.state.media_store)
             if settings.background_work:
                 wakers = await stack.enter_async_context(
-                    background_work(settings, database, polling=polling)
+                    background_work(settings, database, polling=polling, transport=transport)
                 )
                 if wakers is not None:
                     app.state.on_update_received = wakers.update_received
                     app.state.wake_outbox = wakers.notice_queued
             yield
 
-    return create_app(settings, database, lifespan=lifespan)
+    app = create_app(settings, database, lifespan=lifespan)
+    if playground is None:
+        return app
+    playground.connect(app)
+    return create_playground_app(playground, app)
 
 
 async def _storage_ready(store: MediaStore) -> None:
@@ -80,10 +100,15 @@ def app_from_environment() -> FastAPI:
 
 @asynccontextmanager
 async def background_work(
-    settings: Settings, database: Database, *, polling: bool = False
+    settings: Settings,
+    database: Database,
+    *,
+    polling: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Wakers | None]:
     """The bot's inbox consumer, the outbox worker and housekeeping, until the block ends;
-    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS."""
+    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS. `transport` stands
+    in for the network to Telegram (the playground's emulated one)."""
     if settings.token is None:
         log.warning(
             "Bot not connected: BOT_TOKEN is not set. The web app runs; set BOT_TOKEN "
@@ -92,12 +117,17 @@ async def background_work(
         yield None
         return
     stop = asyncio.Event()
-    async with httpx.AsyncClient(timeout=httpx.Timeout(15.0)) as http:
+    async with httpx.AsyncClient(timeout=httpx.Timeout(15.0), transport=transport) as http:
         api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
         wake_outbox = asyncio.Event()
         store = build_media_store(settings, base_url=public_base(settings))
         application = build_application(
-            settings, database, api=api, media_store=store, wake_outbox=wake_outbox.set
+            settings,
+            database,
+            api=api,
+            media_store=store,
+            wake_outbox=wake_outbox.set,
+            transport=transport,
         )
         await application.initialize()
         await register_commands(application)

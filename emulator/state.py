@@ -364,6 +364,7 @@ class BotApiState:
         self._model = TelegramModel(bot=self._bot)
         self._calls: list[RecordedCall] = []
         self._failures: list[_FailureRule] = []
+        self._version = 0
 
     # --- server side -------------------------------------------------------------------------
 
@@ -401,6 +402,7 @@ class BotApiState:
 
     def _record_locked(self, method: str, params: JSONDict, response: JSONDict) -> None:
         self._calls.append(RecordedCall(method, params, time.time(), response))
+        self._version += 1
         self._changed.notify_all()
 
     def _take_failure(self, method: str, params: JSONDict) -> ApiError | None:
@@ -518,6 +520,7 @@ class BotApiState:
                 from_bot=False,
                 reply_to_message_id=reply_to_message_id,
             )
+            self._version += 1
             self._changed.notify_all()
             return copy.deepcopy(message)
 
@@ -527,6 +530,7 @@ class BotApiState:
             self._model = TelegramModel(bot=self._bot)
             self._calls.clear()
             self._failures.clear()
+            self._version += 1
             self._changed.notify_all()
 
     # --- read access (copies, so readers never see a half-applied call) ----------------------
@@ -535,6 +539,25 @@ class BotApiState:
     def bot(self) -> BotIdentity:
         """The emulated bot's identity."""
         return self._bot
+
+    @property
+    def version(self) -> int:
+        """A number that grows with every change, so a viewer can tell when to look again."""
+        with self._lock:
+            return self._version
+
+    def file(self, file_id: str) -> StoredFile | None:
+        """A known file by ``file_id``."""
+        with self._lock:
+            return self._model.files.get(file_id)
+
+    def as_telegram_message(self, chat_id: int, message_id: int) -> JSONDict | None:
+        """A live message as the Telegram ``Message`` an update about it would carry."""
+        from emulator.methods import render_message  # methods imports this module
+
+        with self._lock:
+            message = self._model.find_message(chat_id, message_id)
+            return None if message is None else render_message(self._model, message)
 
     @property
     def calls(self) -> list[RecordedCall]:

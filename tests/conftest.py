@@ -17,7 +17,7 @@ from core.settings import Settings
 from emulator import BotApiState, EmulatorServer
 from models import migrate
 from models.db import sync_url
-from tests.support import Product, ServeProcess, free_port
+from tests.support import PlaygroundServer, Product, ServeProcess, free_port
 from tests.telegram import MiniApp, Person, Webhook
 
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -193,3 +193,12 @@ def mini_app(product: Product, settings: Settings) -> Iterator[Callable[[Person]
     yield open_for
     for app in opened:
         app.close()
+
+
+@pytest.fixture(scope="module")
+def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaygroundServer]:
+    """The product in playground mode, on its embedded defaults, for one test module."""
+    server = PlaygroundServer(tmp_path_factory.mktemp("playground"))
+    server.start()
+    yield server
+    server.stop()

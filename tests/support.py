@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -131,3 +132,35 @@ class ServeProcess:
     def stop(self) -> None:
         if self._process is not None:
             self.terminate()
+
+
+class PlaygroundServer:
+    """`confessions serve` as a newcomer runs it: no settings at all, so the playground.
+
+    The environment is emptied on purpose, so no BOT_TOKEN of the machine's can leak in."""
+
+    def __init__(self, directory: Path, **environment: str) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = {"PATH": os.environ["PATH"], "PTB_TIMEDELTA": "true", **environment}
+        self.log_path = directory / "serve.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [sys.executable, "-m", "confessions", "serve", "--port", str(self.port)]
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                command, env=self.environment, cwd=self.directory, stderr=log
+            )
+        if not wait_until_ready(f"{self.url}/readyz", seconds=30):
+            raise AssertionError(f"the playground did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(30)
+            self._process = None

@@ -52,7 +52,7 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
     assert response.status_code == 503
 
 
-def test_serve_with_no_settings_is_ready_on_sqlite_and_says_the_bot_is_not_connected(
+def test_serve_with_no_settings_is_ready_on_sqlite_and_runs_the_playground(
     tmp_path: Path,
 ) -> None:
     port = free_port()
@@ -71,6 +71,6 @@ def test_serve_with_no_settings_is_ready_on_sqlite_and_says_the_bot_is_not_conne
 
     assert ready
     assert (tmp_path / "data" / "confessions.sqlite3").exists()
-    not_connected = [line for line in log.splitlines() if "Bot not connected" in line]
-    assert len(not_connected) == 1
-    assert "BOT_TOKEN" in not_connected[0]
+    playground = [line for line in log.splitlines() if "PLAYGROUND" in line]
+    assert len(playground) == 1
+    assert "BOT_TOKEN" in playground[0]

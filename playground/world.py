@@ -1,0 +1,445 @@
+"""The pretend Telegram the playground runs: Telegram's server and Telegram's client.
+
+The server side is the tests' Bot API emulator (`emulator`), served inside the process, so
+the bot makes its real Bot API calls and the playground shows what they did. The client side
+is :class:`Playground`: it turns what a pretend user does in the chat window into the updates
+Telegram would post to the webhook, signs mini-app init data as Telegram does, and keeps the
+chats between the pretend users themselves, where cards shared through inline mode land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from io import BytesIO
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+from PIL import Image, UnidentifiedImageError
+from pydantic import AnyHttpUrl, SecretStr
+from starlette.types import ASGIApp
+
+from core import telegram_auth
+from core.settings import Settings
+from emulator import BotApiState, BotIdentity, RecordedCall, create_emulator_app
+
+JSONDict = dict[str, Any]
+
+TOKEN = "7000000001:PLAYGROUND-emulated-not-a-real-token"
+"""The emulated bot's token: it signs init data and derives the webhook secret, like a real one."""
+BOT = BotIdentity(id=7_000_000_001, username="confessions_playground_bot", first_name="Confessions")
+PATH = "/playground"
+TELEGRAM_PATH = f"{PATH}/telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ANSWER_TIMEOUT_SECONDS = 10.0
+FIRST_USER_ID = 1_000_001
+_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
+
+
+class PlaygroundError(Exception):
+    """Something a pretend user cannot do; `status` is the HTTP status the chat window gets."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class PretendUser:
+    id: int
+    first_name: str
+    username: str | None = None
+    language_code: str = "en"
+
+    def profile(self) -> JSONDict:
+        """The user as a Telegram `User` object."""
+        profile: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
+        if self.username:
+            profile["username"] = self.username
+        profile["language_code"] = self.language_code
+        return profile
+
+    def private_chat(self) -> JSONDict:
+        chat: JSONDict = {"id": self.id, "type": "private", "first_name": self.first_name}
+        if self.username:
+            chat["username"] = self.username
+        return chat
+
+
+@dataclass(frozen=True, slots=True)
+class PeerMessage:
+    """A message between two pretend users; the bot never sees these chats."""
+
+    id: int
+    sender_id: int
+    date: int
+    text: str
+    parse_mode: str | None = None
+    reply_markup: JSONDict | None = None
+    via_bot: str | None = None
+
+    def to_dict(self) -> JSONDict:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonAnswer:
+    """What `answerCallbackQuery` told the client to show: a toast, an alert or a link."""
+
+    text: str | None
+    show_alert: bool
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class InlineAnswer:
+    query_id: str
+    results: list[JSONDict]
+
+
+class Playground:
+    """Pretend users and their Telegram, for one `confessions serve` process."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address.rstrip("/")
+        self.state = BotApiState(bot=BOT)
+        self.telegram: ASGIApp = create_emulator_app(self.state, token=TOKEN)
+        self.users: dict[int, PretendUser] = {}
+        self._peer_chats: dict[tuple[int, int], list[PeerMessage]] = {}
+        self._peer_message_ids = itertools.count(1)
+        # The inbox drops update ids it has seen: continue past earlier runs on the same data.
+        self._update_ids = itertools.count(int(time.time() * 1000))
+        self._query_ids = itertools.count(1)
+        self._inline_answers: dict[str, InlineAnswer] = {}
+        self._webhook: httpx.AsyncClient | None = None
+        self._peer_version = 0
+        self.add_user("Alice", "alice")
+        self.add_user("Bob", "bob")
+
+    # --- wiring ------------------------------------------------------------------------------
+
+    def settings_for(self, settings: Settings) -> Settings:
+        """The product's settings, pointed at the emulated Telegram with the playground's token."""
+        telegram = self.address + TELEGRAM_PATH
+        return settings.model_copy(
+            update={
+                "bot_token": SecretStr(TOKEN),
+                "webhook_secret": None,
+                "telegram_api_base_url": f"{telegram}/bot",
+                "telegram_file_base_url": f"{telegram}/file/bot",
+                "public_url": settings.public_url or AnyHttpUrl(self.address),
+            }
+        )
+
+    def bot_transport(self) -> httpx.AsyncBaseTransport:
+        """The bot's way to the emulated Bot API: in process, ready before the server listens."""
+        return httpx.ASGITransport(app=self.telegram, root_path=TELEGRAM_PATH)
+
+    def connect(self, app: ASGIApp) -> None:
+        """Updates go to the app's webhook in process, as Telegram would post them."""
+        self._webhook = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=self.address, timeout=30
+        )
+
+    async def close(self) -> None:
+        if self._webhook is not None:
+            await self._webhook.aclose()
+
+    @property
+    def version(self) -> int:
+        """Grows with every change anyone could see, so the chat window knows when to look."""
+        return self.state.version + self._peer_version
+
+    # --- people ------------------------------------------------------------------------------
+
+    def add_user(self, first_name: str, username: str | None = None) -> PretendUser:
+        name = first_name.strip()[:64]
+        if not name:
+            raise PlaygroundError(422, "a pretend user needs a first name")
+        handle = (username or "").strip().lstrip("@") or None
+        if handle is not None:
+            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{2,31}", handle):
+                raise PlaygroundError(422, "a username is 3-32 letters, digits or _")
+            if any(
+                u.username and u.username.lower() == handle.lower() for u in self.users.values()
+            ):
+                raise PlaygroundError(409, f"@{handle} is taken")
+        user = PretendUser(max(self.users, default=FIRST_USER_ID - 1) + 1, name, handle)
+        self.users[user.id] = user
+        self.state.add_user(
+            user.id, first_name=user.first_name, username=user.username, language_code="en"
+        )
+        self._peer_version += 1
+        return user
+
+    def user(self, user_id: int) -> PretendUser:
+        try:
+            return self.users[user_id]
+        except KeyError:
+            raise PlaygroundError(404, "no such pretend user") from None
+
+    def init_data(self, user: PretendUser, *, start_param: str | None = None) -> str:
+        """Init data for a mini app this user opens, signed exactly as Telegram signs it."""
+        query_id = f"AAPG{next(self._query_ids)}"
+        if start_param:
+            return telegram_auth.sign(
+                user.profile(), bot_token=TOKEN, query_id=query_id, start_param=start_param[:512]
+            )
+        return telegram_auth.sign(user.profile(), bot_token=TOKEN, query_id=query_id)
+
+    # --- the chat with the bot ---------------------------------------------------------------
+
+    async def send_text(self, user: PretendUser, text: str) -> None:
+        text = text.strip()
+        if not text:
+            raise PlaygroundError(422, "nothing to send")
+        entities = _command_entities(text)
+        stored = self.state.add_user_message(user.id, text=text, entities=entities or None)
+        fields: JSONDict = {"text": text}
+        if entities:
+            fields["entities"] = entities
+        await self._message_update(user, stored.message_id, fields)
+
+    async def send_media(
+        self, user: PretendUser, data: bytes, *, content_type: str, caption: str | None
+    ) -> None:
+        """A photo or video from the user's device, as Telegram hands it to the bot."""
+        kind = _media_kind(content_type)
+        file_id, unique_id = self.state.add_file(
+            data, file_path=f"{kind}s/playground_{time.time_ns()}", mime_type=content_type
+        )
+        described: JSONDict = {"file_id": file_id, "file_unique_id": unique_id}
+        described["file_size"] = len(data)
+        media: JSONDict = {"kind": kind, **described}
+        if kind == "photo":
+            width, height = _image_size(data)
+            payload: Any = [{**described, "width": width, "height": height}]
+            media |= {"width": width, "height": height}
+        elif kind == "video":
+            payload = {**described, "width": 640, "height": 360, "duration": 1}
+            payload["mime_type"] = content_type
+        else:
+            payload = {**described, "mime_type": content_type, "file_name": "file"}
+        stored = self.state.add_user_message(user.id, caption=caption or None, media=media)
+        fields: JSONDict = {kind: payload}
+        if caption:
+            fields["caption"] = caption
+        await self._message_update(user, stored.message_id, fields)
+
+    async def share_user(self, user: PretendUser, request_id: int, shared: PretendUser) -> None:
+        """The answer to a `request_users` button: Telegram's user picker."""
+        if shared.id == user.id:
+            raise PlaygroundError(422, "pick someone else")
+        person: JSONDict = {"user_id": shared.id, "first_name": shared.first_name}
+        if shared.username:
+            person["username"] = shared.username
+        stored = self.state.add_user_message(user.id, text=f"👤 {shared.first_name}")
+        users_shared = {"request_id": request_id, "users": [person]}
+        await self._message_update(user, stored.message_id, {"users_shared": users_shared})
+
+    async def press(self, user: PretendUser, message_id: int, data: str) -> ButtonAnswer | None:
+        """A tap on a callback button; returns what the bot answered, if it did in time."""
+        message = self.state.as_telegram_message(user.id, message_id)
+        if message is None or not _has_callback(message, data):
+            raise PlaygroundError(404, "that button is not there any more")
+        query_id = f"pgcq{next(self._query_ids)}"
+        since = len(self.state.calls)
+        query: JSONDict = {
+            "id": query_id,
+            "from": user.profile(),
+            "chat_instance": f"pg{user.id}",
+            "data": data,
+            "message": message,
+        }
+        await self._deliver({"callback_query": query})
+        call = await self._answer("answerCallbackQuery", "callback_query_id", query_id, since=since)
+        if call is None:
+            return None
+        params = call.params
+        return ButtonAnswer(params.get("text"), bool(params.get("show_alert")), params.get("url"))
+
+    async def inline_query(self, user: PretendUser, query: str) -> InlineAnswer:
+        """`@bot query` typed in a chat, as switch_inline_query_chosen_chat buttons do."""
+        query_id = f"pgiq{next(self._query_ids)}"
+        since = len(self.state.calls)
+        inline: JSONDict = {
+            "id": query_id,
+            "from": user.profile(),
+            "query": query[:256],
+            "offset": "",
+            "chat_type": "private",
+        }
+        await self._deliver({"inline_query": inline})
+        call = await self._answer("answerInlineQuery", "inline_query_id", query_id, since=since)
+        results = call.params.get("results", []) if call is not None else []
+        answer = InlineAnswer(query_id, [r for r in results if isinstance(r, dict)])
+        self._inline_answers[query_id] = answer
+        return answer
+
+    # --- chats between pretend users ---------------------------------------------------------
+
+    def post_inline_result(
+        self, user: PretendUser, peer: PretendUser, query_id: str, result_id: str
+    ) -> PeerMessage:
+        """The chosen inline result lands in the chat with `peer`, sent by the user via the bot."""
+        answer = self._inline_answers.get(query_id)
+        result = (
+            next((r for r in answer.results if r.get("id") == result_id), None) if answer else None
+        )
+        if result is None:
+            raise PlaygroundError(404, "that result is gone; type the query again")
+        content = result.get("input_message_content") or {}
+        text = content.get("message_text")
+        if not isinstance(text, str):
+            raise PlaygroundError(422, "the playground posts text results only")
+        return self._post_to_peer(
+            user,
+            peer,
+            text,
+            parse_mode=content.get("parse_mode"),
+            reply_markup=result.get("reply_markup"),
+            via_bot=BOT.username,
+        )
+
+    def send_to_peer(self, user: PretendUser, peer: PretendUser, text: str) -> PeerMessage:
+        if not text.strip():
+            raise PlaygroundError(422, "nothing to send")
+        return self._post_to_peer(user, peer, text.strip()[:4096])
+
+    def peer_chat(self, user: PretendUser, peer: PretendUser) -> list[PeerMessage]:
+        return list(self._peer_chats.get(_pair(user, peer), []))
+
+    def _post_to_peer(
+        self, user: PretendUser, peer: PretendUser, text: str, **extra: Any
+    ) -> PeerMessage:
+        if peer.id == user.id:
+            raise PlaygroundError(422, "choose another pretend user's chat")
+        message = PeerMessage(
+            next(self._peer_message_ids), user.id, int(time.time()), text, **extra
+        )
+        self._peer_chats.setdefault(_pair(user, peer), []).append(message)
+        self._peer_version += 1
+        return message
+
+    # --- what the chat window shows ----------------------------------------------------------
+
+    def bot_chat(self, user: PretendUser) -> list[JSONDict]:
+        """The chat with the bot as the user sees it: deleted messages are gone."""
+        shown = []
+        for message in self.state.messages.get(user.id, []):
+            if message.deleted:
+                continue
+            item = message.to_dict()
+            if message.media is not None:
+                stored = self.state.file(str(message.media.get("file_id")))
+                item["media_url"] = (
+                    f"{PATH}/api/files/{stored.file_id}" if stored and stored.data else None
+                )
+            shown.append(item)
+        return shown
+
+    def reply_keyboard(self, user: PretendUser) -> JSONDict | None:
+        """The reply keyboard in force: the newest one sent, unless removed or used up."""
+        user_spoke_since = False
+        for message in reversed(self.state.messages.get(user.id, [])):
+            if not message.from_bot:
+                user_spoke_since = True
+                continue
+            markup = message.reply_markup or {}
+            if markup.get("remove_keyboard"):
+                return None
+            if "keyboard" in markup:
+                if markup.get("one_time_keyboard") and user_spoke_since:
+                    return None
+                return markup
+        return None
+
+    def commands(self) -> list[JSONDict]:
+        """The bot's command menu in English, as set with setMyCommands."""
+        return self.state.commands.get(("default", ""), [])
+
+    # --- the wire ----------------------------------------------------------------------------
+
+    async def _message_update(self, user: PretendUser, message_id: int, fields: JSONDict) -> None:
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": user.private_chat(),
+            "from": user.profile(),
+            **fields,
+        }
+        await self._deliver({"message": message})
+
+    async def _deliver(self, update: JSONDict) -> None:
+        """POST the update to the webhook the bot registered, with its secret, as Telegram does."""
+        webhook = self.state.webhook
+        if webhook is None or self._webhook is None:
+            raise PlaygroundError(503, "the bot is still starting; try again in a moment")
+        headers = {SECRET_HEADER: webhook.secret_token} if webhook.secret_token else {}
+        response = await self._webhook.post(
+            urlsplit(webhook.url).path,
+            json={"update_id": next(self._update_ids), **update},
+            headers=headers,
+        )
+        if response.status_code != 200:
+            raise PlaygroundError(502, f"the webhook answered {response.status_code}")
+
+    async def _answer(
+        self, method: str, key: str, value: str, *, since: int
+    ) -> RecordedCall | None:
+        """Wait for the bot's answer to a query, as the client's spinner does, then give up."""
+
+        def answered(call: RecordedCall) -> bool:
+            return call.method == method and call.params.get(key) == value and call.ok
+
+        deadline = time.monotonic() + ANSWER_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            found = _first(self.state.calls[since:], answered)
+            if found is not None:
+                return found
+            await asyncio.sleep(0.05)
+        return None
+
+
+def _pair(user: PretendUser, peer: PretendUser) -> tuple[int, int]:
+    low, high = sorted((user.id, peer.id))
+    return low, high
+
+
+def _first(
+    calls: list[RecordedCall], wanted: Callable[[RecordedCall], bool]
+) -> RecordedCall | None:
+    return next((call for call in calls if wanted(call)), None)
+
+
+def _command_entities(text: str) -> list[JSONDict]:
+    """Telegram marks a leading /command, which is how bots tell commands from words."""
+    match = _COMMAND.match(text)
+    return [{"type": "bot_command", "offset": 0, "length": match.end()}] if match else []
+
+
+def _has_callback(message: JSONDict, data: str) -> bool:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return any(button.get("callback_data") == data for row in rows for button in row)
+
+
+def _media_kind(content_type: str) -> str:
+    if content_type.startswith("image/") and content_type != "image/gif":
+        return "photo"
+    if content_type.startswith("video/"):
+        return "video"
+    return "document"
+
+
+def _image_size(data: bytes) -> tuple[int, int]:
+    try:
+        with Image.open(BytesIO(data)) as image:
+            return image.size
+    except (UnidentifiedImageError, OSError):
+        return 640, 480

@@ -1,0 +1,111 @@
+"""Pretend users driving the playground's chat-window API, as the page itself does."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support import PlaygroundServer
+
+JSON = dict[str, Any]
+_names = itertools.count(1)
+
+
+@dataclass
+class PretendClient:
+    """One pretend user in the chat window: what they see, and what they tap and type."""
+
+    http: httpx.Client
+    profile: JSON
+
+    @property
+    def id(self) -> int:
+        user_id: int = self.profile["id"]
+        return user_id
+
+    def view(self, chat: int | None = None) -> JSON:
+        params: JSON = {"user": self.id} if chat is None else {"user": self.id, "chat": chat}
+        response = self.http.get("/playground/api/view", params=params)
+        assert response.status_code == 200, response.text
+        window: JSON = response.json()
+        return window
+
+    def bot_messages(self) -> list[JSON]:
+        messages: list[JSON] = self.view()["messages"]
+        return [m for m in messages if m["from_bot"]]
+
+    def wait_for_bot(self, containing: str, *, timeout: float = 10.0) -> JSON:
+        """The newest message from the bot with these words, once it has arrived."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.bot_messages()):
+                if containing in (message["text"] or message["caption"] or ""):
+                    return message
+            time.sleep(0.05)
+        seen = [m["text"] or m["caption"] for m in self.bot_messages()[-5:]]
+        raise AssertionError(f"no bot message with {containing!r}; the last ones: {seen}")
+
+    def say(self, text: str) -> None:
+        response = self.http.post(f"/playground/api/users/{self.id}/messages", json={"text": text})
+        assert response.status_code == 204, response.text
+
+    def press(self, label: str) -> JSON:
+        """Tap the newest inline button with this label; returns the bot's answer to the tap."""
+        for message in reversed(self.bot_messages()):
+            for row in (message["reply_markup"] or {}).get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"] and "callback_data" in button:
+                        body = {
+                            "message_id": message["message_id"],
+                            "data": button["callback_data"],
+                        }
+                        response = self.http.post(
+                            f"/playground/api/users/{self.id}/press", json=body
+                        )
+                        assert response.status_code == 200, response.text
+                        answer: JSON = response.json()
+                        return answer
+        raise AssertionError(f"no button {label!r} in the chat with the bot")
+
+    def button(self, label: str) -> JSON:
+        for message in reversed(self.bot_messages()):
+            for row in (message["reply_markup"] or {}).get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        found: JSON = button
+                        return found
+        raise AssertionError(f"no button {label!r} in the chat with the bot")
+
+    def picks(self, other: PretendClient) -> None:
+        """Telegram's user picker, offered by the reply keyboard's request_users button."""
+        keyboard = self.view()["reply_keyboard"]
+        assert keyboard is not None, "the bot offers no reply keyboard"
+        request = next(
+            b["request_users"] for row in keyboard["keyboard"] for b in row if "request_users" in b
+        )
+        body = {"request_id": request["request_id"], "user_id": other.id}
+        response = self.http.post(f"/playground/api/users/{self.id}/shared-user", json=body)
+        assert response.status_code == 204, response.text
+
+
+@pytest.fixture
+def pretend(playground: PlaygroundServer) -> Iterator[Callable[..., PretendClient]]:
+    """`pretend("Carol")`: a new pretend user in the running playground."""
+    http = httpx.Client(base_url=playground.url, timeout=30)
+
+    def make(first_name: str) -> PretendClient:
+        username = f"{first_name.lower()}_{next(_names)}"
+        response = http.post(
+            "/playground/api/users", json={"first_name": first_name, "username": username}
+        )
+        assert response.status_code == 201, response.text
+        return PretendClient(http, response.json())
+
+    yield make
+    http.close()

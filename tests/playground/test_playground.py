@@ -1,0 +1,173 @@
+"""The playground: with no bot token, the whole product runs against an emulated Telegram."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from PIL import Image
+
+from tests.playground.conftest import PretendClient
+from tests.support import PlaygroundServer, Product
+
+Pretend = Callable[..., PretendClient]
+
+
+def compose_until_media(sender: PretendClient, recipient: PretendClient) -> None:
+    sender.say("/start")
+    sender.wait_for_bot("Some things are hard to say")
+    sender.press("Write a confession")
+    sender.wait_for_bot("Who is it for?")
+    sender.picks(recipient)
+    sender.wait_for_bot("Now say it")
+    sender.say("You make Mondays bearable")
+    sender.wait_for_bot("Add a photo")
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (32, 24), "#e2506b").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_a_newcomer_with_no_settings_gets_the_chat_window(playground: PlaygroundServer) -> None:
+    page = httpx.get(f"{playground.url}/playground")
+
+    assert page.status_code == 200
+    assert "Playground" in page.text
+    assert "Nothing here reaches Telegram" in page.text
+    assert "PLAYGROUND" in playground.log()
+
+
+def test_a_pretend_user_talks_to_the_real_bot(pretend: Pretend) -> None:
+    carol = pretend("Carol")
+
+    carol.say("/start")
+
+    welcome = carol.wait_for_bot("Some things are hard to say")
+    labels = [b["text"] for row in welcome["reply_markup"]["inline_keyboard"] for b in row]
+    assert any("Write a confession" in label for label in labels)
+
+
+def test_the_recipient_gets_a_confession_with_a_reveal_button(pretend: Pretend) -> None:
+    dan, erin = pretend("Dan"), pretend("Erin")
+    erin.say("/start")
+    compose_until_media(dan, erin)
+
+    dan.press("Skip")
+    dan.wait_for_bot("How should it be signed?")
+    dan.press("Anonymous")
+    dan.wait_for_bot("Preview")
+    dan.press("Send")
+
+    delivered = erin.wait_for_bot("Someone has a confession for you")
+    assert "You make Mondays bearable" not in delivered["text"]
+    erin.press("Reveal")
+    assert "You make Mondays bearable" in erin.wait_for_bot("You make Mondays bearable")["text"]
+
+
+def test_a_photo_sent_in_the_chat_window_reaches_the_bot(
+    pretend: Pretend, playground: PlaygroundServer
+) -> None:
+    frank, gina = pretend("Frank"), pretend("Gina")
+    compose_until_media(frank, gina)
+    photo = png()
+
+    sent = frank.http.post(
+        f"/playground/api/users/{frank.id}/media", files={"file": ("p.png", photo, "image/png")}
+    )
+
+    assert sent.status_code == 204, sent.text
+    frank.wait_for_bot("How should it be signed?")
+    shown = [m for m in frank.view()["messages"] if m["media"] and not m["from_bot"]][-1]
+    assert httpx.get(playground.url + shown["media_url"]).content == photo
+
+
+def test_a_card_shared_into_a_chat_opens_the_confession_by_deep_link(pretend: Pretend) -> None:
+    hana, ivan = pretend("Hana"), pretend("Ivan")
+    hana.say("/new")
+    hana.wait_for_bot("Who is it for?")
+    hana.say("🔗 I'll share it myself")
+    hana.wait_for_bot("Now say it")
+    hana.say("I saved you a seat")
+    hana.wait_for_bot("Add a photo")
+    hana.press("Skip")
+    hana.press("Anonymous")
+    hana.wait_for_bot("Preview")
+    hana.press("Send")
+    hana.wait_for_bot("Saved!")
+    query = hana.button("Send it to their chat")["switch_inline_query_chosen_chat"]["query"]
+
+    offered = hana.http.post(f"/playground/api/users/{hana.id}/inline", json={"query": query})
+    result = offered.json()["results"][0]
+    choice = {"query_id": offered.json()["query_id"], "result_id": result["id"], "peer_id": ivan.id}
+    posted = hana.http.post(f"/playground/api/users/{hana.id}/inline/choice", json=choice)
+
+    assert posted.status_code == 204, posted.text
+    card = ivan.view(chat=hana.id)["messages"][-1]
+    assert card["sender_id"] == hana.id
+    assert card["via_bot"] == "confessions_playground_bot"
+    link = card["reply_markup"]["inline_keyboard"][0][0]["url"]
+    start = parse_qs(urlsplit(link).query)["start"][0]
+    ivan.say(f"/start {start}")
+    ivan.wait_for_bot("Someone has a confession for you")
+    ivan.press("Reveal")
+    ivan.wait_for_bot("I saved you a seat")
+
+
+def test_the_mini_app_accepts_init_data_the_playground_signs(
+    pretend: Pretend, playground: PlaygroundServer
+) -> None:
+    june = pretend("June")
+    june.say("/start")
+    june.wait_for_bot("Some things are hard to say")
+
+    signed = httpx.get(f"{playground.url}/playground/api/users/{june.id}/init-data").json()
+    me = httpx.get(
+        f"{playground.url}/api/v1/me", headers={"Authorization": f"tma {signed['init_data']}"}
+    )
+
+    assert me.status_code == 200, me.text
+    assert me.json()["id"] == june.id
+
+
+def test_a_username_belongs_to_one_pretend_user(playground: PlaygroundServer) -> None:
+    taken = httpx.post(
+        f"{playground.url}/playground/api/users", json={"first_name": "Al", "username": "alice"}
+    )
+
+    assert taken.status_code == 409
+    assert "taken" in taken.json()["error"]
+
+
+def test_a_button_no_longer_on_screen_cannot_be_pressed(pretend: Pretend) -> None:
+    kim = pretend("Kim")
+    kim.say("/start")
+    welcome = kim.wait_for_bot("Some things are hard to say")
+
+    pressed = kim.http.post(
+        f"/playground/api/users/{kim.id}/press",
+        json={"message_id": welcome["message_id"], "data": "made-up"},
+    )
+
+    assert pressed.status_code == 404
+
+
+def test_with_a_bot_token_the_playground_does_not_exist(product: Product) -> None:
+    for path in ("/playground", "/playground/api/users", "/playground/static/playground.js"):
+        assert httpx.get(product.url + path).status_code == 404, path
+
+
+def test_playground_false_serves_the_web_app_alone(tmp_path: Path) -> None:
+    server = PlaygroundServer(tmp_path, PLAYGROUND="false")
+    server.start()
+    try:
+        page = httpx.get(f"{server.url}/playground")
+    finally:
+        server.stop()
+
+    assert page.status_code == 404
+    assert "Bot not connected" in server.log()
