@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
@@ -17,6 +18,7 @@ from core.settings import Settings
 from emulator import BotApiState, EmulatorServer
 from models import migrate
 from models.db import sync_url
+from tests.pretend import PretendClient, make_pretend
 from tests.support import PlaygroundServer, Product, ServeProcess, free_port
 from tests.telegram import MiniApp, Person, Webhook
 
@@ -202,3 +204,10 @@ def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaygroundS
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def pretend(playground: PlaygroundServer) -> Iterator[Callable[[str], PretendClient]]:
+    """`pretend("Carol")`: a new pretend user in the running playground."""
+    with httpx.Client(base_url=playground.url, timeout=30) as http:
+        yield make_pretend(http)

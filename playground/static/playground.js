@@ -249,7 +249,12 @@
 
   function renderReplyKeyboard(markup) {
     var box = $('reply-keyboard');
-    if (!markup || !markup.keyboard) { box.hidden = true; box.replaceChildren(); return; }
+    if (!markup || !markup.keyboard) {
+      box.hidden = true;
+      box.replaceChildren();
+      $('text').placeholder = 'Message';
+      return;
+    }
     box.hidden = false;
     box.replaceChildren.apply(box, markup.keyboard.map(function (row) {
       return h('div', { class: 'keyboard-row' }, row.map(function (spec) {

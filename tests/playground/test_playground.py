@@ -10,21 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 from PIL import Image
 
-from tests.playground.conftest import PretendClient
+from tests.pretend import PretendClient
 from tests.support import PlaygroundServer, Product
 
 Pretend = Callable[..., PretendClient]
-
-
-def compose_until_media(sender: PretendClient, recipient: PretendClient) -> None:
-    sender.say("/start")
-    sender.wait_for_bot("Some things are hard to say")
-    sender.press("Write a confession")
-    sender.wait_for_bot("Who is it for?")
-    sender.picks(recipient)
-    sender.wait_for_bot("Now say it")
-    sender.say("You make Mondays bearable")
-    sender.wait_for_bot("Add a photo")
 
 
 def png() -> bytes:
@@ -55,13 +44,9 @@ def test_a_pretend_user_talks_to_the_real_bot(pretend: Pretend) -> None:
 def test_the_recipient_gets_a_confession_with_a_reveal_button(pretend: Pretend) -> None:
     dan, erin = pretend("Dan"), pretend("Erin")
     erin.say("/start")
-    compose_until_media(dan, erin)
+    dan.writes_to(erin, "You make Mondays bearable")
 
-    dan.press("Skip")
-    dan.wait_for_bot("How should it be signed?")
-    dan.press("Anonymous")
-    dan.wait_for_bot("Preview")
-    dan.press("Send")
+    dan.sends_anonymously()
 
     delivered = erin.wait_for_bot("Someone has a confession for you")
     assert "You make Mondays bearable" not in delivered["text"]
@@ -73,7 +58,7 @@ def test_a_photo_sent_in_the_chat_window_reaches_the_bot(
     pretend: Pretend, playground: PlaygroundServer
 ) -> None:
     frank, gina = pretend("Frank"), pretend("Gina")
-    compose_until_media(frank, gina)
+    frank.writes_to(gina, "You make Mondays bearable")
     photo = png()
 
     sent = frank.http.post(

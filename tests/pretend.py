@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import pytest
-
-from tests.support import PlaygroundServer
 
 JSON = dict[str, Any]
 _names = itertools.count(1)
@@ -93,11 +90,28 @@ class PretendClient:
         response = self.http.post(f"/playground/api/users/{self.id}/shared-user", json=body)
         assert response.status_code == 204, response.text
 
+    def writes_to(self, recipient: PretendClient, text: str) -> None:
+        """From the welcome to the question about media: the part every confession shares."""
+        self.say("/start")
+        self.wait_for_bot("Some things are hard to say")
+        self.press("Write a confession")
+        self.wait_for_bot("Who is it for?")
+        self.picks(recipient)
+        self.wait_for_bot("Now say it")
+        self.say(text)
+        self.wait_for_bot("Add a photo")
 
-@pytest.fixture
-def pretend(playground: PlaygroundServer) -> Iterator[Callable[..., PretendClient]]:
-    """`pretend("Carol")`: a new pretend user in the running playground."""
-    http = httpx.Client(base_url=playground.url, timeout=30)
+    def sends_anonymously(self) -> None:
+        """From the question about media to Send, with nothing added."""
+        self.press("Skip")
+        self.wait_for_bot("How should it be signed?")
+        self.press("Anonymous")
+        self.wait_for_bot("Preview")
+        self.press("Send")
+
+
+def make_pretend(http: httpx.Client) -> Callable[[str], PretendClient]:
+    """`make("Carol")`: a new pretend user with a username nobody else has."""
 
     def make(first_name: str) -> PretendClient:
         username = f"{first_name.lower()}_{next(_names)}"
@@ -107,5 +121,4 @@ def pretend(playground: PlaygroundServer) -> Iterator[Callable[..., PretendClien
         assert response.status_code == 201, response.text
         return PretendClient(http, response.json())
 
-    yield make
-    http.close()
+    return make
