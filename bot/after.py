@@ -21,7 +21,6 @@ def _argument(update: Update) -> str:
 
 async def on_reply(update: Update, context: Context) -> None:
     """Reply or Answer: the next message goes to the other side of the thread."""
-    await answer_button(update)
     async with turn(update, context) as current:
         await threads.start_reply(current.session, _argument(update), current.user)
         cancel = InlineKeyboardMarkup(
@@ -34,6 +33,7 @@ async def on_reply(update: Update, context: Context) -> None:
             ]
         )
         reply = say(current.user.id, t(current.language, "thread.ask"), cancel)
+    await answer_button(update)
     await send_all(context, [reply])
 
 
@@ -53,27 +53,27 @@ async def relay(message: Message, current: Turn) -> list[ApiCall]:
 
 async def on_block(update: Update, context: Context) -> None:
     """The recipient stops hearing from this sender, without learning who it is."""
-    await answer_button(update)
     async with turn(update, context) as current:
         await moderation.block_sender(current.session, _argument(update), current.user)
         reply = say(current.user.id, t(current.language, "block.done"))
+    await answer_button(update)
     await send_all(context, [reply])
 
 
 async def on_unblock(update: Update, context: Context) -> None:
-    await answer_button(update)
     async with turn(update, context) as current:
         await moderation.unblock(current.session, current.user, int(_argument(update)))
         reply = say(current.user.id, t(current.language, "block.undone"))
+    await answer_button(update)
     await send_all(context, [reply])
 
 
 async def on_report(update: Update, context: Context) -> None:
     """The operators see it, with a button to ban its sender."""
-    await answer_button(update)
     async with turn(update, context) as current:
         await moderation.report(current.session, current.settings, _argument(update), current.user)
         reply = say(current.user.id, t(current.language, "report.done"))
+    await answer_button(update)
     await send_all(context, [reply])
 
 
@@ -91,19 +91,19 @@ async def on_verdict(update: Update, context: Context) -> None:
 
 async def on_withdraw(update: Update, context: Context) -> None:
     """The sender takes back what was not read yet."""
-    await answer_button(update)
     async with turn(update, context) as current:
         await lifecycle.withdraw(
             current.session, current.deps.media_store, _argument(update), current.user
         )
         reply = say(current.user.id, t(current.language, "withdraw.done"))
+    await answer_button(update)
     await send_all(context, [reply])
 
 
 async def on_sign(update: Update, context: Context) -> None:
     """The sender says who they are; the recipient is told."""
-    await answer_button(update)
     async with turn(update, context) as current:
         await lifecycle.sign(current.session, _argument(update), current.user)
         reply = say(current.user.id, t(current.language, "sign.done"))
+    await answer_button(update)
     await send_all(context, [reply])

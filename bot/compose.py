@@ -20,10 +20,10 @@ from models import ComposeStep, Confession, Signature
 
 async def on_new(update: Update, context: Context) -> None:
     """Start a confession, from /new or the menu button."""
-    await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.start(current.session, current.user)
         replies = await next_prompt(current, draft)
+    await answer_button(update)
     await send_all(context, replies)
 
 
@@ -136,13 +136,14 @@ async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
 
 async def on_skip_media(update: Update, context: Context) -> None:
     """The sender has no photo or video to add."""
-    await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
         if draft.compose_step != ComposeStep.MEDIA:
+            await answer_button(update)  # a stale button: nothing to do
             return
         await drafts.skip_media(current.session, draft)
         replies = await next_prompt(current, draft)
+    await answer_button(update)
     await send_all(context, replies)
 
 
@@ -150,40 +151,40 @@ async def on_signature(update: Update, context: Context) -> None:
     """Anonymous, anonymous with a hint, or signed."""
     query = update.callback_query
     assert query is not None
-    await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
         if draft.compose_step != ComposeStep.SIGNATURE:
+            await answer_button(update)  # a stale button: nothing to do
             return
         choice = Signature(callbacks.argument(query.data))
         await drafts.choose_signature(current.session, draft, choice)
         replies = await next_prompt(current, draft)
+    await answer_button(update)
     await send_all(context, replies)
 
 
 async def on_edit_text(update: Update, context: Context) -> None:
     """Back from the preview to the words."""
-    await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
         await drafts.go_to_step(current.session, draft, ComposeStep.TEXT)
         replies = await next_prompt(current, draft)
+    await answer_button(update)
     await send_all(context, replies)
 
 
 async def on_edit_recipient(update: Update, context: Context) -> None:
     """Back from the preview to who it is for."""
-    await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
         await drafts.go_to_step(current.session, draft, ComposeStep.RECIPIENT)
         replies = await next_prompt(current, draft)
+    await answer_button(update)
     await send_all(context, replies)
 
 
 async def on_send(update: Update, context: Context) -> None:
     """Seal it: queued for the bot to deliver, or a share card when the bot cannot."""
-    await answer_button(update)
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
         view = await confessions.send(current.session, current.settings, draft, current.user)
@@ -195,15 +196,16 @@ async def on_send(update: Update, context: Context) -> None:
             reply = say(chat_id, text, keyboards.share_card(view.confession, link, language))
         else:
             reply = say(chat_id, t(language, "sent.queued", to=to))
+    await answer_button(update)
     await send_all(context, [reply])
 
 
 async def on_cancel(update: Update, context: Context) -> None:
     """/cancel or the Cancel button: the draft is dropped, nothing is sent."""
-    await answer_button(update)
     async with turn(update, context) as current:
         await threads.stop(current.session, current.user)
         had_draft = await drafts.discard(current.session, current.user)
         key = "cancel.done" if had_draft else "cancel.nothing"
         reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
+    await answer_button(update)
     await send_all(context, [reply])

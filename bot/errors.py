@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.context import Context
 from bot.i18n import t
-from bot.replies import StepNudge
+from bot.replies import StepNudge, answered_button
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -34,8 +34,9 @@ async def on_error(update: object, context: Context) -> None:
     else:
         log.error("handling update %s failed", update.update_id, exc_info=error)
         text = t(language, "error.unexpected")
-    if update.callback_query is not None:
-        await update.callback_query.answer(_plain(text), show_alert=True)
+    query = update.callback_query
+    if query is not None and answered_button.get() != query.id:
+        await query.answer(_plain(text), show_alert=True)
     elif update.effective_chat is not None:
         await update.effective_chat.send_message(text, parse_mode="HTML")
 

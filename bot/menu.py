@@ -69,7 +69,6 @@ async def on_help(update: Update, context: Context) -> None:
 
 async def on_my(update: Update, context: Context) -> None:
     """/my, or one more page of it: each confession a button that opens it with its thread."""
-    await answer_button(update)
     box, _, cursor = callbacks.argument(
         update.callback_query.data if update.callback_query else None
     ).partition(":")
@@ -105,12 +104,12 @@ async def on_my(update: Update, context: Context) -> None:
             lines.append(t(language, "my.blocked", count=len(blocks)))
             markup = keyboards.unblock_buttons(blocks, language, below=markup)
         reply = say(current.user.id, "\n".join(lines), markup)
+    await answer_button(update)
     await send_all(context, [reply])
 
 
 async def on_thread(update: Update, context: Context) -> None:
     """One confession from /my: the card as this reader may see it, its thread, its actions."""
-    await answer_button(update)
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
     async with turn(update, context) as current:
         reader = await confessions.for_reader(current.session, public_id, current.user)
@@ -118,4 +117,5 @@ async def on_thread(update: Update, context: Context) -> None:
         calls = opened_view(
             current.settings, reader, replies, current.language, chat_id=current.user.id
         )
+    await answer_button(update)
     await send_all(context, calls)

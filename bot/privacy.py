@@ -47,8 +47,8 @@ async def on_delete_me(update: Update, context: Context) -> None:
 
 
 async def on_delete_confirmed(update: Update, context: Context) -> None:
-    await answer_button(update)
     async with turn(update, context) as current:
         language, chat_id = current.language, current.user.id
         await privacy.forget(current.session, current.deps.media_store, current.user)
+    await answer_button(update)
     await send_all(context, [say(chat_id, t(language, "privacy.deleted"))])

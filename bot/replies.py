@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
@@ -34,7 +35,13 @@ async def send_all(context: Context, calls: list[ApiCall]) -> None:
     dependencies.wake_outbox()
 
 
+answered_button: ContextVar[str | None] = ContextVar("answered_button", default=None)
+"""The press answered last: Telegram takes one answer per press, so a later error says so
+in the chat instead."""
+
+
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Stop the button's spinner; Telegram shows it until the press is answered."""
     if update.callback_query is not None:
         await update.callback_query.answer(text, show_alert=alert)
+        answered_button.set(update.callback_query.id)

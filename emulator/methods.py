@@ -755,11 +755,13 @@ def _delete_messages(model: TelegramModel, call: ApiCall) -> bool:
 # --- queries, files, chats -------------------------------------------------------------------
 
 
-def _answer_callback_query(_model: TelegramModel, call: ApiCall) -> bool:
-    if not _str(call, "callback_query_id"):
+def _answer_callback_query(model: TelegramModel, call: ApiCall) -> bool:
+    query_id = _str(call, "callback_query_id")
+    if not query_id or query_id in model.answered_queries:
         raise ApiError(400, QUERY_TOO_OLD)
     if len(_str(call, "text") or "") > 200:
         raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
+    model.answered_queries.add(query_id)
     return True
 
 

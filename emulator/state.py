@@ -235,6 +235,7 @@ class TelegramModel:
     commands: dict[tuple[str, str], list[JSONDict]] = field(default_factory=dict)
     menu_buttons: dict[int | None, JSONDict] = field(default_factory=dict)
     descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
+    answered_queries: set[str] = field(default_factory=set)
     _next_message_id: dict[int, int] = field(default_factory=dict)
     _file_counter: int = 0
     _media_group_counter: int = 0

@@ -368,3 +368,10 @@ def test_server_stops_quickly_with_an_open_keep_alive_connection() -> None:
         started = time.monotonic()
         server.stop()
         assert time.monotonic() - started < 1
+
+
+async def test_a_button_press_is_answered_once(bot: Bot) -> None:
+    assert await bot.answer_callback_query("press-1", text="done")
+
+    with pytest.raises(BadRequest, match=r"query is too old"):
+        await bot.answer_callback_query("press-1", text="again", show_alert=True)

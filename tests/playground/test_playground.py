@@ -156,3 +156,33 @@ def test_playground_false_serves_the_web_app_alone(tmp_path: Path) -> None:
 
     assert page.status_code == 404
     assert "Bot not connected" in server.log()
+
+
+def test_a_withdrawn_confession_edits_the_recipients_message(pretend: Pretend) -> None:
+    nora, omar = pretend("Nora"), pretend("Omar")
+    omar.say("/start")
+    nora.writes_to(omar, "I should have said it in June")
+    nora.sends_anonymously()
+    omar.wait_for_bot("Someone has a confession for you")
+    nora.wait_for_bot("was delivered")
+
+    nora.press("Withdraw")
+
+    edited = omar.wait_for_bot("withdrawn by its sender")
+    assert edited["edited"] is True
+    assert "Someone has a confession for you" not in edited["text"]
+
+
+def test_a_refused_tap_comes_back_as_an_alert(pretend: Pretend) -> None:
+    pia, quinn = pretend("Pia"), pretend("Quinn")
+    quinn.say("/start")
+    pia.writes_to(quinn, "Coffee was never about the coffee")
+    pia.sends_anonymously()
+    quinn.wait_for_bot("Someone has a confession for you")
+    pia.wait_for_bot("was delivered")
+    quinn.press("Reveal")
+    pia.wait_for_bot("opened your confession")
+
+    answer = pia.press("Withdraw")["answer"]
+
+    assert answer == {"text": "That can't be done any more.", "show_alert": True, "url": None}
