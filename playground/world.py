@@ -209,7 +209,7 @@ class Playground:
     async def send_media(
         self, user: PretendUser, data: bytes, *, content_type: str, caption: str | None
     ) -> None:
-        """A photo or video from the user's device, as Telegram hands it to the bot."""
+        """A file from the user's device, as Telegram hands it to the bot."""
         kind = _media_kind(content_type)
         file_id, unique_id = self.state.add_file(
             data, file_path=f"{kind}s/playground_{time.time_ns()}", mime_type=content_type
@@ -217,13 +217,16 @@ class Playground:
         described: JSONDict = {"file_id": file_id, "file_unique_id": unique_id}
         described["file_size"] = len(data)
         media: JSONDict = {"kind": kind, **described}
+        payload: Any
         if kind == "photo":
             width, height = _image_size(data)
-            payload: Any = [{**described, "width": width, "height": height}]
+            payload = [{**described, "width": width, "height": height}]
             media |= {"width": width, "height": height}
-        elif kind == "video":
+        elif kind in ("video", "animation"):
             payload = {**described, "width": 640, "height": 360, "duration": 1}
             payload["mime_type"] = content_type
+        elif kind == "voice":
+            payload = {**described, "duration": 1, "mime_type": content_type}
         else:
             payload = {**described, "mime_type": content_type, "file_name": "file"}
         stored = self.state.add_user_message(user.id, caption=caption or None, media=media)
@@ -430,10 +433,15 @@ def _has_callback(message: JSONDict, data: str) -> bool:
 
 
 def _media_kind(content_type: str) -> str:
-    if content_type.startswith("image/") and content_type != "image/gif":
+    """What Telegram makes of a file a user sends: GIFs become animations, Ogg voice notes."""
+    if content_type == "image/gif":
+        return "animation"
+    if content_type.startswith("image/"):
         return "photo"
     if content_type.startswith("video/"):
         return "video"
+    if content_type in ("audio/ogg", "audio/opus"):
+        return "voice"
     return "document"
 
 

@@ -162,6 +162,7 @@
   function mediaElement(media, url) {
     if (!url) return h('span', { class: 'media-missing' }, '[' + media.kind + ']');
     if (media.kind === 'photo') return h('img', { src: url, alt: 'Photo' });
+    if (media.kind === 'voice' || media.kind === 'audio') return h('audio', { src: url, controls: '', 'aria-label': 'Voice note' });
     if (media.kind === 'video' || media.kind === 'animation' || media.kind === 'video_note') {
       return h('video', { src: url, controls: '', preload: 'metadata', 'aria-label': 'Video' });
     }
