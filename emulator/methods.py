@@ -362,14 +362,20 @@ def _get_me(model: TelegramModel, _call: ApiCall) -> JSONDict:
     }
 
 
-def _get_updates(model: TelegramModel, _call: ApiCall) -> list[Any]:
+def _get_updates(model: TelegramModel, call: ApiCall) -> list[Any]:
+    """Updates from `offset` on; asking with an offset confirms, and forgets, those before it."""
     if model.webhook is not None:
         raise ApiError(
             409,
             "Conflict: can't use getUpdates method while webhook is active; "
             "use deleteWebhook to delete the webhook first",
         )
-    return []
+    offset = call.params.get("offset")
+    if isinstance(offset, int) and offset > 0:
+        model.pending_updates = [u for u in model.pending_updates if u["update_id"] >= offset]
+    limit = call.params.get("limit")
+    count = limit if isinstance(limit, int) and 0 < limit <= 100 else 100
+    return copy.deepcopy(model.pending_updates[:count])
 
 
 def _set_webhook(model: TelegramModel, call: ApiCall) -> bool:

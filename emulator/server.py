@@ -9,8 +9,10 @@ handlers and the recorded calls look the same whichever client made the request.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import time
 from typing import Any
 
 from starlette.applications import Starlette
@@ -88,6 +90,7 @@ _NOT_FOUND: JSONDict = {
     "error_code": 404,
     "description": "Not Found: method not found",
 }
+MAX_LONG_POLL_SECONDS = 50
 # Form fields (not files) may hold answerInlineQuery results; allow more than Starlette's 1 MB.
 _MAX_FIELD_SIZE = 16 * 1024 * 1024
 
@@ -144,6 +147,22 @@ async def read_params(request: Request) -> tuple[JSONDict, dict[str, Upload]]:
     return {key: normalise_param(key, value) for key, value in raw.items()}, uploads
 
 
+async def _long_poll(state: BotApiState, params: JSONDict) -> None:
+    """getUpdates confirms what came before its offset, and with a timeout waits, as
+    Telegram's does, until an update is there."""
+    timeout = params.get("timeout")
+    offset = params.get("offset")
+    start = offset if isinstance(offset, int) else 0
+    if start > 0:
+        state.confirm_updates(start)
+    if not isinstance(timeout, int) or timeout <= 0:
+        return
+    deadline = time.monotonic() + min(timeout, MAX_LONG_POLL_SECONDS)
+    # The state signals other threads with a threading.Condition; an event loop looks instead.
+    while time.monotonic() < deadline and not state.has_updates_after(start):  # noqa: ASYNC110
+        await asyncio.sleep(0.02)
+
+
 def _reply(body: JSONDict) -> JSONResponse:
     status = body.get("error_code", 200)
     return JSONResponse(body, status_code=status if isinstance(status, int) else 500)
@@ -168,6 +187,8 @@ def create_emulator_app(state: BotApiState, *, token: str) -> Starlette:
         if name is None:
             state.record(method, params, _NOT_FOUND)
             return _reply(_NOT_FOUND)
+        if name == "getUpdates":
+            await _long_poll(state, params)
         call = ApiCall(name, params, uploads)
         return _reply(state.execute(name, params, lambda model: dispatch(model, call)))
 

@@ -236,6 +236,7 @@ class TelegramModel:
     menu_buttons: dict[int | None, JSONDict] = field(default_factory=dict)
     descriptions: dict[tuple[str, str], str] = field(default_factory=dict)
     answered_queries: set[str] = field(default_factory=set)
+    pending_updates: list[JSONDict] = field(default_factory=list)
     _next_message_id: dict[int, int] = field(default_factory=dict)
     _file_counter: int = 0
     _media_group_counter: int = 0
@@ -472,6 +473,30 @@ class BotApiState:
         with self._lock:
             stored = self._model.add_file(data, file_path=file_path, mime_type=mime_type)
             return stored.file_id, stored.file_unique_id
+
+    def push_update(self, update: JSONDict) -> None:
+        """Queue an update for a bot that polls with getUpdates (one with no webhook)."""
+        with self._lock:
+            self._model.pending_updates.append(copy.deepcopy(update))
+            self._version += 1
+            self._changed.notify_all()
+
+    def confirm_updates(self, offset: int) -> None:
+        """getUpdates with an offset confirms every update before it, at once, as Telegram's."""
+        with self._lock:
+            pending = self._model.pending_updates
+            self._model.pending_updates = [u for u in pending if u["update_id"] >= offset]
+
+    def has_updates_after(self, offset: int) -> bool:
+        """Whether getUpdates with this offset would return something now."""
+        with self._lock:
+            return any(u["update_id"] >= offset for u in self._model.pending_updates)
+
+    @property
+    def pending_updates(self) -> list[JSONDict]:
+        """Updates queued for a polling bot and not confirmed yet."""
+        with self._lock:
+            return copy.deepcopy(self._model.pending_updates)
 
     def add_user(
         self,

@@ -100,8 +100,10 @@ class ServeProcess:
         }
         return {**os.environ, **values}
 
-    def start(self) -> None:
+    def start(self, *, polling: bool = False) -> None:
         command = [sys.executable, "-m", "confessions", "serve", "--port", str(self.port)]
+        if polling:
+            command.append("--polling")
         self.log_path = self.settings.data_dir / f"serve-{self.port}.log"
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(

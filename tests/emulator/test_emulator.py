@@ -375,3 +375,27 @@ async def test_a_button_press_is_answered_once(bot: Bot) -> None:
 
     with pytest.raises(BadRequest, match=r"(?i)query is too old"):
         await bot.answer_callback_query("press-1", text="again", show_alert=True)
+
+
+async def test_get_updates_hands_out_queued_updates_until_confirmed(
+    bot: Bot, emu: EmulatorServer
+) -> None:
+    emu.state.push_update(
+        {
+            "update_id": 7,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": USER, "type": "private"},
+                "text": "hi",
+            },
+        }
+    )
+
+    first = await bot.get_updates(offset=0, timeout=0)
+    again = await bot.get_updates(offset=7, timeout=0)
+    confirmed = await bot.get_updates(offset=8, timeout=0)
+
+    assert [u.update_id for u in first] == [7]
+    assert [u.update_id for u in again] == [7]
+    assert confirmed == ()
