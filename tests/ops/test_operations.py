@@ -150,7 +150,7 @@ def test_sigterm_mid_burst_exits_cleanly_and_loses_nothing(
 
 @pytest.mark.settings(background_work=False)
 def test_a_separate_worker_process_handles_what_web_only_processes_store(
-    product: Product, settings: object, alice: Person, serve_process: ServeProcess
+    product: Product, alice: Person, serve_process: ServeProcess
 ) -> None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "confessions", "worker"],
