@@ -101,6 +101,14 @@ class PretendClient:
         self.say(text)
         self.wait_for_bot("Add a photo")
 
+    def confessed_to(self, recipient: PretendClient, text: str) -> None:
+        """A whole anonymous confession, from /start to the recipient having it."""
+        recipient.say("/start")
+        self.writes_to(recipient, text)
+        self.sends_anonymously()
+        recipient.wait_for_bot("Someone has a confession for you")
+        self.wait_for_bot("was delivered")
+
     def sends_anonymously(self) -> None:
         """From the question about media to Send, with nothing added."""
         self.press("Skip")

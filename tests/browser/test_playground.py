@@ -115,10 +115,7 @@ def test_the_recipient_opens_the_confession_in_the_mini_app_panel(
     screenshot: Screenshot,
 ) -> None:
     lena, mark = pretend("Lena"), pretend("Mark")
-    mark.say("/start")
-    lena.writes_to(mark, "Your playlist got me through winter")
-    lena.sends_anonymously()
-    mark.wait_for_bot("Someone has a confession for you")
+    lena.confessed_to(mark, "Your playlist got me through winter")
     page = open_window(f"?as={mark.id}")
 
     tap(page, "✨ Open")

@@ -160,11 +160,7 @@ def test_playground_false_serves_the_web_app_alone(tmp_path: Path) -> None:
 
 def test_a_withdrawn_confession_edits_the_recipients_message(pretend: Pretend) -> None:
     nora, omar = pretend("Nora"), pretend("Omar")
-    omar.say("/start")
-    nora.writes_to(omar, "I should have said it in June")
-    nora.sends_anonymously()
-    omar.wait_for_bot("Someone has a confession for you")
-    nora.wait_for_bot("was delivered")
+    nora.confessed_to(omar, "I should have said it in June")
 
     nora.press("Withdraw")
 
@@ -175,11 +171,7 @@ def test_a_withdrawn_confession_edits_the_recipients_message(pretend: Pretend) -
 
 def test_a_refused_tap_comes_back_as_an_alert(pretend: Pretend) -> None:
     pia, quinn = pretend("Pia"), pretend("Quinn")
-    quinn.say("/start")
-    pia.writes_to(quinn, "Coffee was never about the coffee")
-    pia.sends_anonymously()
-    quinn.wait_for_bot("Someone has a confession for you")
-    pia.wait_for_bot("was delivered")
+    pia.confessed_to(quinn, "Coffee was never about the coffee")
     quinn.press("Reveal")
     pia.wait_for_bot("opened your confession")
 
