@@ -214,21 +214,13 @@ class Playground:
         file_id, unique_id = self.state.add_file(
             data, file_path=f"{kind}s/playground_{time.time_ns()}", mime_type=content_type
         )
-        described: JSONDict = {"file_id": file_id, "file_unique_id": unique_id}
-        described["file_size"] = len(data)
-        media: JSONDict = {"kind": kind, **described}
-        payload: Any
-        if kind == "photo":
-            width, height = _image_size(data)
-            payload = [{**described, "width": width, "height": height}]
-            media |= {"width": width, "height": height}
-        elif kind in ("video", "animation"):
-            payload = {**described, "width": 640, "height": 360, "duration": 1}
-            payload["mime_type"] = content_type
-        elif kind == "voice":
-            payload = {**described, "duration": 1, "mime_type": content_type}
-        else:
-            payload = {**described, "mime_type": content_type, "file_name": "file"}
+        described: JSONDict = {
+            "file_id": file_id,
+            "file_unique_id": unique_id,
+            "file_size": len(data),
+        }
+        payload, shown_size = _media_payload(kind, described, data, content_type)
+        media: JSONDict = {"kind": kind, **described, **shown_size}
         stored = self.state.add_user_message(user.id, caption=caption or None, media=media)
         fields: JSONDict = {kind: payload}
         if caption:
@@ -443,6 +435,22 @@ def _media_kind(content_type: str) -> str:
     if content_type in ("audio/ogg", "audio/opus"):
         return "voice"
     return "document"
+
+
+def _media_payload(
+    kind: str, described: JSONDict, data: bytes, content_type: str
+) -> tuple[Any, JSONDict]:
+    """The field an update carries for this kind of file, and the size a photo is shown at."""
+    if kind == "photo":
+        width, height = _image_size(data)
+        size = {"width": width, "height": height}
+        return [{**described, **size}], size
+    if kind in ("video", "animation"):
+        dimensions = {"width": 640, "height": 360, "duration": 1}
+        return {**described, **dimensions, "mime_type": content_type}, {}
+    if kind == "voice":
+        return {**described, "duration": 1, "mime_type": content_type}, {}
+    return {**described, "mime_type": content_type, "file_name": "file"}, {}
 
 
 def _image_size(data: bytes) -> tuple[int, int]:
