@@ -51,7 +51,7 @@ def playground_for(settings: Settings, address: str) -> Playground | None:
     Never with a token: then the product talks to Telegram and nothing here exists."""
     if settings.token is not None or not settings.playground:
         return None
-    return Playground(address)
+    return Playground(address, roster=settings.data_dir / "playground-users.json")
 
 
 def build_web_app(

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import re
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,6 +40,7 @@ TELEGRAM_PATH = f"{PATH}/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWER_TIMEOUT_SECONDS = 10.0
 FIRST_USER_ID = 1_000_001
+FIRST_USERS: tuple[tuple[str, str | None], ...] = (("Alice", "alice"), ("Bob", "bob"))
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
 
@@ -106,8 +109,11 @@ class InlineAnswer:
 class Playground:
     """Pretend users and their Telegram, for one `confessions serve` process."""
 
-    def __init__(self, address: str) -> None:
+    def __init__(self, address: str, *, roster: Path | None = None) -> None:
+        """`roster` is the file that keeps the pretend users across restarts, as the
+        database keeps what they did."""
         self.address = address.rstrip("/")
+        self._roster = roster
         self.state = BotApiState(bot=BOT)
         self.telegram: ASGIApp = create_emulator_app(self.state, token=TOKEN)
         self.users: dict[int, PretendUser] = {}
@@ -119,8 +125,8 @@ class Playground:
         self._inline_answers: dict[str, InlineAnswer] = {}
         self._webhook: httpx.AsyncClient | None = None
         self._peer_version = 0
-        self.add_user("Alice", "alice")
-        self.add_user("Bob", "bob")
+        for first_name, username in self._saved_users() or FIRST_USERS:
+            self.add_user(first_name, username)
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -176,7 +182,21 @@ class Playground:
             user.id, first_name=user.first_name, username=user.username, language_code="en"
         )
         self._peer_version += 1
+        self._save_users()
         return user
+
+    def _saved_users(self) -> list[tuple[str, str | None]]:
+        if self._roster is None or not self._roster.is_file():
+            return []
+        saved = json.loads(self._roster.read_text())
+        return [(user["first_name"], user.get("username")) for user in saved]
+
+    def _save_users(self) -> None:
+        if self._roster is None:
+            return
+        self._roster.parent.mkdir(parents=True, exist_ok=True)
+        users = [{"first_name": u.first_name, "username": u.username} for u in self.users.values()]
+        self._roster.write_text(json.dumps(users, ensure_ascii=False, indent=1))
 
     def user(self, user_id: int) -> PretendUser:
         try:

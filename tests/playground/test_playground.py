@@ -178,3 +178,22 @@ def test_a_refused_tap_comes_back_as_an_alert(pretend: Pretend) -> None:
     answer = pia.press("Withdraw")["answer"]
 
     assert answer == {"text": "That can't be done any more.", "show_alert": True, "url": None}
+
+
+def test_pretend_users_are_kept_across_a_restart(tmp_path: Path) -> None:
+    server = PlaygroundServer(tmp_path)
+    server.start()
+    try:
+        added = httpx.post(
+            f"{server.url}/playground/api/users", json={"first_name": "Rosa", "username": "rosa"}
+        ).json()
+    finally:
+        server.stop()
+    server.start()
+    try:
+        users = httpx.get(f"{server.url}/playground/api/users").json()
+    finally:
+        server.stop()
+
+    assert [u["first_name"] for u in users] == ["Alice", "Bob", "Rosa"]
+    assert users[-1] == added
