@@ -147,20 +147,23 @@ async def read_params(request: Request) -> tuple[JSONDict, dict[str, Upload]]:
     return {key: normalise_param(key, value) for key, value in raw.items()}, uploads
 
 
-async def _long_poll(state: BotApiState, params: JSONDict) -> None:
+async def _long_poll(state: BotApiState, params: JSONDict, request: Request) -> bool:
     """getUpdates confirms what came before its offset, and with a timeout waits, as
-    Telegram's does, until an update is there."""
+    Telegram's does, until an update is there; False if the client hung up meanwhile."""
     timeout = params.get("timeout")
     offset = params.get("offset")
     start = offset if isinstance(offset, int) else 0
     if start > 0:
         state.confirm_updates(start)
     if not isinstance(timeout, int) or timeout <= 0:
-        return
+        return True
     deadline = time.monotonic() + min(timeout, MAX_LONG_POLL_SECONDS)
     # The state signals other threads with a threading.Condition; an event loop looks instead.
-    while time.monotonic() < deadline and not state.has_updates_after(start):  # noqa: ASYNC110
-        await asyncio.sleep(0.02)
+    while time.monotonic() < deadline and not state.has_updates_after(start):
+        if await request.is_disconnected():
+            return False
+        await asyncio.sleep(0.05)
+    return True
 
 
 def _reply(body: JSONDict) -> JSONResponse:
@@ -187,8 +190,8 @@ def create_emulator_app(state: BotApiState, *, token: str) -> Starlette:
         if name is None:
             state.record(method, params, _NOT_FOUND)
             return _reply(_NOT_FOUND)
-        if name == "getUpdates":
-            await _long_poll(state, params)
+        if name == "getUpdates" and not await _long_poll(state, params, request):
+            return Response(status_code=499)  # the bot went away: nothing to answer or record
         call = ApiCall(name, params, uploads)
         return _reply(state.execute(name, params, lambda model: dispatch(model, call)))
 

@@ -399,3 +399,14 @@ async def test_get_updates_hands_out_queued_updates_until_confirmed(
     assert [u.update_id for u in first] == [7]
     assert [u.update_id for u in again] == [7]
     assert confirmed == ()
+
+
+def test_a_long_poll_the_client_abandons_is_neither_answered_nor_recorded(
+    emu: EmulatorServer,
+) -> None:
+    with pytest.raises(httpx.ReadTimeout):
+        httpx.post(f"{emu.api_url}/getUpdates", json={"timeout": 2}, timeout=0.3)
+
+    time.sleep(2.5)
+
+    assert emu.state.calls_to("getUpdates") == []
