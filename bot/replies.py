@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
+from telegram.error import BadRequest
 
 from bot.context import Context, deps
 from core.outbox import ApiCall
+
+log = logging.getLogger(__name__)
 
 
 class StepNudge(Exception):
@@ -41,7 +45,15 @@ in the chat instead."""
 
 
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
-    """Stop the button's spinner; Telegram shows it until the press is answered."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text, show_alert=alert)
-        answered_button.set(update.callback_query.id)
+    """Stop the button's spinner; Telegram shows it until the press is answered.
+
+    A press answered too late (Telegram waits some seconds) is refused; the replies that
+    follow matter more than the spinner, so that refusal is only logged."""
+    query = update.callback_query
+    if query is None:
+        return
+    answered_button.set(query.id)
+    try:
+        await query.answer(text, show_alert=alert)
+    except BadRequest as error:
+        log.info("button press %s not answered: %s", query.id, error.message)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session, select
 
+from emulator import BotApiState
+from emulator.methods import QUERY_TOO_OLD
 from models import ComposeStep, Confession, ConfessionStatus, Media, Signature
 from tests.support import Product, started
 from tests.telegram import People, Person
@@ -39,6 +41,17 @@ def test_new_asks_for_the_recipient_with_telegrams_user_picker(alice: Person) ->
     assert picker["request_users"]["user_is_bot"] is False
     assert picker["request_users"]["max_quantity"] == 1
     assert "share it myself" in keyboard[1][0]["text"]
+
+
+def test_a_press_telegram_no_longer_takes_an_answer_for_still_gets_its_reply(
+    alice: Person, bot_api: BotApiState
+) -> None:
+    alice.command("start")
+    bot_api.fail_next("answerCallbackQuery", status=400, description=QUERY_TOO_OLD)
+
+    replies = alice.presses("Write a confession")
+
+    assert any("Who is it for?" in (reply.content or "") for reply in replies)
 
 
 def test_the_whole_composition_ends_in_a_preview_with_every_control(
