@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from core.inbox import InboxWriter
 from core.limits import Throttle
 from core.media import build_media_store
 from core.settings import Settings
@@ -38,14 +39,26 @@ def create_app(
     settings: Settings, database: Database, *, lifespan: Lifespan | None = None
 ) -> FastAPI:
     """Build the app; background work (bot, worker) comes in through `lifespan`."""
+    inbox_writer = InboxWriter(database)
+    background = lifespan or _no_background_work
+
+    @asynccontextmanager
+    async def serving(app: FastAPI) -> AsyncIterator[None]:
+        async with background(app):
+            try:
+                yield
+            finally:
+                await inbox_writer.close()  # before the database it writes to goes
+
     app = FastAPI(
         title="Confessions",
         version="0.1.0",
         summary="Mini-app API and Telegram webhook of the Confessions bot.",
-        lifespan=lifespan or _no_background_work,
+        lifespan=serving,
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.inbox_writer = inbox_writer
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
     app.state.api_throttle = Throttle(settings.api_requests_per_minute)
     install_error_handlers(app)

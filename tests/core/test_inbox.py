@@ -1,0 +1,113 @@
+"""The webhook's group commit: updates arriving together share a transaction, and nobody
+hears an update was stored before it was."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import Session, col, select
+
+from core.inbox import InboxWriter
+from models import InboxUpdate
+from models.db import Database
+from tests.core.conftest import CommitCounter
+from tests.telegram import next_update_id
+
+
+def update(update_id: int, user_id: int = 42) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": 1,
+            "date": 1_700_000_000,
+            "chat": {"id": user_id, "type": "private"},
+            "from": {"id": user_id, "is_bot": False, "first_name": "Ann"},
+            "text": "hello",
+        },
+    }
+
+
+def stored(engine: Engine, update_ids: list[int]) -> set[int]:
+    with Session(engine) as session:
+        found = session.exec(
+            select(InboxUpdate.update_id).where(col(InboxUpdate.update_id).in_(update_ids))
+        )
+        return set(found.all())
+
+
+async def test_updates_arriving_together_are_stored_in_a_few_transactions(
+    database: Database, commits: CommitCounter, db_engine: Engine
+) -> None:
+    writer = InboxWriter(database)
+    ids = [next_update_id() for _ in range(50)]
+
+    answers = await asyncio.gather(*(writer.receive(update(i, user_id=i)) for i in ids))
+
+    assert answers == [True] * 50
+    assert stored(db_engine, ids) == set(ids)
+    assert commits.commits <= InboxWriter.WRITERS + 1
+
+
+async def test_no_caller_hears_back_before_its_update_is_committed(
+    database: Database, db_engine: Engine
+) -> None:
+    writer = InboxWriter(database)
+    ids = [next_update_id() for _ in range(20)]
+    missing_when_answered: list[int] = []
+
+    async def receive(update_id: int) -> None:
+        await writer.receive(update(update_id, user_id=update_id))
+        if stored(db_engine, [update_id]) != {update_id}:  # read from another connection
+            missing_when_answered.append(update_id)
+
+    await asyncio.gather(*(receive(i) for i in ids))
+
+    assert missing_when_answered == []
+
+
+async def test_the_same_update_twice_at_once_counts_once(
+    database: Database, db_engine: Engine
+) -> None:
+    writer = InboxWriter(database)
+    update_id = next_update_id()
+
+    answers = await asyncio.gather(
+        writer.receive(update(update_id)), writer.receive(update(update_id))
+    )
+    again = await writer.receive(update(update_id))
+
+    assert sorted(answers) == [False, True]
+    assert again is False
+    with Session(db_engine) as session:
+        count = session.exec(
+            select(func.count()).select_from(InboxUpdate).where(InboxUpdate.update_id == update_id)
+        ).one()
+    assert count == 1
+
+
+async def test_when_the_database_fails_every_waiting_caller_hears_it() -> None:
+    unreachable = Database(
+        make_url("postgresql+psycopg://nobody@127.0.0.1:1/none"), connect_timeout=1
+    )
+    writer = InboxWriter(unreachable)
+    try:
+        answers = await asyncio.gather(
+            *(writer.receive(update(next_update_id())) for _ in range(5)), return_exceptions=True
+        )
+    finally:
+        await unreachable.dispose()
+
+    assert len(answers) == 5
+    assert all(isinstance(answer, DBAPIError) for answer in answers)
+
+
+async def test_a_malformed_update_is_refused_before_it_joins_a_batch(database: Database) -> None:
+    writer = InboxWriter(database)
+
+    with pytest.raises(ValueError, match="update_id"):
+        await writer.receive({"update_id": "7"})
