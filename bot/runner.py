@@ -26,6 +26,11 @@ def update_type(payload: dict[str, Any]) -> str:
     return next((key for key in payload if key != "update_id"), "empty")
 
 
+BATCH_SIZE = 8
+"""Updates handled at once: each claimed update belongs to a different user (the claim takes a
+user's oldest only), so they may run side by side; each holds a database connection."""
+
+
 class InboxConsumer:
     """Takes what the webhook stored and hands it to python-telegram-bot's handlers."""
 
@@ -38,10 +43,26 @@ class InboxConsumer:
         self.wakeup = asyncio.Event()
 
     async def drain_once(self) -> int:
+        """Claim a batch, handle it concurrently, mark what was handled in one statement.
+
+        An update whose handling raised stays leased and is taken again after the lease."""
         async with self._database.session() as session:
-            batch = await inbox.claim(session, lease_seconds=self._lease)
-        for stored in batch:
-            await self._handle(stored.update_id, stored.payload)
+            batch = await inbox.claim(session, lease_seconds=self._lease, limit=BATCH_SIZE)
+        outcomes = await asyncio.gather(
+            *(self._handle(stored.update_id, stored.payload) for stored in batch),
+            return_exceptions=True,
+        )
+        handled = [
+            stored.update_id
+            for stored, outcome in zip(batch, outcomes, strict=True)
+            if not isinstance(outcome, BaseException)
+        ]
+        if handled:
+            async with self._database.session() as session:
+                await inbox.mark_handled(session, handled)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return len(batch)
 
     async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
@@ -58,8 +79,6 @@ class InboxConsumer:
             handling_failed.set(False)
             await self._application.process_update(update)
             outcome = "error" if handling_failed.get() else "ok"
-        async with self._database.session() as session:
-            await inbox.mark_handled(session, update_id)
         seconds = time.perf_counter() - started
         metrics.UPDATES.labels(kind, outcome).inc()
         metrics.UPDATE_SECONDS.labels(kind).observe(seconds)
