@@ -131,7 +131,7 @@ class Settings(BaseSettings):
             return self.telegram_file_base_url
         return self.telegram_api_base_url.removesuffix("/bot") + "/file/bot"
 
-    @property
+    @cached_property
     def effective_webhook_secret(self) -> str | None:
         """The webhook secret; derived from the token so operators need not invent one."""
         if self.webhook_secret:

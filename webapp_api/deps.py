@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the settings, the database and a session per request."""
+"""FastAPI dependencies: the settings, the database and a session per request.
+
+All are `async def`, even those that only read app state: FastAPI runs a plain `def`
+dependency in its thread pool, a thread hop per request that costs more than the work.
+"""
 
 from __future__ import annotations
 
@@ -14,12 +18,12 @@ from core.settings import Settings
 from models.db import Database
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -37,7 +41,7 @@ async def get_session(
             wake()
 
 
-def get_media_store(request: Request) -> MediaStore:
+async def get_media_store(request: Request) -> MediaStore:
     store: MediaStore = request.app.state.media_store
     return store
 

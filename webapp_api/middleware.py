@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
-import uuid
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -21,12 +22,15 @@ class RequestLog:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # a metric's labelled child looked up once per label set, not on every request
+        self._counted: dict[tuple[str, str, str], Any] = {}
+        self._timed: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, REQUEST_ID) or uuid.uuid4().hex[:16]
+        request_id = _header(scope, REQUEST_ID) or os.urandom(8).hex()
         status = 500
         started = time.perf_counter()
 
@@ -42,18 +46,29 @@ class RequestLog:
         finally:
             seconds = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", None) or _mount(scope)
-            metrics.API_REQUESTS.labels(route, scope["method"], str(status)).inc()
-            metrics.API_SECONDS.labels(route).observe(seconds)
-            log.info(
-                "request",
-                extra={
-                    "request_id": request_id,
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 1),
-                },
-            )
+            self._count(route, scope["method"], status, seconds)
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    extra={
+                        "request_id": request_id,
+                        "method": scope["method"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 1),
+                    },
+                )
+
+    def _count(self, route: str, method: str, status: int, seconds: float) -> None:
+        key = (route, method, str(status))
+        counter = self._counted.get(key)
+        if counter is None:
+            counter = self._counted[key] = metrics.API_REQUESTS.labels(*key)
+        counter.inc()
+        timer = self._timed.get(route)
+        if timer is None:
+            timer = self._timed[route] = metrics.API_SECONDS.labels(route)
+        timer.observe(seconds)
 
 
 def _header(scope: Scope, name: str) -> str | None:

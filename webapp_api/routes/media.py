@@ -21,7 +21,7 @@ from webapp_api.errors import responses
 router = APIRouter()
 
 
-def get_local_store(store: MediaStoreDep) -> LocalStore:
+async def get_local_store(store: MediaStoreDep) -> LocalStore:
     """The file routes exist for the local backend only; with S3 they are not there."""
     if not isinstance(store, LocalStore):
         raise NotFound()
