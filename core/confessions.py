@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
 
 from core import limits, notices, users
 from core.errors import (
@@ -343,24 +346,91 @@ EDITABLE = frozenset({ConfessionStatus.DRAFT, ConfessionStatus.QUEUED, Confessio
 
 async def for_reader(session: AsyncSession, public_id: str, reader: User) -> ReaderView:
     """The sender or the recipient; to anyone else it does not exist."""
-    found = await session.exec(select(Confession).where(Confession.public_id == public_id))
-    confession = found.first()
-    if confession is None:
+    found = (await session.exec(READING.where(Confession.public_id == public_id))).first()
+    if found is None:
         raise NotFound()
+    return (await _reader_views(session, [found], reader))[0]
+
+
+async def for_readers(
+    session: AsyncSession, listed: Sequence[Confession], reader: User
+) -> list[ReaderView]:
+    """`for_reader` for a page of confessions, in a fixed number of queries however long the
+    page, instead of a handful per confession."""
+    if not listed:
+        return []
+    ids = [confession.id for confession in listed]
+    found = await session.exec(READING.where(col(Confession.id).in_(ids)))
+    by_id = {row[0].id: row for row in found.all()}
+    return await _reader_views(session, [by_id[i] for i in ids if i in by_id], reader)
+
+
+Sender = aliased(User)
+Recipient = aliased(User)
+Reading = tuple[Confession, ConfessionStyle | None, User, User | None]
+
+
+READING: Select[Confession, ConfessionStyle | None, User, User | None] = (
+    select(Confession, ConfessionStyle, Sender, Recipient)
+    .join(Sender, col(Sender.id) == col(Confession.sender_id))
+    .outerjoin(Recipient, col(Recipient.id) == col(Confession.recipient_id))
+    .outerjoin(ConfessionStyle, col(ConfessionStyle.confession_id) == col(Confession.id))
+)
+"""A confession with its style and both parties, in one query; built once, as statements are
+immutable and building one costs more than running it."""
+
+
+def _role(confession: Confession, reader: User) -> Role:
     if confession.sender_id == reader.id:
-        role = Role.SENDER
-    elif confession.recipient_id == reader.id and confession.status != ConfessionStatus.DRAFT:
-        role = Role.RECIPIENT
-    else:
-        raise NotFound()
-    assert confession.id is not None
-    style = await style_of(session, confession.id)
-    reaction = await session.exec(
-        select(Reaction.kind).where(Reaction.confession_id == confession.id)
+        return Role.SENDER
+    if confession.recipient_id == reader.id and confession.status != ConfessionStatus.DRAFT:
+        return Role.RECIPIENT
+    raise NotFound()
+
+
+async def _reader_views(
+    session: AsyncSession, rows: Sequence[Reading], reader: User
+) -> list[ReaderView]:
+    roles = [_role(row[0], reader) for row in rows]
+    missing = [
+        ConfessionStyle(confession_id=confession.id or 0)
+        for confession, style, _, _ in rows
+        if style is None
+    ]
+    if missing:  # styles are created on first sight, as `style_of` does
+        session.add_all(missing)
+        await session.flush()
+    created = {style.confession_id: style for style in missing}
+    ids = [confession.id for confession, _, _, _ in rows]
+    reactions: dict[int, str] = {}
+    for confession_id, kind in (
+        await session.exec(
+            select(Reaction.confession_id, Reaction.kind).where(
+                col(Reaction.confession_id).in_(ids)
+            )
+        )
+    ).all():
+        reactions.setdefault(confession_id, kind)
+    media_ids = [confession.media_id for confession, _, _, _ in rows if confession.media_id]
+    media = (
+        {m.id: m for m in (await session.exec(select(Media).where(col(Media.id).in_(media_ids))))}
+        if media_ids
+        else {}
     )
-    return ReaderView(
-        view=await view(session, confession), role=role, style=style, reaction=reaction.first()
-    )
+    return [
+        ReaderView(
+            view=ConfessionView(
+                confession=confession,
+                sender=sender,
+                recipient=recipient,
+                media=media.get(confession.media_id) if confession.media_id else None,
+            ),
+            role=role,
+            style=style or created[confession.id or 0],
+            reaction=reactions.get(confession.id or 0),
+        )
+        for (confession, style, sender, recipient), role in zip(rows, roles, strict=True)
+    ]
 
 
 async def style_of(session: AsyncSession, confession_id: int) -> ConfessionStyle:

@@ -62,7 +62,7 @@ async def list_confessions(
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
     before = await confessions.cursor_id(session, cursor)
     found = await confessions.list_for(session, user, box=box, limit=limit + 1, before_id=before)
-    page = [await confessions.for_reader(session, c.public_id, user) for c in found[:limit]]
+    page = await confessions.for_readers(session, found[:limit], user)
     next_cursor = found[limit - 1].public_id if len(found) > limit else None
     return ConfessionPage(items=[_summary(reader) for reader in page], next_cursor=next_cursor)
 
