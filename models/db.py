@@ -53,7 +53,9 @@ def insert_or_skip(session: AsyncSession, table: type[Any]) -> Any:
 class Database:
     """One engine per process and the sessions that commit once per unit of work."""
 
-    def __init__(self, url: URL, *, pool_size: int = 10, connect_timeout: int = 5) -> None:
+    def __init__(
+        self, url: URL, *, pool_size: int = 24, max_overflow: int = 8, connect_timeout: int = 5
+    ) -> None:
         self.url = url
         self.is_sqlite = url.get_backend_name() == "sqlite"
         if self.is_sqlite:
@@ -65,6 +67,7 @@ class Database:
             self.engine = create_async_engine(
                 async_url(url),
                 pool_size=pool_size,
+                max_overflow=max_overflow,
                 pool_pre_ping=True,
                 pool_timeout=connect_timeout,
                 connect_args={"connect_timeout": connect_timeout},
