@@ -231,7 +231,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--deliveries", type=int, default=5000)
+    parser.add_argument(
+        "--only",
+        default="webhook,api,scale,delivery",
+        help="comma-separated parts, to iterate on one: webhook, api, scale, delivery",
+    )
     options = parser.parse_args()
+    parts = set(options.only.split(","))
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     rows: list[tuple[str, str, str]] = []
@@ -262,162 +268,170 @@ def main() -> None:
         product = serve_product(env)
         try:
             # webhook
-            stage("webhook load")
-            base = wrk(
-                bare.url + "/telegram/webhook",
-                "webhook.lua",
-                seconds=options.seconds,
-                connections=options.connections,
-                env={"BENCH_SECRET": SECRET},
-            )
-            ours = wrk(
-                product.url + "/telegram/webhook",
-                "webhook.lua",
-                seconds=options.seconds,
-                connections=options.connections,
-                env={"BENCH_SECRET": SECRET},
-            )
-            drain = drained(url, timeout=600)
-            handled = ours["requests"] / (ours["seconds"] + drain)
-            rows += [
-                (
-                    "webhook: bare endpoint",
-                    f"{base['rps']:.0f} req/s",
-                    f"p50 {base['p50_ms']:.1f} ms, p99 {base['p99_ms']:.1f} ms",
-                ),
-                (
-                    "webhook: confessions (acknowledged)",
-                    f"{ours['rps']:.0f} req/s ({ours['rps'] / base['rps']:.0%} of bare)",
-                    f"p50 {ours['p50_ms']:.1f} ms, p99 {ours['p99_ms']:.1f} ms; non-2xx {ours['non2xx']:.0f}",
-                ),
-                (
-                    "webhook: updates handled end to end",
-                    f"{handled:.0f} updates/s",
-                    f"inbox drained {drain:.1f} s after the load",
-                ),
-            ]
-            stage("webhook under light load")
-            light = wrk(
-                product.url + "/telegram/webhook",
-                "webhook.lua",
-                seconds=options.seconds,
-                connections=2,
-                env={"BENCH_SECRET": SECRET, "BENCH_OFFSET": str(5 * 10**9)},
-            )
-            rows.append(
-                (
-                    "webhook under light load (2 connections)",
-                    f"{light['rps']:.0f} req/s (half of bare would be {base['rps'] / 2:.0f})",
-                    f"p50 {light['p50_ms']:.1f} ms, p99 {light['p99_ms']:.1f} ms",
+            ours: dict[str, float] = {"rps": float("nan")}
+            if "webhook" in parts:
+                stage("webhook load")
+                base = wrk(
+                    bare.url + "/telegram/webhook",
+                    "webhook.lua",
+                    seconds=options.seconds,
+                    connections=options.connections,
+                    env={"BENCH_SECRET": SECRET},
                 )
-            )
-            drained(url, timeout=600)
+                ours = wrk(
+                    product.url + "/telegram/webhook",
+                    "webhook.lua",
+                    seconds=options.seconds,
+                    connections=options.connections,
+                    env={"BENCH_SECRET": SECRET},
+                )
+                drain = drained(url, timeout=600)
+                handled = ours["requests"] / (ours["seconds"] + drain)
+                rows += [
+                    (
+                        "webhook: bare endpoint",
+                        f"{base['rps']:.0f} req/s",
+                        f"p50 {base['p50_ms']:.1f} ms, p99 {base['p99_ms']:.1f} ms",
+                    ),
+                    (
+                        "webhook: confessions (acknowledged)",
+                        f"{ours['rps']:.0f} req/s ({ours['rps'] / base['rps']:.0%} of bare)",
+                        f"p50 {ours['p50_ms']:.1f} ms, p99 {ours['p99_ms']:.1f} ms; non-2xx {ours['non2xx']:.0f}",
+                    ),
+                    (
+                        "webhook: updates handled end to end",
+                        f"{handled:.0f} updates/s",
+                        f"inbox drained {drain:.1f} s after the load",
+                    ),
+                ]
+                stage("webhook under light load")
+                light = wrk(
+                    product.url + "/telegram/webhook",
+                    "webhook.lua",
+                    seconds=options.seconds,
+                    connections=2,
+                    env={"BENCH_SECRET": SECRET, "BENCH_OFFSET": str(5 * 10**9)},
+                )
+                rows.append(
+                    (
+                        "webhook under light load (2 connections)",
+                        f"{light['rps']:.0f} req/s (half of bare would be {base['rps'] / 2:.0f})",
+                        f"p50 {light['p50_ms']:.1f} ms, p99 {light['p99_ms']:.1f} ms",
+                    )
+                )
+                drained(url, timeout=600)
 
             # mini-app API
-            stage("mini-app API load")
-            ids, reader = seed_confessions(url, 200)
-            auth = "tma " + telegram_auth.sign(reader, bot_token=telegram.token)
-            paths = ",".join(
-                [f"/api/v1/confessions/{i}" for i in ids[:50]]
-                + ["/api/v1/confessions?box=received"]
-            )
-            base_api = wrk(
-                bare.url,
-                "get.lua",
-                seconds=options.seconds,
-                connections=options.connections,
-                env={
-                    "BENCH_PATHS": ",".join(f"/api/v1/confessions/{i}" for i in ids[:50])
-                    + ",/api/v1/confessions"
-                },
-            )
-            ours_api = wrk(
-                product.url,
-                "get.lua",
-                seconds=options.seconds,
-                connections=options.connections,
-                env={"BENCH_PATHS": paths, "BENCH_AUTH": auth},
-            )
-            rows += [
-                (
-                    "API: bare endpoint",
-                    f"{base_api['rps']:.0f} req/s",
-                    f"p99 {base_api['p99_ms']:.1f} ms",
-                ),
-                (
-                    "API: confession + received list",
-                    f"{ours_api['rps']:.0f} req/s ({ours_api['rps'] / base_api['rps']:.0%} of bare)",
-                    f"p99 {ours_api['p99_ms']:.1f} ms; non-2xx {ours_api['non2xx']:.0f}",
-                ),
-                (
-                    "memory: one serve process",
-                    f"{product.peak_rss_mb():.0f} MB peak RSS",
-                    "after the webhook and API loads",
-                ),
-            ]
+            if "api" in parts:
+                stage("mini-app API load")
+                ids, reader = seed_confessions(url, 200)
+                auth = "tma " + telegram_auth.sign(reader, bot_token=telegram.token)
+                paths = ",".join(
+                    [f"/api/v1/confessions/{i}" for i in ids[:50]]
+                    + ["/api/v1/confessions?box=received"]
+                )
+                base_api = wrk(
+                    bare.url,
+                    "get.lua",
+                    seconds=options.seconds,
+                    connections=options.connections,
+                    env={
+                        "BENCH_PATHS": ",".join(f"/api/v1/confessions/{i}" for i in ids[:50])
+                        + ",/api/v1/confessions"
+                    },
+                )
+                ours_api = wrk(
+                    product.url,
+                    "get.lua",
+                    seconds=options.seconds,
+                    connections=options.connections,
+                    env={"BENCH_PATHS": paths, "BENCH_AUTH": auth},
+                )
+                rows += [
+                    (
+                        "API: bare endpoint",
+                        f"{base_api['rps']:.0f} req/s",
+                        f"p99 {base_api['p99_ms']:.1f} ms",
+                    ),
+                    (
+                        "API: confession + received list",
+                        f"{ours_api['rps']:.0f} req/s ({ours_api['rps'] / base_api['rps']:.0%} of bare)",
+                        f"p99 {ours_api['p99_ms']:.1f} ms; non-2xx {ours_api['non2xx']:.0f}",
+                    ),
+                    (
+                        "memory: one serve process",
+                        f"{product.peak_rss_mb():.0f} MB peak RSS",
+                        "after the webhook and API loads",
+                    ),
+                ]
 
             # scale-out
-            stage("two processes")
-            second = serve_product(env)
-            try:
-                with ThreadPoolExecutor(2) as pool:
-                    two = list(
-                        pool.map(
-                            lambda k: wrk(
-                                (product, second)[k].url + "/telegram/webhook",
-                                "webhook.lua",
-                                seconds=options.seconds,
-                                connections=options.connections // 2,
-                                env={"BENCH_SECRET": SECRET, "BENCH_OFFSET": str((k + 1) * 10**9)},
-                            ),
-                            (0, 1),
+            if "scale" in parts:
+                stage("two processes")
+                second = serve_product(env)
+                try:
+                    with ThreadPoolExecutor(2) as pool:
+                        two = list(
+                            pool.map(
+                                lambda k: wrk(
+                                    (product, second)[k].url + "/telegram/webhook",
+                                    "webhook.lua",
+                                    seconds=options.seconds,
+                                    connections=options.connections // 2,
+                                    env={
+                                        "BENCH_SECRET": SECRET,
+                                        "BENCH_OFFSET": str((k + 1) * 10**9),
+                                    },
+                                ),
+                                (0, 1),
+                            )
                         )
+                    drained(url, timeout=600)
+                finally:
+                    second.stop()
+                rows.append(
+                    (
+                        "scale-out: 2 serve processes, webhook at once",
+                        f"{sum(r['rps'] for r in two):.0f} req/s together "
+                        f"({sum(r['rps'] for r in two) / ours['rps']:.1f}x one process)",
+                        "same machine, same PostgreSQL",
                     )
-                drained(url, timeout=600)
-            finally:
-                second.stop()
-            rows.append(
-                (
-                    "scale-out: 2 serve processes, webhook at once",
-                    f"{sum(r['rps'] for r in two):.0f} req/s together "
-                    f"({sum(r['rps'] for r in two) / ours['rps']:.1f}x one process)",
-                    "same machine, same PostgreSQL",
                 )
-            )
 
             # delivery
-            stage("deliveries")
-            telegram.state.reset()
-            started = time.monotonic()
-            queue_deliveries(url, options.deliveries)
-            deadline = started + options.deliveries / 20 + 120
-            while time.monotonic() < deadline and pending_deliveries(url) > 0:
-                time.sleep(1)
-            elapsed = time.monotonic() - started
-            calls = telegram.state.calls_to("sendMessage")
-            deliveries = [
-                c
-                for c in calls
-                if c.ok
-                and c.params["chat_id"] != 6_000_000
-                and "Someone has" in str(c.params.get("text"))
-            ]
-            per_chat = Counter(c.params["chat_id"] for c in deliveries)
-            by_second: dict[int, int] = defaultdict(int)
-            for call in calls:
-                by_second[int(call.at)] += 1
-            rows += [
-                (
-                    f"delivery: {options.deliveries} queued at once",
-                    f"drained in {elapsed:.0f} s ({len(deliveries) / elapsed:.1f}/s)",
-                    f"busiest second {max(by_second.values())} calls; 429s {sum(1 for c in calls if not c.ok and c.response.get('error_code') == 429)}",
-                ),
-                (
-                    "delivery: lost / duplicated",
-                    f"{options.deliveries - len(per_chat)} / {sum(n - 1 for n in per_chat.values())}",
-                    f"max to one chat: {max(per_chat.values(), default=0)}",
-                ),
-            ]
+            if "delivery" in parts:
+                stage("deliveries")
+                telegram.state.reset()
+                started = time.monotonic()
+                queue_deliveries(url, options.deliveries)
+                deadline = started + options.deliveries / 20 + 120
+                while time.monotonic() < deadline and pending_deliveries(url) > 0:
+                    time.sleep(1)
+                elapsed = time.monotonic() - started
+                calls = telegram.state.calls_to("sendMessage")
+                deliveries = [
+                    c
+                    for c in calls
+                    if c.ok
+                    and c.params["chat_id"] != 6_000_000
+                    and "Someone has" in str(c.params.get("text"))
+                ]
+                per_chat = Counter(c.params["chat_id"] for c in deliveries)
+                by_second: dict[int, int] = defaultdict(int)
+                for call in calls:
+                    by_second[int(call.at)] += 1
+                rows += [
+                    (
+                        f"delivery: {options.deliveries} queued at once",
+                        f"drained in {elapsed:.0f} s ({len(deliveries) / elapsed:.1f}/s)",
+                        f"busiest second {max(by_second.values())} calls; 429s {sum(1 for c in calls if not c.ok and c.response.get('error_code') == 429)}",
+                    ),
+                    (
+                        "delivery: lost / duplicated",
+                        f"{options.deliveries - len(per_chat)} / {sum(n - 1 for n in per_chat.values())}",
+                        f"max to one chat: {max(per_chat.values(), default=0)}",
+                    ),
+                ]
         finally:
             product.stop()
             bare.stop()
