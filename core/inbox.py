@@ -8,7 +8,7 @@ again when its lease runs out. Updates of one user are handled one at a time, in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -74,9 +74,9 @@ class InboxWriter:
 
     Each caller still hears back only after the transaction holding its update committed, so
     an acknowledged update is never lost; but a commit (a disk flush on PostgreSQL) is paid
-    once per batch instead of once per update. One batch is written at a time: whatever
-    arrives meanwhile forms the next batch, so under light load an update waits for no one,
-    and under heavy load batches grow by themselves.
+    once per batch instead of once per update. At most `WRITERS` batches are in flight:
+    whatever arrives meanwhile forms the next batch, so under light load an update waits for
+    no one, and under heavy load batches grow by themselves.
     """
 
     MAX_BATCH = 500
@@ -110,25 +110,32 @@ class InboxWriter:
             del self._waiting[: self.MAX_BATCH]
             try:
                 stored = await self._write(row for row, _ in batch)
-            except Exception as error:
+            except Exception as error:  # the database is away: every caller answers 503
                 for _, answer in batch:
                     if not answer.done():
                         answer.set_exception(error)
                 continue
+            except BaseException:  # cancelled (shutdown): nobody is told it was stored
+                for _, answer in batch:
+                    answer.cancel()
+                raise
             for row, answer in batch:
                 if not answer.done():
                     # the first of two equal ids in one batch stored it; the second is a repeat
                     answer.set_result(stored.pop(row["update_id"], False))
 
-    async def _write(self, rows: Any) -> dict[int, bool]:
-        """One INSERT ... ON CONFLICT DO NOTHING for the batch; which update ids were new."""
+    async def _write(self, rows: Iterable[dict[str, Any]]) -> dict[int, bool]:
+        """One INSERT ... ON CONFLICT DO NOTHING for the batch; which update ids were new.
+
+        Rows go in update id order, so two batches holding the same re-sent updates wait for
+        each other instead of deadlocking."""
         unique: dict[int, dict[str, Any]] = {}
         for row in rows:
             unique.setdefault(row["update_id"], row)
         async with self._database.session() as session:
             statement = insert_or_skip(session, InboxUpdate).returning(col(InboxUpdate.update_id))
             connection = await session.connection()
-            result = await connection.execute(statement, list(unique.values()))
+            result = await connection.execute(statement, [unique[i] for i in sorted(unique)])
             return dict.fromkeys(result.scalars().all(), True)
 
 
