@@ -233,8 +233,8 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument(
         "--only",
-        default="webhook,api,scale,delivery",
-        help="comma-separated parts, to iterate on one: webhook, api, scale, delivery",
+        default="webhook,split,api,scale,delivery",
+        help="comma-separated parts, to iterate on one: webhook, split, api, scale, delivery",
     )
     options = parser.parse_args()
     parts = set(options.only.split(","))
@@ -320,6 +320,49 @@ def main() -> None:
                     )
                 )
                 drained(url, timeout=600)
+
+            # the webhook of a web-only process, the bot's handling in a worker process beside it
+            if "split" in parts:
+                stage("web-only serve process beside a worker")
+                if "webhook" not in parts:
+                    base = wrk(
+                        bare.url + "/telegram/webhook",
+                        "webhook.lua",
+                        seconds=options.seconds,
+                        connections=options.connections,
+                        env={"BENCH_SECRET": SECRET},
+                    )
+                web_only = serve_product({**env, "BACKGROUND_WORK": "false"})
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "confessions", "worker"],
+                    env=env,
+                    stderr=subprocess.DEVNULL,
+                )
+                try:
+                    split = wrk(
+                        web_only.url + "/telegram/webhook",
+                        "webhook.lua",
+                        seconds=options.seconds,
+                        connections=options.connections,
+                        env={"BENCH_SECRET": SECRET, "BENCH_OFFSET": str(7 * 10**9)},
+                    )
+                    split_drain = drained(url, timeout=600)
+                finally:
+                    worker.terminate()
+                    worker.wait(30)
+                    web_only.stop()
+                rows += [
+                    (
+                        "webhook: web-only serve + worker process",
+                        f"{split['rps']:.0f} req/s ({split['rps'] / base['rps']:.0%} of bare)",
+                        f"p50 {split['p50_ms']:.1f} ms, p99 {split['p99_ms']:.1f} ms; non-2xx {split['non2xx']:.0f}",
+                    ),
+                    (
+                        "  handled end to end by the worker",
+                        f"{split['requests'] / (split['seconds'] + split_drain):.0f} updates/s",
+                        f"inbox drained {split_drain:.1f} s after the load",
+                    ),
+                ]
 
             # mini-app API
             if "api" in parts:
