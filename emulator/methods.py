@@ -363,7 +363,7 @@ def _get_me(model: TelegramModel, _call: ApiCall) -> JSONDict:
 
 
 def _get_updates(model: TelegramModel, call: ApiCall) -> list[Any]:
-    """Updates from `offset` on; asking with an offset confirms, and forgets, those before it."""
+    """Updates from `offset` on (the server confirmed those before it on arrival)."""
     if model.webhook is not None:
         raise ApiError(
             409,
@@ -371,11 +371,11 @@ def _get_updates(model: TelegramModel, call: ApiCall) -> list[Any]:
             "use deleteWebhook to delete the webhook first",
         )
     offset = call.params.get("offset")
-    if isinstance(offset, int) and offset > 0:
-        model.pending_updates = [u for u in model.pending_updates if u["update_id"] >= offset]
+    start = offset if isinstance(offset, int) else 0
     limit = call.params.get("limit")
     count = limit if isinstance(limit, int) and 0 < limit <= 100 else 100
-    return copy.deepcopy(model.pending_updates[:count])
+    due = [update for update in model.pending_updates if update["update_id"] >= start]
+    return copy.deepcopy(due[:count])
 
 
 def _set_webhook(model: TelegramModel, call: ApiCall) -> bool:

@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,13 +115,17 @@ async def chat_window() -> FileResponse:
 
 @router.get("/app/", include_in_schema=False)
 async def mini_app_page() -> HTMLResponse:
+    return HTMLResponse(_mini_app_page(), headers={"Cache-Control": "no-store"})
+
+
+@cache
+def _mini_app_page() -> str:
     """The product's mini-app page with the playground's Telegram script in place of
     telegram.org's, which a machine without Telegram may not reach; the rest is unchanged."""
     page = MINI_APP_PAGE.read_text()
     page = page.replace(TELEGRAM_SDK, f'<script src="{PATH}/static/telegram-web-app.js"></script>')
     page = page.replace("base-uri 'none'", "base-uri 'self'")
-    page = page.replace("<head>", '<head>\n<base href="/app/">', 1)
-    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+    return page.replace("<head>", '<head>\n<base href="/app/">', 1)
 
 
 @router.get("/api/view")

@@ -126,7 +126,7 @@ class Playground:
         self._webhook: httpx.AsyncClient | None = None
         self._peer_version = 0
         for first_name, username in self._saved_users() or FIRST_USERS:
-            self.add_user(first_name, username)
+            self._enrol(first_name, username)
 
     # --- wiring ------------------------------------------------------------------------------
 
@@ -165,6 +165,12 @@ class Playground:
     # --- people ------------------------------------------------------------------------------
 
     def add_user(self, first_name: str, username: str | None = None) -> PretendUser:
+        """A new pretend user, remembered in the roster."""
+        user = self._enrol(first_name, username)
+        self._save_users()
+        return user
+
+    def _enrol(self, first_name: str, username: str | None) -> PretendUser:
         name = first_name.strip()[:64]
         if not name:
             raise PlaygroundError(422, "a pretend user needs a first name")
@@ -182,7 +188,6 @@ class Playground:
             user.id, first_name=user.first_name, username=user.username, language_code="en"
         )
         self._peer_version += 1
-        self._save_users()
         return user
 
     def _saved_users(self) -> list[tuple[str, str | None]]:
