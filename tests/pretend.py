@@ -54,29 +54,23 @@ class PretendClient:
 
     def press(self, label: str) -> JSON:
         """Tap the newest inline button with this label; returns the bot's answer to the tap."""
-        for message in reversed(self.bot_messages()):
-            for row in (message["reply_markup"] or {}).get("inline_keyboard", []):
-                for button in row:
-                    if label in button["text"] and "callback_data" in button:
-                        body = {
-                            "message_id": message["message_id"],
-                            "data": button["callback_data"],
-                        }
-                        response = self.http.post(
-                            f"/playground/api/users/{self.id}/press", json=body
-                        )
-                        assert response.status_code == 200, response.text
-                        answer: JSON = response.json()
-                        return answer
-        raise AssertionError(f"no button {label!r} in the chat with the bot")
+        message, button = self._newest_button(label, callback=True)
+        body = {"message_id": message["message_id"], "data": button["callback_data"]}
+        response = self.http.post(f"/playground/api/users/{self.id}/press", json=body)
+        assert response.status_code == 200, response.text
+        answer: JSON = response.json()
+        return answer
 
     def button(self, label: str) -> JSON:
+        return self._newest_button(label)[1]
+
+    def _newest_button(self, label: str, *, callback: bool = False) -> tuple[JSON, JSON]:
+        """The newest bot message with an inline button so labelled, and that button."""
         for message in reversed(self.bot_messages()):
             for row in (message["reply_markup"] or {}).get("inline_keyboard", []):
                 for button in row:
-                    if label in button["text"]:
-                        found: JSON = button
-                        return found
+                    if label in button["text"] and (not callback or "callback_data" in button):
+                        return message, button
         raise AssertionError(f"no button {label!r} in the chat with the bot")
 
     def picks(self, other: PretendClient) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import Screenshot, _offline_except_loopback
 from tests.pretend import PretendClient
@@ -53,7 +53,7 @@ def say(page: Page, text: str) -> None:
     page.get_by_role("textbox", name="Message").press("Enter")
 
 
-def last_bot_message(page: Page, containing: str) -> object:
+def last_bot_message(page: Page, containing: str) -> Locator:
     message = page.locator(".msg.in", has_text=containing).last
     expect(message).to_be_visible(timeout=10_000)
     return message
