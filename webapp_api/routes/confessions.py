@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions, editing, reactions, threads
@@ -81,6 +82,29 @@ def _summary(reader: ReaderView) -> ConfessionSummary:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ReaderContext:
+    """What showing a confession to this request's reader takes: the unit of work, the
+    media store for its links, the settings, and the reader."""
+
+    session: AsyncSession
+    store: MediaStore
+    settings: Settings
+    user: User
+
+    async def show(self, reader: ReaderView) -> ConfessionOut:
+        return await _out(self.session, self.store, self.settings, reader, self.user)
+
+
+async def _reader_context(
+    session: SessionDep, store: MediaStoreDep, settings: SettingsDep, user: CurrentUser
+) -> ReaderContext:
+    return ReaderContext(session, store, settings, user)
+
+
+Reading = Annotated[ReaderContext, Depends(_reader_context)]
+
+
 async def _out(
     session: AsyncSession, store: MediaStore, settings: Settings, reader: ReaderView, user: User
 ) -> ConfessionOut:
@@ -125,14 +149,11 @@ async def _links(
 @router.get("/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404))
 async def get_confession(
     public_id: str,
-    session: SessionDep,
-    store: MediaStoreDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    reading: Reading,
 ) -> ConfessionOut:
     """The sender sees everything; the recipient, the words only once revealed."""
-    reader = await confessions.for_reader(session, public_id, user)
-    return await _out(session, store, settings, reader, user)
+    reader = await confessions.for_reader(reading.session, public_id, reading.user)
+    return await reading.show(reader)
 
 
 @router.patch(
@@ -141,16 +162,19 @@ async def get_confession(
 async def edit_confession(
     public_id: str,
     body: ContentEdit,
-    session: SessionDep,
-    store: MediaStoreDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    reading: Reading,
 ) -> ConfessionOut:
     """Words, signature and hint, until the recipient has read it."""
     reader = await editing.edit_content(
-        session, settings, public_id, user, text=body.text, signature=body.signature, hint=body.hint
+        reading.session,
+        reading.settings,
+        public_id,
+        reading.user,
+        text=body.text,
+        signature=body.signature,
+        hint=body.hint,
     )
-    return await _out(session, store, settings, reader, user)
+    return await reading.show(reader)
 
 
 @router.put(
@@ -159,14 +183,11 @@ async def edit_confession(
 async def set_style(
     public_id: str,
     body: StyleIn,
-    session: SessionDep,
-    store: MediaStoreDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    reading: Reading,
 ) -> ConfessionOut:
     """Theme, colour, font, animation, background and decoration."""
-    reader = await editing.set_style(session, public_id, user, body.to_domain())
-    return await _out(session, store, settings, reader, user)
+    reader = await editing.set_style(reading.session, public_id, reading.user, body.to_domain())
+    return await reading.show(reader)
 
 
 @router.post(
@@ -174,15 +195,12 @@ async def set_style(
 )
 async def reveal(
     public_id: str,
-    session: SessionDep,
-    store: MediaStoreDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    reading: Reading,
 ) -> ConfessionOut:
     """The recipient opens it; the sender is told."""
-    await confessions.reveal(session, public_id, user)
-    reader = await confessions.for_reader(session, public_id, user)
-    return await _out(session, store, settings, reader, user)
+    await confessions.reveal(reading.session, public_id, reading.user)
+    reader = await confessions.for_reader(reading.session, public_id, reading.user)
+    return await reading.show(reader)
 
 
 @router.post(
@@ -191,14 +209,11 @@ async def reveal(
 async def react(
     public_id: str,
     body: ReactionIn,
-    session: SessionDep,
-    store: MediaStoreDep,
-    settings: SettingsDep,
-    user: CurrentUser,
+    reading: Reading,
 ) -> ConfessionOut:
     """One tap in answer, after the reveal."""
-    reader = await reactions.react(session, public_id, user, body.reaction)
-    return await _out(session, store, settings, reader, user)
+    reader = await reactions.react(reading.session, public_id, reading.user, body.reaction)
+    return await reading.show(reader)
 
 
 @router.get("/confessions/{public_id}/replies", response_model=Thread, responses=responses(404))
