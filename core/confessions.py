@@ -346,7 +346,18 @@ EDITABLE = frozenset({ConfessionStatus.DRAFT, ConfessionStatus.QUEUED, Confessio
 
 async def for_reader(session: AsyncSession, public_id: str, reader: User) -> ReaderView:
     """The sender or the recipient; to anyone else it does not exist."""
-    found = (await session.exec(READING.where(Confession.public_id == public_id))).first()
+    return await _for_reader(session, col(Confession.public_id) == public_id, reader)
+
+
+async def for_reader_by_id(session: AsyncSession, confession_id: int, reader: User) -> ReaderView:
+    """`for_reader`, by the internal id the chat keeps (a thread being replied to)."""
+    return await _for_reader(session, col(Confession.id) == confession_id, reader)
+
+
+async def _for_reader(
+    session: AsyncSession, which: ColumnElement[bool], reader: User
+) -> ReaderView:
+    found = (await session.exec(READING.where(which))).first()
     if found is None:
         raise NotFound()
     return (await _reader_views(session, [found], reader))[0]

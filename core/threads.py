@@ -55,9 +55,10 @@ async def relay(
     if not is_replying(author):
         raise NoDraft()
     assert author.chat_state_ref is not None
-    confession = await confessions.by_id(session, author.chat_state_ref)
-    return await post(
-        session, settings, confession.public_id, author, text=text, text_html=text_html, media=media
+    _may_write(author)
+    current = await confessions.for_reader_by_id(session, author.chat_state_ref, author)
+    return await _post(
+        session, settings, current, author, text=text, text_html=text_html, media=media
     )
 
 
@@ -72,9 +73,23 @@ async def post(
     media: ChatMedia | None = None,
 ) -> Relayed:
     """Store a message of the thread and queue it for the other party, from chat or mini app."""
-    if author.banned_at is not None:
-        raise Banned()
+    _may_write(author)
     current = await confessions.for_reader(session, public_id, author)
+    return await _post(
+        session, settings, current, author, text=text, text_html=text_html, media=media
+    )
+
+
+async def _post(
+    session: AsyncSession,
+    settings: Settings,
+    current: ReaderView,
+    author: User,
+    *,
+    text: str,
+    text_html: str,
+    media: ChatMedia | None,
+) -> Relayed:
     confession = current.confession
     if confession.status != ConfessionStatus.REVEALED:
         raise WrongState("Replies open once it is revealed.")
@@ -106,6 +121,11 @@ async def post(
         session, Notice.REPLY, chat_id=other, confession_id=confession.id, reply_id=reply.id
     )
     return Relayed(reply=reply, to=other)
+
+
+def _may_write(author: User) -> None:
+    if author.banned_at is not None:
+        raise Banned()
 
 
 async def stop(session: AsyncSession, user: User) -> None:
