@@ -78,14 +78,12 @@ async def on_my(update: Update, context: Context) -> None:
         rows: list[list[InlineKeyboardButton]] = []
         for name in [box] if box else ["sent", "received"]:
             before = await confessions.cursor_id(current.session, cursor or None)
-            found = await confessions.list_for(
+            found = await confessions.page_for(
                 current.session, current.user, box=name, limit=PAGE + 1, before_id=before
             )
             lines.append(t(language, f"my.{name}_title"))
-            for confession in found[:PAGE]:
-                reader = await confessions.for_reader(
-                    current.session, confession.public_id, current.user
-                )
+            for reader in found[:PAGE]:
+                confession = reader.confession
                 answered = await threads.has_replies(current.session, confession)
                 label = item_label(reader, language, answered=answered)
                 rows.append(
@@ -94,7 +92,7 @@ async def on_my(update: Update, context: Context) -> None:
             if not found:
                 lines.append(t(language, "my.none"))
             if len(found) > PAGE:
-                more = f"{callbacks.MY_PAGE}:{name}:{found[PAGE - 1].public_id}"
+                more = f"{callbacks.MY_PAGE}:{name}:{found[PAGE - 1].confession.public_id}"
                 rows.append(
                     [InlineKeyboardButton(t(language, f"button.more_{name}"), callback_data=more)]
                 )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, bindparam, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -24,6 +25,7 @@ from core.errors import (
 )
 from core.notices import Notice
 from core.settings import Settings
+from core.users import Party
 from models import (
     Block,
     Confession,
@@ -236,14 +238,14 @@ async def reveal(session: AsyncSession, public_id: str, reader: User) -> Confess
     return await view(session, confession)
 
 
-async def list_for(
-    session: AsyncSession, user: User, *, box: str, limit: int = 10, before_id: int | None = None
-) -> list[Confession]:
-    """Sent or received confessions, newest first; drafts are not listed."""
+async def page_for(
+    session: AsyncSession, reader: Party, *, box: str, limit: int, before_id: int | None = None
+) -> list[ReaderView]:
+    """Sent or received confessions, newest first, each as its reader sees it, in one query
+    however long the page; drafts are not listed."""
     owner = Confession.sender_id if box == "sent" else Confession.recipient_id
     query = (
-        select(Confession)
-        .where(owner == user.id, Confession.status != ConfessionStatus.DRAFT)
+        READING.where(col(owner) == reader.id, col(Confession.status) != ConfessionStatus.DRAFT)
         .order_by(col(Confession.id).desc())
         .limit(limit)
     )
@@ -256,7 +258,7 @@ async def list_for(
         )
     if before_id is not None:
         query = query.where(col(Confession.id) < before_id)
-    return list((await session.exec(query)).all())
+    return _reader_views((await session.exec(query)).all(), reader)
 
 
 async def shareable(session: AsyncSession, sender: User, public_id: str | None) -> list[Confession]:
@@ -344,54 +346,54 @@ EDITABLE = frozenset({ConfessionStatus.DRAFT, ConfessionStatus.QUEUED, Confessio
 """Until it is revealed, nobody has read it: the sender may still change it."""
 
 
-async def for_reader(session: AsyncSession, public_id: str, reader: User) -> ReaderView:
+async def for_reader(session: AsyncSession, public_id: str, reader: Party) -> ReaderView:
     """The sender or the recipient; to anyone else it does not exist."""
-    return await _for_reader(session, col(Confession.public_id) == public_id, reader)
+    return await _for_reader(session, BY_PUBLIC_ID, public_id, reader)
 
 
-async def for_reader_by_id(session: AsyncSession, confession_id: int, reader: User) -> ReaderView:
+async def for_reader_by_id(session: AsyncSession, confession_id: int, reader: Party) -> ReaderView:
     """`for_reader`, by the internal id the chat keeps (a thread being replied to)."""
-    return await _for_reader(session, col(Confession.id) == confession_id, reader)
+    return await _for_reader(session, BY_ID, confession_id, reader)
 
 
 async def _for_reader(
-    session: AsyncSession, which: ColumnElement[bool], reader: User
+    session: AsyncSession, query: Select[*Reading], key: str | int, reader: Party
 ) -> ReaderView:
-    found = (await session.exec(READING.where(which))).first()
+    found = (await session.exec(query, params={"key": key})).first()
     if found is None:
         raise NotFound()
-    return (await _reader_views(session, [found], reader))[0]
-
-
-async def for_readers(
-    session: AsyncSession, listed: Sequence[Confession], reader: User
-) -> list[ReaderView]:
-    """`for_reader` for a page of confessions, in a fixed number of queries however long the
-    page, instead of a handful per confession."""
-    if not listed:
-        return []
-    ids = [confession.id for confession in listed]
-    found = await session.exec(READING.where(col(Confession.id).in_(ids)))
-    by_id = {row[0].id: row for row in found.all()}
-    return await _reader_views(session, [by_id[i] for i in ids if i in by_id], reader)
+    return _reader_views([found], reader)[0]
 
 
 Sender = aliased(User)
 Recipient = aliased(User)
-Reading = tuple[Confession, ConfessionStyle | None, User, User | None]
+Reading = tuple[Confession, ConfessionStyle | None, User, User | None, Media | None, str | None]
 
-
-READING: Select[Confession, ConfessionStyle | None, User, User | None] = (
+READING = cast(
+    "Select[*Reading]",
+    # select() is typed for up to four columns
     select(Confession, ConfessionStyle, Sender, Recipient)
+    .add_columns(
+        Media,
+        select(Reaction.kind)
+        .where(col(Reaction.confession_id) == col(Confession.id))
+        .order_by(col(Reaction.id))
+        .limit(1)
+        .scalar_subquery(),
+    )
     .join(Sender, col(Sender.id) == col(Confession.sender_id))
     .outerjoin(Recipient, col(Recipient.id) == col(Confession.recipient_id))
     .outerjoin(ConfessionStyle, col(ConfessionStyle.confession_id) == col(Confession.id))
+    .outerjoin(Media, col(Media.id) == col(Confession.media_id)),
 )
-"""A confession with its style and both parties, in one query; built once, as statements are
-immutable and building one costs more than running it."""
+"""A confession with everything its reader sees, in one query: showing one is the mini app's
+busiest read. Built once, as statements are immutable and building one costs more than
+running it."""
+BY_PUBLIC_ID = READING.where(col(Confession.public_id) == bindparam("key"))
+BY_ID = READING.where(col(Confession.id) == bindparam("key"))
 
 
-def _role(confession: Confession, reader: User) -> Role:
+def _role(confession: Confession, reader: Party) -> Role:
     if confession.sender_id == reader.id:
         return Role.SENDER
     if confession.recipient_id == reader.id and confession.status != ConfessionStatus.DRAFT:
@@ -399,48 +401,19 @@ def _role(confession: Confession, reader: User) -> Role:
     raise NotFound()
 
 
-async def _reader_views(
-    session: AsyncSession, rows: Sequence[Reading], reader: User
-) -> list[ReaderView]:
-    roles = [_role(row[0], reader) for row in rows]
-    missing = [
-        ConfessionStyle(confession_id=confession.id or 0)
-        for confession, style, _, _ in rows
-        if style is None
-    ]
-    if missing:  # styles are created on first sight, as `style_of` does
-        session.add_all(missing)
-        await session.flush()
-    created = {style.confession_id: style for style in missing}
-    ids = [confession.id for confession, _, _, _ in rows]
-    reactions: dict[int, str] = {}
-    for confession_id, kind in (
-        await session.exec(
-            select(Reaction.confession_id, Reaction.kind).where(
-                col(Reaction.confession_id).in_(ids)
-            )
-        )
-    ).all():
-        reactions.setdefault(confession_id, kind)
-    media_ids = [confession.media_id for confession, _, _, _ in rows if confession.media_id]
-    media = (
-        {m.id: m for m in (await session.exec(select(Media).where(col(Media.id).in_(media_ids))))}
-        if media_ids
-        else {}
-    )
+def _reader_views(rows: Sequence[Reading], reader: Party) -> list[ReaderView]:
+    """A style is stored on first change (`style_of`); until then a reader sees the default
+    one, and reading writes nothing."""
     return [
         ReaderView(
             view=ConfessionView(
-                confession=confession,
-                sender=sender,
-                recipient=recipient,
-                media=media.get(confession.media_id) if confession.media_id else None,
+                confession=confession, sender=sender, recipient=recipient, media=media
             ),
-            role=role,
-            style=style or created[confession.id or 0],
-            reaction=reactions.get(confession.id or 0),
+            role=_role(confession, reader),
+            style=style or ConfessionStyle(confession_id=confession.id or 0),
+            reaction=reaction,
         )
-        for (confession, style, sender, recipient), role in zip(rows, roles, strict=True)
+        for confession, style, sender, recipient, media, reaction in rows
     ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,6 +12,14 @@ from core.errors import NotFound
 from models import User
 from models.db import insert_or_skip
 from models.types import utcnow
+
+
+class Party(Protocol):
+    """Whoever is asking to see something: a stored user, or an identity Telegram has just
+    vouched for. Who may see what is decided by the id alone."""
+
+    @property
+    def id(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -75,6 +75,11 @@ class Database:
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._reads = async_sessionmaker(
+            self.engine.execution_options(isolation_level="AUTOCOMMIT"),
+            class_=AsyncSession,
+            expire_on_commit=False,
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -86,6 +91,15 @@ class Database:
                 await session.rollback()
                 raise
             await session.commit()
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """For requests that only read: no transaction, so none of the BEGIN and COMMIT round
+        trips that would double the cost of a one-query read. Each statement sees what was
+        committed when it ran; a write made through it (rare: a lazy copy of chat media,
+        one row) is committed as it runs."""
+        async with self._reads() as session:
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -8,22 +8,28 @@ from fastapi import Depends, Header, Request
 
 from core import telegram_auth, users
 from core.errors import Unauthorized
+from core.settings import Settings
+from core.users import TelegramIdentity
 from models import User
-from webapp_api.deps import SessionDep, SettingsDep
+from webapp_api.deps import SessionDep
 
 SCHEME = "tma "
 
 
-async def current_user(
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    authorization: Annotated[
-        str | None,
-        Header(description="`tma <raw initData>`, as Telegram gives it to the mini app"),
-    ] = None,
-) -> User:
-    """The user Telegram vouches for, created or updated from the `user` field."""
+Authorization = Annotated[
+    str | None,
+    Header(description="`tma <raw initData>`, as Telegram gives it to the mini app"),
+]
+
+
+async def caller(request: Request, authorization: Authorization = None) -> TelegramIdentity:
+    """Who Telegram vouches for, without touching the database: enough for a read, where
+    whether this person may see something is decided by their id alone."""
+    return identify(request, authorization)
+
+
+def identify(request: Request, authorization: str | None) -> TelegramIdentity:
+    settings: Settings = request.app.state.settings
     if settings.token is None:
         raise Unauthorized("The bot is not connected, so nobody can sign in.")
     if not authorization:
@@ -36,7 +42,16 @@ async def current_user(
         max_age_seconds=settings.init_data_max_age_seconds,
     )
     request.app.state.api_throttle.check(init_data.user.id)
-    return await users.sync_user(session, init_data.user)
+    return init_data.user
+
+
+Caller = Annotated[TelegramIdentity, Depends(caller)]
+
+
+async def current_user(session: SessionDep, identity: Caller) -> User:
+    """The caller as stored, created or updated from what Telegram says about them now;
+    for anything that writes."""
+    return await users.sync_user(session, identity)
 
 
 CurrentUser = Annotated[User, Depends(current_user)]

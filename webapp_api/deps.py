@@ -41,6 +41,14 @@ async def get_session(
             wake()
 
 
+async def get_read_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """For routes that only read; see `Database.reading`."""
+    async with database.reading() as session:
+        yield session
+
+
 async def get_media_store(request: Request) -> MediaStore:
     store: MediaStore = request.app.state.media_store
     return store
@@ -50,3 +58,4 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 MediaStoreDep = Annotated[MediaStore, Depends(get_media_store)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

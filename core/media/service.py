@@ -20,6 +20,7 @@ from core.media.errors import MediaQuotaExceeded, MissingObject, StorageUnavaila
 from core.media.storage import MediaStore, UploadTarget
 from core.media.validation import THUMBNAIL_CONTENT_TYPE, Family, Prepared, limit_for, prepare
 from core.settings import Settings
+from core.users import Party
 from models import Media, User
 from models.types import utcnow
 
@@ -152,7 +153,7 @@ async def complete_upload(
 
 
 async def readable_url(
-    session: AsyncSession, store: MediaStore, settings: Settings, media: Media, reader: User
+    session: AsyncSession, store: MediaStore, settings: Settings, media: Media, reader: Party
 ) -> MediaUrls:
     """Links for the owner, or the recipient after the reveal; for anyone else it is not there."""
     if media.storage_key is None or not is_ready(media):
@@ -168,14 +169,14 @@ async def readable_url(
 
 
 async def open_media(
-    session: AsyncSession, store: MediaStore, settings: Settings, *, reader: User, public_id: str
+    session: AsyncSession, store: MediaStore, settings: Settings, *, reader: Party, public_id: str
 ) -> tuple[Media, MediaUrls]:
     """The media a link in the mini app names, if this reader may see it."""
     media = await repository.get_by_public_id(session, public_id)
     return media, await readable_url(session, store, settings, media, reader)
 
 
-async def may_read(session: AsyncSession, media: Media, reader: User) -> bool:
+async def may_read(session: AsyncSession, media: Media, reader: Party) -> bool:
     """Only the two people of a confession: its owner, and whoever it was revealed to."""
     if media.owner_id == reader.id:
         return True
