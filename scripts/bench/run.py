@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from queries import read_costs
 from sqlalchemy import create_engine, func, text
 from sqlmodel import Session, col, select
 
@@ -390,6 +391,7 @@ def main() -> None:
                     connections=options.connections,
                     env={"BENCH_PATHS": paths, "BENCH_AUTH": auth},
                 )
+                costs = read_costs(url, ids[:50], reader["id"])
                 rows += [
                     (
                         "API: bare endpoint",
@@ -400,6 +402,11 @@ def main() -> None:
                         "API: confession + received list",
                         f"{ours_api['rps']:.0f} req/s ({ours_api['rps'] / base_api['rps']:.0%} of bare)",
                         f"p99 {ours_api['p99_ms']:.1f} ms; non-2xx {ours_api['non2xx']:.0f}",
+                    ),
+                    (
+                        "  CPU per read: psycopg alone / SQLAlchemy Core / the product's read",
+                        f"{costs['driver']:.2f} / {costs['core']:.2f} / {costs['product']:.2f} ms",
+                        "in this process, 16 in flight; what bounds the API on one core",
                     ),
                     (
                         "memory: one serve process",
