@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -11,7 +12,7 @@ from telegram import Update
 from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
-from core import users
+from core import notices, users
 from core.media import MediaStore
 from core.settings import Settings
 from core.telegram_api import BotApi
@@ -71,6 +72,11 @@ def identity(user: TelegramUser) -> TelegramIdentity:
     )
 
 
+queued_notices: ContextVar[bool] = ContextVar("queued_notices", default=False)
+"""Whether this update's turn queued notices: only then is the outbox worker woken, instead
+of looking for work after every update."""
+
+
 @asynccontextmanager
 async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     """A unit of work for one update; commits when the handler's block ends without error."""
@@ -80,3 +86,4 @@ async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     async with dependencies.database.session() as session:
         user = await users.sync_user(session, identity(update.effective_user))
         yield Turn(session=session, user=user, deps=dependencies)
+    queued_notices.set(notices.were_queued(session))

@@ -9,7 +9,7 @@ from typing import Any
 from telegram import Update
 from telegram.error import BadRequest
 
-from bot.context import Context, deps
+from bot.context import Context, deps, queued_notices
 from core.outbox import ApiCall
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,8 @@ async def send_all(context: Context, calls: list[ApiCall]) -> None:
     dependencies = deps(context)
     for call in calls:
         await dependencies.api.call(call.method, call.params)
-    dependencies.wake_outbox()
+    if queued_notices.get():
+        dependencies.wake_outbox()
 
 
 answered_button: ContextVar[str | None] = ContextVar("answered_button", default=None)
