@@ -27,8 +27,10 @@ def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def languages() -> list[str]:
-    return sorted(path.stem for path in LOCALES.glob("*.toml"))
+@cache
+def languages() -> tuple[str, ...]:
+    """Looked up once: every text the bot sends asks which languages it speaks."""
+    return tuple(sorted(path.stem for path in LOCALES.glob("*.toml")))
 
 
 def language_for(language_code: str | None) -> str:
