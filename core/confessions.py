@@ -369,9 +369,8 @@ Sender = aliased(User)
 Recipient = aliased(User)
 Reading = tuple[Confession, ConfessionStyle | None, User, User | None, Media | None, str | None]
 
-READING = cast(
+READING = cast(  # select() is typed for up to four columns, and this one has six
     "Select[*Reading]",
-    # select() is typed for up to four columns
     select(Confession, ConfessionStyle, Sender, Recipient)
     .add_columns(
         Media,
