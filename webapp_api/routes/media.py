@@ -14,8 +14,8 @@ from core.errors import NotFound
 from core.media import LocalStore, MediaUrls, UploadKind
 from core.media.errors import too_large
 from models import Media
-from webapp_api.auth import CurrentUser
-from webapp_api.deps import MediaStoreDep, SessionDep, SettingsDep
+from webapp_api.auth import Caller, CurrentUser
+from webapp_api.deps import MediaStoreDep, ReadSessionDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 
 router = APIRouter()
@@ -113,14 +113,14 @@ async def complete_upload(
 )
 async def read_media(
     media_id: str,
-    user: CurrentUser,
-    session: SessionDep,
+    caller: Caller,
+    session: ReadSessionDep,
     settings: SettingsDep,
     store: MediaStoreDep,
 ) -> MediaPublic:
     """Fresh short-lived links, for the owner or the recipient after the reveal."""
     media, urls = await media_service.open_media(
-        session, store, settings, reader=user, public_id=media_id
+        session, store, settings, reader=caller, public_id=media_id
     )
     return _public(media, urls)
 
