@@ -73,8 +73,9 @@ def identity(user: TelegramUser) -> TelegramIdentity:
 
 
 queued_notices: ContextVar[bool] = ContextVar("queued_notices", default=False)
-"""Whether this update's turn queued notices: only then is the outbox worker woken, instead
-of looking for work after every update."""
+"""Whether handling this update queued notices: only then is the outbox worker woken, instead
+of looking for work after every update. Each update is handled in its own task, so this
+starts out False for each."""
 
 
 @asynccontextmanager
@@ -86,4 +87,5 @@ async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     async with dependencies.database.session() as session:
         user = await users.sync_user(session, identity(update.effective_user))
         yield Turn(session=session, user=user, deps=dependencies)
-    queued_notices.set(notices.were_queued(session))
+    if notices.were_queued(session):
+        queued_notices.set(True)
