@@ -77,22 +77,21 @@ async def on_my(update: Update, context: Context) -> None:
         lines: list[str] = []
         rows: list[list[InlineKeyboardButton]] = []
         for name in [box] if box else ["sent", "received"]:
-            before = await confessions.cursor_id(current.session, cursor or None)
-            found = await confessions.page_for(
-                current.session, current.user, box=name, limit=PAGE + 1, before_id=before
+            page = await confessions.page_for(
+                current.session, current.user, box=name, limit=PAGE, cursor=cursor
             )
             lines.append(t(language, f"my.{name}_title"))
-            for reader in found[:PAGE]:
+            for reader in page.items:
                 confession = reader.confession
                 answered = await threads.has_replies(current.session, confession)
                 label = item_label(reader, language, answered=answered)
                 rows.append(
                     [InlineKeyboardButton(label, callback_data=callbacks.thread(confession))]
                 )
-            if not found:
+            if not page.items:
                 lines.append(t(language, "my.none"))
-            if len(found) > PAGE:
-                more = f"{callbacks.MY_PAGE}:{name}:{found[PAGE - 1].confession.public_id}"
+            if page.next_cursor:
+                more = f"{callbacks.MY_PAGE}:{name}:{page.next_cursor}"
                 rows.append(
                     [InlineKeyboardButton(t(language, f"button.more_{name}"), callback_data=more)]
                 )

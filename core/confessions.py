@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, and_, bindparam, or_
+from sqlalchemy import ColumnElement, and_, bindparam, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -238,16 +238,25 @@ async def reveal(session: AsyncSession, public_id: str, reader: User) -> Confess
     return await view(session, confession)
 
 
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[ReaderView]
+    next_cursor: str | None
+    """The public id to pass back as `cursor` for the next page; None on the last one."""
+
+
 async def page_for(
-    session: AsyncSession, reader: Party, *, box: str, limit: int, before_id: int | None = None
-) -> list[ReaderView]:
+    session: AsyncSession, reader: Party, *, box: str, limit: int, cursor: str | None = None
+) -> Page:
     """Sent or received confessions, newest first, each as its reader sees it, in one query
-    however long the page; drafts are not listed."""
+    however long the page; drafts are not listed. Pages are marked by the public id of their
+    last item, never by an internal number; a cursor that names nothing (any more) marks the
+    end of the list."""
     owner = Confession.sender_id if box == "sent" else Confession.recipient_id
     query = (
         READING.where(col(owner) == reader.id, col(Confession.status) != ConfessionStatus.DRAFT)
         .order_by(col(Confession.id).desc())
-        .limit(limit)
+        .limit(limit + 1)
     )
     if box == "received":
         query = query.where(
@@ -256,9 +265,12 @@ async def page_for(
                 col(Confession.delivered_at).is_not(None),
             )
         )
-    if before_id is not None:
-        query = query.where(col(Confession.id) < before_id)
-    return _reader_views((await session.exec(query)).all(), reader)
+    if cursor:
+        last = select(Confession.id).where(Confession.public_id == cursor).scalar_subquery()
+        query = query.where(col(Confession.id) < func.coalesce(last, 0))
+    found = _reader_views((await session.exec(query)).all(), reader)
+    more = len(found) > limit
+    return Page(found[:limit], found[limit - 1].confession.public_id if more else None)
 
 
 async def shareable(session: AsyncSession, sender: User, public_id: str | None) -> list[Confession]:
@@ -423,12 +435,3 @@ async def style_of(session: AsyncSession, confession_id: int) -> ConfessionStyle
         session.add(style)
         await session.flush()
     return style
-
-
-async def cursor_id(session: AsyncSession, public_id: str | None) -> int | None:
-    """Pages are marked by the public id of their last item, never by an internal number."""
-    if not public_id:
-        return None
-    found = await session.exec(select(Confession.id).where(Confession.public_id == public_id))
-    # a cursor that names nothing (any more) marks the end of the list
-    return found.first() or 0

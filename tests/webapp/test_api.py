@@ -162,6 +162,14 @@ def test_lists_are_newest_first_and_paged(
     assert second["next_cursor"] is None
 
 
+def test_a_cursor_that_names_nothing_is_the_end_of_the_list(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, delivered: str
+) -> None:
+    page = mini_app(alice).get("/confessions", box="sent", cursor="gone-for-good").json()
+
+    assert page == {"items": [], "next_cursor": None}
+
+
 def test_the_received_list_hides_the_words_until_revealed(
     mini_app: OpenMiniApp, bob: Person, delivered: str
 ) -> None:

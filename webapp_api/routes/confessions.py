@@ -65,11 +65,9 @@ async def list_confessions(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> ConfessionPage:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    before = await confessions.cursor_id(session, cursor)
-    page = await confessions.page_for(session, caller, box=box, limit=limit + 1, before_id=before)
-    next_cursor = page[limit - 1].confession.public_id if len(page) > limit else None
+    page = await confessions.page_for(session, caller, box=box, limit=limit, cursor=cursor)
     return ConfessionPage(
-        items=[_summary(reader) for reader in page[:limit]], next_cursor=next_cursor
+        items=[_summary(reader) for reader in page.items], next_cursor=page.next_cursor
     )
 
 
