@@ -81,10 +81,12 @@ async def on_my(update: Update, context: Context) -> None:
                 current.session, current.user, box=name, limit=PAGE, cursor=cursor
             )
             lines.append(t(language, f"my.{name}_title"))
+            answered = await threads.answered(
+                current.session, (reader.confession for reader in page.items)
+            )
             for reader in page.items:
                 confession = reader.confession
-                answered = await threads.has_replies(current.session, confession)
-                label = item_label(reader, language, answered=answered)
+                label = item_label(reader, language, answered=confession.id in answered)
                 rows.append(
                     [InlineKeyboardButton(label, callback_data=callbacks.thread(confession))]
                 )

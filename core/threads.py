@@ -6,6 +6,7 @@ every relayed message, forever, unless the sender signs or the two match.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlmodel import col, select
@@ -141,8 +142,12 @@ async def thread(session: AsyncSession, confession_id: int) -> list[Reply]:
     return list(found.all())
 
 
-async def has_replies(session: AsyncSession, confession: Confession) -> bool:
+async def answered(session: AsyncSession, confessions: Iterable[Confession]) -> set[int]:
+    """Which of these confessions have a reply: one query for a whole page of a list."""
+    ids = [confession.id for confession in confessions]
+    if not ids:
+        return set()
     found = await session.exec(
-        select(Reply.id).where(Reply.confession_id == confession.id).limit(1)
+        select(Reply.confession_id).where(col(Reply.confession_id).in_(ids)).distinct()
     )
-    return found.first() is not None
+    return set(found.all())

@@ -306,6 +306,21 @@ def test_my_lists_each_confession_as_a_button_that_opens_its_thread(
     assert "who are you" in (opened[-1].content or "")
 
 
+def test_my_marks_as_answered_only_the_confessions_that_were(
+    alice: Person, bob: Person, people: People
+) -> None:
+    revealed(alice, bob)
+    bob.presses("Reply anonymously")
+    bob.says("who are you")
+    alice.wait_for_message("who are you")
+    send(alice, people("Carol"))
+
+    listing = alice.command("my")[-1]
+
+    assert "answered" in alice.button("Bob", on=listing)["text"]
+    assert "answered" not in alice.button("Carol", on=listing)["text"]
+
+
 def test_my_pages_through_older_confessions(alice: Person, people: People) -> None:
     for n in range(7):
         send(alice, people(f"R{n}"))
