@@ -49,10 +49,8 @@ async def _measure(url: str, ids: list[str], reader_id: int) -> dict[str, float]
         )
         return await cursor.fetchone()
 
-    autocommit = database.engine.execution_options(isolation_level="AUTOCOMMIT")
-
     async def core(_task: int, public_id: str) -> object:
-        async with autocommit.connect() as connection:
+        async with database.read_engine.connect() as connection:
             result = await connection.execute(select(table).where(table.c.public_id == public_id))
             return result.first()
 
