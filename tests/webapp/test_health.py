@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -38,6 +39,18 @@ def test_readyz_is_503_until_migrations_ran(unmigrated: str, tmp_path: Path) -> 
 
     assert before.status_code == 503
     assert after.status_code == 200
+
+
+def test_while_it_serves_the_objects_built_at_start_are_left_out_of_collections(
+    tmp_path: Path,
+) -> None:
+    url = URL.create("sqlite", database=str(tmp_path / "app.sqlite3"))
+    settings = Settings(_env_file=None, database_url=url.render_as_string(), data_dir=tmp_path)
+    with ThreadedUvicorn(build_web_app(settings)):
+        frozen_while_serving = gc.get_freeze_count()
+
+    assert frozen_while_serving > 100_000
+    assert gc.get_freeze_count() == 0
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
