@@ -28,7 +28,14 @@ from sqlmodel import Session, col, select
 
 from core import telegram_auth
 from emulator import EmulatorServer
-from models import Confession, ConfessionStatus, InboxUpdate, OutboxMessage, User
+from models import (
+    Confession,
+    ConfessionStatus,
+    ConfessionStyle,
+    InboxUpdate,
+    OutboxMessage,
+    User,
+)
 from models.types import new_public_id, utcnow
 
 HERE = Path(__file__).parent
@@ -154,6 +161,8 @@ def seed_confessions(url: str, count: int) -> tuple[list[str], dict[str, Any]]:
                 revealed_at=utcnow(),
             )
             session.add(confession)
+            session.flush()
+            session.add(ConfessionStyle(confession_id=confession.id))  # as composing makes one
             ids.append(confession.public_id)
         session.commit()
     engine.dispose()
