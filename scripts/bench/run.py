@@ -162,6 +162,7 @@ def seed_confessions(url: str, count: int) -> tuple[list[str], dict[str, Any]]:
             )
             session.add(confession)
             session.flush()
+            assert confession.id is not None
             session.add(ConfessionStyle(confession_id=confession.id))  # as composing makes one
             ids.append(confession.public_id)
         session.commit()
