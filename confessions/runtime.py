@@ -95,10 +95,9 @@ def startup_objects_frozen() -> Iterator[None]:
     validators, the bot's handlers. Every older-generation collection walked them all again,
     which was a tenth of the CPU under load; frozen, they are skipped (`make bench`: the
     collector's time fell by two thirds, the webhook's p99 under load from about 135 ms to
-    50). No full collection first:
-    it would cost every start (each test's) a tenth of a second to save a little memory once.
-    Thawed at shutdown, so a process that builds many apps (the tests) does not keep their
-    garbage forever."""
+    50). No full collection first: it would cost every start (each test's) a tenth of a
+    second to save a little memory once. Thawed at shutdown, so a process that builds many
+    apps (the tests) does not keep their garbage forever."""
     gc.freeze()
     try:
         yield

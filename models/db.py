@@ -55,7 +55,8 @@ class Database:
 
     Reads that need no transaction have an engine of their own whose connections are in
     autocommit from the start: switching a shared connection in and out of autocommit on
-    every checkout costs a quarter of a one-query read."""
+    every checkout costs a quarter of a one-query read. `pool_size` and `max_overflow` are
+    per engine."""
 
     def __init__(
         self, url: URL, *, pool_size: int = 16, max_overflow: int = 8, connect_timeout: int = 5
