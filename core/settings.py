@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     media_url_ttl_seconds: int = Field(default=3600, ge=1)
     media_upload_ttl_seconds: int = Field(default=900, ge=1)
     media_signing_key: SecretStr | None = None
+    identity_key: SecretStr | None = None
     init_data_max_age_seconds: int = Field(default=24 * 3600, ge=1)
     confessions_per_day: int = Field(default=10, ge=1)
     replies_per_minute: int = Field(default=10, ge=1)
