@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -14,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import metrics
 from core.errors import DomainError, MediaNotAllowed, NotFound, WrongState
-from core.media import repository
+from core.media import memory, repository
 from core.media.config import MediaConfig, media_config
 from core.media.errors import MediaQuotaExceeded, MissingObject, StorageUnavailable, UploadMissing
 from core.media.storage import MediaStore, UploadTarget
@@ -27,6 +29,11 @@ from models.types import utcnow
 log = logging.getLogger(__name__)
 
 SWEEP_AFTER = timedelta(days=1)
+# One image decode holds up to ~260 MB (a 24 MP RGBA PNG: decoded, premultiplied to resize, and
+# resized; a JPEG far less); this many at once bound a process's peak. Files waiting their turn
+# hold only their compressed bytes.
+PREPARED_AT_ONCE = 2
+_preparing = ThreadPoolExecutor(max_workers=PREPARED_AT_ONCE, thread_name_prefix="media-prepare")
 Download = Callable[[str], Awaitable[bytes]]
 
 # What each kind of chat media may turn out to be; Telegram sends GIFs as animations.
@@ -236,8 +243,19 @@ async def sweep_unattached(
 
 
 async def _prepare(data: bytes, allowed: frozenset[Family], config: MediaConfig) -> Prepared:
-    """Sniffing and re-encoding are CPU work: off the event loop."""
-    return await asyncio.to_thread(prepare, data, allowed=allowed, config=config)
+    """Sniffing and re-encoding are CPU work: off the event loop, and a few at a time."""
+    loop = asyncio.get_running_loop()
+    work = functools.partial(_prepare_and_release, data, allowed=allowed, config=config)
+    return await loop.run_in_executor(_preparing, work)
+
+
+def _prepare_and_release(
+    data: bytes, *, allowed: frozenset[Family], config: MediaConfig
+) -> Prepared:
+    try:
+        return prepare(data, allowed=allowed, config=config)
+    finally:
+        memory.give_back()
 
 
 async def _check_quota(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from io import BytesIO
 
-from PIL import Image, ImageOps, ImageSequence
+from PIL import Image, ImageSequence
 
 from core.errors import DomainError, MediaNotAllowed
 from core.media.config import MediaConfig
@@ -17,11 +17,25 @@ MAX_IMAGE_SIDE = 2560
 MAX_ANIMATION_SIDE = 720
 THUMBNAIL_SIDE = 320
 THUMBNAIL_CONTENT_TYPE = "image/webp"
-# Below Pillow's own bomb threshold (89 M pixels), so we refuse before it would only warn.
-MAX_IMAGE_PIXELS = 50_000_000
+# A card shows at most MAX_IMAGE_SIDE a side. 24 MP is a 6000 x 4000 camera photo (the default
+# of today's phones is 12-24 MP) and, decoded as RGBA, 96 MB: the most one decode may hold.
+# A JPEG is decoded already reduced (`draft`), so it holds a quarter of that past 5120 px.
+MAX_IMAGE_PIXELS = 24_000_000
 MAX_ANIMATION_PIXELS = 30_000_000
 MAX_ANIMATION_FRAMES = 300
 SNIFF_BYTES = 64
+# Modes Pillow resizes with full quality; others (palettes, CMYK, 16-bit) are converted first.
+RESIZABLE_MODES = frozenset({"RGB", "RGBA", "L", "LA"})
+ORIENTATION_TAG = 0x0112
+ORIENTATIONS = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
 
 
 class Family(enum.StrEnum):
@@ -231,7 +245,10 @@ def _refuse_bombs(source: Image.Image, *, animated: bool) -> None:
     """Judge the size from the header, before a single pixel is decoded."""
     width, height = source.size
     if width < 1 or height < 1 or width * height > MAX_IMAGE_PIXELS:
-        raise MediaNotAllowed("That image is too large to open.")
+        raise MediaNotAllowed(
+            f"That image is too large to open: at most {MAX_IMAGE_PIXELS // 1_000_000} "
+            f"megapixels (such as 6000 x 4000); this one has {width} x {height}."
+        )
     if not animated:
         return
     frames: int = getattr(source, "n_frames", 1)
@@ -242,7 +259,7 @@ def _refuse_bombs(source: Image.Image, *, animated: bool) -> None:
 def _clean_frames(source: Image.Image, *, animated: bool) -> tuple[list[Image.Image], list[int]]:
     """Every frame as fresh pixels, upright and no larger than the maximum side."""
     if not animated:
-        return [_fresh(ImageOps.exif_transpose(source), MAX_IMAGE_SIDE)], []
+        return [_still(source)], []
     frames, durations = [], []
     for frame in ImageSequence.Iterator(source):
         frames.append(_fresh(frame, MAX_ANIMATION_SIDE))
@@ -250,13 +267,34 @@ def _clean_frames(source: Image.Image, *, animated: bool) -> tuple[list[Image.Im
     return frames, durations
 
 
+def _still(source: Image.Image) -> Image.Image:
+    """Decode no more pixels than the card needs, and shrink them before any copy is made.
+
+    A JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers the maximum side; the
+    full-size pixels of any format are replaced in place by the shrunk ones, so one decode
+    holds the decoded image once, plus the small result.
+    """
+    turn = ORIENTATIONS.get(source.getexif().get(ORIENTATION_TAG, 1))
+    source.draft(None, _fitted(source.size, MAX_IMAGE_SIDE))
+    if source.mode in RESIZABLE_MODES and "transparency" not in source.info:
+        source.thumbnail((MAX_IMAGE_SIDE, MAX_IMAGE_SIDE), Image.Resampling.LANCZOS)
+    clean = _fresh(source, MAX_IMAGE_SIDE)
+    return clean.transpose(turn) if turn is not None else clean
+
+
+def _fitted(size: tuple[int, int], max_side: int) -> tuple[int, int]:
+    """The size an image of `size` has once it fits within `max_side`."""
+    width, height = size
+    scale = min(1.0, max_side / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def _fresh(image: Image.Image, max_side: int) -> Image.Image:
     """A new image holding only pixels: nothing of the original's `info` comes along."""
     mode = "RGBA" if _has_alpha(image) else "RGB"
     converted = image.convert(mode)
-    clean = Image.frombytes(mode, converted.size, converted.tobytes())
-    clean.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-    return clean
+    converted.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+    return Image.frombytes(mode, converted.size, converted.tobytes())
 
 
 def _has_alpha(image: Image.Image) -> bool:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from io import BytesIO
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -12,7 +16,7 @@ from sqlmodel import Session
 
 from core.errors import MediaNotAllowed, MediaTooLarge, NotFound, WrongState
 from core.media import MediaQuotaExceeded, MediaStore, UploadKind, UploadMissing
-from core.media.validation import THUMBNAIL_SIDE
+from core.media.validation import THUMBNAIL_SIDE, Prepared, prepare
 from models import Confession, ConfessionStatus, Media, User
 from models.types import utcnow
 from tests.media import samples
@@ -90,6 +94,33 @@ async def test_a_video_is_kept_without_a_thumbnail(media: MediaCalls, alice: Use
     video = await media.save(alice, samples.mp4(), UploadKind.VIDEO)
 
     assert (video.kind, video.content_type, video.thumbnail_key) == ("video", "video/mp4", None)
+
+
+@pytest.mark.parametrize("backend", ["local"], indirect=True)
+async def test_only_a_few_images_are_decoded_at_once(
+    media: MediaCalls, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    running, most = 0, 0
+    counter = threading.Lock()
+
+    def counted(*args: Any, **kwargs: Any) -> Prepared:
+        nonlocal running, most
+        with counter:
+            running += 1
+            most = max(most, running)
+        try:
+            time.sleep(0.2)
+            return prepare(*args, **kwargs)
+        finally:
+            with counter:
+                running -= 1
+
+    monkeypatch.setattr("core.media.service.prepare", counted)
+
+    photos = await asyncio.gather(*(media.save(alice, samples.png()) for _ in range(4)))
+
+    assert [photo.kind for photo in photos] == ["photo"] * 4
+    assert most == 2
 
 
 @pytest.mark.settings(media_max_image_bytes=SMALL_CAP)

@@ -15,6 +15,7 @@ from PIL import Image
 from core.errors import MediaNotAllowed, MediaTooLarge
 from core.media.config import MediaConfig
 from core.media.validation import (
+    MAX_IMAGE_PIXELS,
     MAX_IMAGE_SIDE,
     THUMBNAIL_SIDE,
     Family,
@@ -37,6 +38,12 @@ CONFIG = MediaConfig(
 
 def prepared(data: bytes, allowed: frozenset[Family] = ALL) -> Prepared:
     return prepare(data, allowed=allowed, config=CONFIG)
+
+
+def pixel(image: Image.Image, xy: tuple[int, int]) -> tuple[int, ...]:
+    value = image.getpixel(xy)
+    assert isinstance(value, tuple)
+    return value
 
 
 def opened(data: bytes) -> Image.Image:
@@ -153,6 +160,50 @@ def test_a_decompression_bomb_is_refused_before_decoding() -> None:
 
     with pytest.raises(MediaNotAllowed, match="too large"):
         prepared(bomb)
+
+
+def test_an_image_past_the_pixel_cap_is_refused_before_decoding_in_plain_words() -> None:
+    # 7070 x 7070 RGBA: a 200 KB file that decodes to 200 MB and used to take a gigabyte.
+    huge = samples.png((7070, 7070))
+    assert len(huge) < 300_000
+    assert MAX_IMAGE_PIXELS < 7070 * 7070
+
+    with pytest.raises(MediaNotAllowed, match=r"at most 24 megapixels.*7070 x 7070"):
+        prepared(huge)
+
+
+def test_a_large_allowed_png_is_scaled_down_keeping_its_transparency() -> None:
+    image = samples.picture((4800, 3000), mode="RGBA")
+    image.paste((0, 0, 0, 0), (0, 0, 2400, 3000))
+
+    result = opened(prepared(samples.encoded(image, "PNG")).data)
+
+    assert (result.format, result.mode, result.size) == ("PNG", "RGBA", (MAX_IMAGE_SIDE, 1600))
+    assert pixel(result, (10, 800)) == (0, 0, 0, 0)
+    assert pixel(result, (MAX_IMAGE_SIDE - 10, 800)) == (200, 40, 90, 255)
+
+
+def test_a_large_photo_is_decoded_reduced_yet_comes_out_upright_at_the_maximum_side() -> None:
+    sideways = samples.jpeg_with_gps((6000, 4000), orientation=samples.ROTATED_90)
+
+    result = opened(prepared(sideways).data)
+
+    assert result.size == (1707, MAX_IMAGE_SIDE)
+    red, green, blue = pixel(result, (850, 1280))
+    assert max(abs(red - 200), abs(green - 40), abs(blue - 90)) < 8
+
+
+def test_a_large_palette_png_with_a_transparent_colour_keeps_it() -> None:
+    image = Image.new("P", (4000, 4000), 1)
+    image.putpalette([0, 0, 0, 200, 40, 90])
+    image.paste(0, (0, 0, 2000, 4000))
+    palette = samples.encoded(image, "PNG", transparency=0)
+
+    result = opened(prepared(palette).data)
+
+    assert (result.mode, result.size) == ("RGBA", (MAX_IMAGE_SIDE, MAX_IMAGE_SIDE))
+    assert pixel(result, (10, 10))[3] == 0
+    assert pixel(result, (MAX_IMAGE_SIDE - 10, 10))[3] == 255
 
 
 def test_a_truncated_jpeg_is_refused() -> None:
