@@ -1,5 +1,5 @@
-"""Work nobody asks for but time: expiring unread confessions, sweeping uploads never used,
-pruning the handled inbox."""
+"""Work nobody asks for but time: expiring unread confessions, sweeping uploads never used or
+left behind by expired upload links, pruning the handled inbox."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ class Housekeeper:
         async with self._database.session() as session:
             await lifecycle.expire_due(session, self._settings)
             await media.sweep_unattached(session, self._store)
+            await media.sweep_uploads(session, self._store, self._settings)
             await session.exec(
                 delete(InboxUpdate).where(col(InboxUpdate.handled_at) < utcnow() - INBOX_KEPT)
             )

@@ -23,6 +23,13 @@ class Media(SQLModel, table=True):
     kind: str = Field(max_length=16, description="photo, video, animation, voice, video_note")
     content_type: str | None = Field(default=None, max_length=64)
     size_bytes: int | None = Field(default=None, sa_type=sa.BigInteger)
+    upload_reserved_bytes: int = Field(
+        default=0,
+        sa_type=sa.BigInteger,
+        sa_column_kwargs={"server_default": "0"},
+        description="Quota held for an upload link that can still write: its cap, until the "
+        "link has expired (on S3 even once completed: a presigned POST cannot be revoked)",
+    )
     storage_key: str | None = Field(default=None, max_length=255)
     thumbnail_key: str | None = Field(default=None, max_length=255)
     telegram_file_id: str | None = Field(default=None, max_length=255)

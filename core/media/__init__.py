@@ -6,6 +6,7 @@ from core.media.errors import (
     MediaQuotaExceeded,
     MissingObject,
     StorageUnavailable,
+    UploadLinkUsed,
     UploadMissing,
 )
 from core.media.local import LocalStore
@@ -23,6 +24,7 @@ from core.media.service import (
     save_upload,
     store_from_telegram,
     sweep_unattached,
+    sweep_uploads,
 )
 from core.media.storage import MediaStore, UploadTarget
 from core.media.stores import build_media_store
@@ -39,6 +41,7 @@ __all__ = [
     "S3Store",
     "StorageUnavailable",
     "UploadKind",
+    "UploadLinkUsed",
     "UploadMissing",
     "UploadTarget",
     "attach_upload",
@@ -51,4 +54,5 @@ __all__ = [
     "save_upload",
     "store_from_telegram",
     "sweep_unattached",
+    "sweep_uploads",
 ]

@@ -27,6 +27,14 @@ class UploadMissing(WrongState):
     message = "The file has not arrived; upload it before completing."
 
 
+class UploadLinkUsed(DomainError):
+    """An upload link takes one file: a second one, or one after completion, is refused."""
+
+    status = 410
+    code = "upload_link_used"
+    message = "This upload link has been used; start a new upload."
+
+
 class MediaQuotaExceeded(DomainError):
     status = 413
     code = "media_quota_exceeded"

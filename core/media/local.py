@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterable, Callable
+from datetime import datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 from urllib.parse import quote, urlencode
@@ -20,6 +21,7 @@ from core.media.errors import (
     LinkInvalid,
     MissingObject,
     StorageUnavailable,
+    UploadLinkUsed,
     too_large,
 )
 from core.media.storage import UploadTarget
@@ -47,11 +49,12 @@ class LocalStore:
         self._objects = root / "objects"
         self._types = root / "types"
         self._incoming = root / "incoming"
+        self._closed = root / "closed"
         self._signing_key = signing_key
         self._base_url = base_url.rstrip("/")
 
     async def ensure_ready(self) -> None:
-        for folder in (self._objects, self._types, self._incoming):
+        for folder in (self._objects, self._types, self._incoming, self._closed):
             await _run(folder.mkdir, parents=True, exist_ok=True)
 
     async def put(self, key: str, data: bytes, content_type: str) -> None:
@@ -93,8 +96,18 @@ class LocalStore:
         """The file behind a verified read link and the content type it was stored with."""
         return await _run(self._served_file, key)
 
+    async def close_upload(self, key: str) -> bool:
+        await _run(self._close_upload, key)
+        return True
+
+    async def remove_written_before(self, prefix: str, cutoff: datetime) -> int:
+        return await _run(self._remove_written_before, prefix, cutoff.timestamp())
+
     async def receive(self, key: str, chunks: AsyncIterable[bytes], *, max_bytes: int) -> int:
-        """Stream an upload to disk, stopping at the first byte past the cap; all or nothing."""
+        """Stream an upload to disk, stopping at the first byte past the cap; all or nothing,
+        and once: a link whose bytes arrived, or whose upload was closed, takes no more."""
+        if await _run(self._upload_taken, key):
+            raise UploadLinkUsed()
         partial = await _run(self._new_partial)
         received = 0
         try:
@@ -107,7 +120,7 @@ class LocalStore:
                     await _run(handle.write, chunk)
             finally:
                 await _run(handle.close)
-            await _run(self._install, partial, key, None)
+            await _run(self._install_once, partial, key)
         except BaseException:
             await _run(partial.unlink, missing_ok=True)
             raise
@@ -130,6 +143,15 @@ class LocalStore:
     def _type_path(self, key: str) -> Path:
         return self._types / key
 
+    def _closed_path(self, key: str) -> Path:
+        """A marker left when an upload is completed or refused: its link is used up."""
+        if not is_valid_key(key):
+            raise ValueError(f"not a media key: {key!r}")
+        return self._closed / key
+
+    def _upload_taken(self, key: str) -> bool:
+        return self._object_path(key).is_file() or self._closed_path(key).exists()
+
     def _new_partial(self) -> Path:
         self._incoming.mkdir(parents=True, exist_ok=True)
         return self._incoming / secrets.token_hex(16)
@@ -142,16 +164,45 @@ class LocalStore:
         finally:
             partial.unlink(missing_ok=True)
 
-    def _install(self, partial: Path, key: str, content_type: str | None) -> None:
+    def _install(self, partial: Path, key: str, content_type: str) -> None:
         """Move a complete file into place atomically, its content type written first."""
         target, type_path = self._object_path(key), self._type_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         type_path.parent.mkdir(parents=True, exist_ok=True)
-        if content_type is None:
-            type_path.unlink(missing_ok=True)
-        else:
-            type_path.write_text(content_type)
+        type_path.write_text(content_type)
         os.replace(partial, target)
+
+    def _install_once(self, partial: Path, key: str) -> None:
+        """Link the complete upload into place only if nothing is there yet (two uploads racing
+        on one link: the second is refused), and take it back if the upload was closed since."""
+        target = self._object_path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._type_path(key).unlink(missing_ok=True)
+        try:
+            os.link(partial, target)
+        except FileExistsError:
+            raise UploadLinkUsed() from None
+        finally:
+            partial.unlink(missing_ok=True)
+        if self._closed_path(key).exists():
+            target.unlink(missing_ok=True)
+            raise UploadLinkUsed()
+
+    def _close_upload(self, key: str) -> None:
+        """The marker first, then the bytes: an upload landing in between sees the marker."""
+        marker = self._closed_path(key)
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+        self._remove(key)
+
+    def _remove_written_before(self, prefix: str, cutoff: float) -> int:
+        removed = 0
+        for path in _files_written_before(self._objects / prefix, cutoff):
+            self._remove(path.relative_to(self._objects).as_posix())
+            removed += 1
+        for path in _files_written_before(self._closed / prefix, cutoff):
+            path.unlink(missing_ok=True)
+        return removed
 
     def _read(self, key: str, max_bytes: int | None) -> bytes:
         path = self._object_path(key)
@@ -177,6 +228,18 @@ class LocalStore:
         except FileNotFoundError:
             content_type = DEFAULT_CONTENT_TYPE
         return path, content_type or DEFAULT_CONTENT_TYPE
+
+
+def _files_written_before(folder: Path, cutoff: float) -> list[Path]:
+    """Files under `folder` last modified before `cutoff` (Unix time); vanishing ones skipped."""
+    found = []
+    for path in folder.rglob("*"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                found.append(path)
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def _refuse_expired(expires: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import exists, func, or_
+from sqlalchemy import exists, func, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -35,18 +35,37 @@ async def get_owned(
 
 
 async def stored_bytes(
-    session: AsyncSession, owner_id: int, *, pending_since: datetime, excluding: int | None = None
+    session: AsyncSession, owner_id: int, *, excluding: int | None = None
 ) -> int:
-    """What the owner keeps in storage: finished files, and recent uploads at their cap."""
-    query = select(func.coalesce(func.sum(Media.size_bytes), 0)).where(
-        Media.owner_id == owner_id,
-        col(Media.storage_key).is_not(None),
-        or_(col(Media.content_type).is_not(None), col(Media.created_at) >= pending_since),
+    """What the owner keeps in storage: finished files, and the cap of every upload link that
+    can still write."""
+    held = func.coalesce(Media.size_bytes, 0) + Media.upload_reserved_bytes
+    query = select(func.coalesce(func.sum(held), 0)).where(
+        Media.owner_id == owner_id, col(Media.storage_key).is_not(None)
     )
     if excluding is not None:
         query = query.where(Media.id != excluding)
     result = await session.exec(query)
     return int(result.one() or 0)
+
+
+async def pending_created_before(session: AsyncSession, cutoff: datetime) -> Sequence[Media]:
+    """Uploads begun before the cutoff and never completed."""
+    query = select(Media).where(
+        col(Media.storage_key).is_not(None),
+        col(Media.content_type).is_(None),
+        col(Media.created_at) < cutoff,
+    )
+    return (await session.exec(query)).all()
+
+
+async def release_reservations(session: AsyncSession, *, created_before: datetime) -> None:
+    """Give back the caps held for upload links begun before the cutoff."""
+    await session.exec(
+        update(Media)
+        .where(col(Media.upload_reserved_bytes) > 0, col(Media.created_at) < created_before)
+        .values(upload_reserved_bytes=0)
+    )
 
 
 async def revealed_with(session: AsyncSession, media_id: int, reader_id: int) -> bool:

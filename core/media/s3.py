@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import ParamSpec, TypeVar
 
 import boto3
@@ -113,6 +114,24 @@ class S3Store:
         )
         fields = {name: str(value) for name, value in post["fields"].items()}
         return UploadTarget(url=post["url"], method="POST", fields=fields)
+
+    async def close_upload(self, key: str) -> bool:
+        await self.delete(key)
+        return False
+
+    async def remove_written_before(self, prefix: str, cutoff: datetime) -> int:
+        return await _call(self._remove_written_before, prefix, cutoff)
+
+    def _remove_written_before(self, prefix: str, cutoff: datetime) -> int:
+        removed = 0
+        for page in self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        ):
+            for item in page.get("Contents", []):
+                if item["LastModified"] < cutoff:
+                    self.client.delete_object(Bucket=self.bucket, Key=item["Key"])
+                    removed += 1
+        return removed
 
     def _read(self, key: str, max_bytes: int | None) -> bytes:
         response = self.client.get_object(Bucket=self.bucket, Key=key)

@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Awaitable, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -29,6 +29,9 @@ from models.types import utcnow
 log = logging.getLogger(__name__)
 
 SWEEP_AFTER = timedelta(days=1)
+UPLOAD_PREFIX = "u/"
+# Past a link's expiry: an upload begun just before may still be arriving, and clocks differ.
+UPLOAD_SWEEP_MARGIN = timedelta(minutes=10)
 # One image decode holds up to ~260 MB (a 24 MP RGBA PNG: decoded, premultiplied to resize, and
 # resized; a JPEG far less); this many at once bound a process's peak. Files waiting their turn
 # hold only their compressed bytes.
@@ -117,12 +120,13 @@ async def begin_upload(
     config = media_config(settings)
     max_bytes = limit_for(kind.family, config)
     await _check_quota(session, config, owner.id, adding=max_bytes)
-    key = f"u/{secrets.token_urlsafe(18)}"
+    key = f"{UPLOAD_PREFIX}{secrets.token_urlsafe(18)}"
     target = await store.upload_target(
         key, max_bytes=max_bytes, expires_in=config.upload_ttl_seconds
     )
-    # Until completed, size_bytes holds the cap: the reservation counted against the quota.
-    media = Media(owner_id=owner.id, kind=kind.media_kind, storage_key=key, size_bytes=max_bytes)
+    media = Media(
+        owner_id=owner.id, kind=kind.media_kind, storage_key=key, upload_reserved_bytes=max_bytes
+    )
     session.add(media)
     await session.flush()
     return PendingUpload(media=media, target=target, max_bytes=max_bytes)
@@ -150,12 +154,14 @@ async def complete_upload(
     except StorageUnavailable:
         raise
     except DomainError:
-        await store.delete(upload_key)
+        await store.close_upload(upload_key)
         raise
     media.kind = _kind_of(prepared)
+    # A fresh key, so nothing sent to the upload link again can replace the checked bytes.
     await _keep(session, store, media, prepared)
-    # A fresh key: the signed upload may still be valid, and must not replace checked bytes.
-    await _forget(store, [upload_key])
+    if await _close_upload(store, upload_key):
+        media.upload_reserved_bytes = 0
+        await session.flush()
     return media
 
 
@@ -242,6 +248,22 @@ async def sweep_unattached(
     return len(stale)
 
 
+async def sweep_uploads(
+    session: AsyncSession, store: MediaStore, settings: Settings, *, now: datetime | None = None
+) -> int:
+    """Once upload links can write no more, remove what they wrote that no media holds
+    (uploads never completed, bytes left or sent again under an upload key) and give their
+    caps back to the quota; returns how many uploads were never completed."""
+    ttl = timedelta(seconds=media_config(settings).upload_ttl_seconds)
+    cutoff = (now or utcnow()) - ttl - UPLOAD_SWEEP_MARGIN
+    abandoned = await repository.pending_created_before(session, cutoff)
+    for media in abandoned:
+        await delete_media(session, store, media)
+    await repository.release_reservations(session, created_before=cutoff)
+    await store.remove_written_before(UPLOAD_PREFIX, cutoff)
+    return len(abandoned)
+
+
 async def _prepare(data: bytes, allowed: frozenset[Family], config: MediaConfig) -> Prepared:
     """Sniffing and re-encoding are CPU work: off the event loop, and a few at a time."""
     loop = asyncio.get_running_loop()
@@ -266,10 +288,7 @@ async def _check_quota(
     adding: int,
     excluding: int | None = None,
 ) -> None:
-    pending_since = utcnow() - timedelta(seconds=config.upload_ttl_seconds)
-    used = await repository.stored_bytes(
-        session, owner_id, pending_since=pending_since, excluding=excluding
-    )
+    used = await repository.stored_bytes(session, owner_id, excluding=excluding)
     if used + adding > config.quota_bytes:
         raise MediaQuotaExceeded()
 
@@ -302,6 +321,15 @@ async def _keep(session: AsyncSession, store: MediaStore, media: Media, prepared
         await _forget(store, written)
         raise
     metrics.MEDIA_BYTES.inc(prepared.size + len(prepared.thumbnail or b""))
+
+
+async def _close_upload(store: MediaStore, key: str) -> bool:
+    """Close an upload link after completion; if the storage fails, the sweep clears up later."""
+    try:
+        return await store.close_upload(key)
+    except StorageUnavailable:
+        log.warning("could not close an upload; its bytes wait for the sweep")
+        return False
 
 
 async def _forget(store: MediaStore, keys: Iterable[str]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal, Protocol
 
 
@@ -40,4 +41,13 @@ class MediaStore(Protocol):
 
     async def upload_target(self, key: str, *, max_bytes: int, expires_in: int) -> UploadTarget:
         """A signed upload to exactly this key, refused past `max_bytes` or after expiry."""
+        ...
+
+    async def close_upload(self, key: str) -> bool:
+        """Remove what arrived under an upload key; True if its link now refuses any more
+        bytes, False if it takes them until it expires (a presigned S3 POST)."""
+        ...
+
+    async def remove_written_before(self, prefix: str, cutoff: datetime) -> int:
+        """Remove every object under `prefix` last written before `cutoff`; returns how many."""
         ...

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -24,11 +24,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import media as service
 from core import telegram_auth
 from core.media import MediaStore, MediaUrls, PendingUpload, UploadKind, UploadTarget
-from core.media.service import Download
+from core.media.service import UPLOAD_SWEEP_MARGIN, Download
 from core.settings import Settings
 from emulator import ThreadedUvicorn
 from models import Confession, ConfessionStatus, Media, User
 from models.db import Database
+from models.types import utcnow
 from tests.support import free_port
 from webapp_api.app import create_app
 
@@ -178,6 +179,15 @@ class MediaCalls:
     async def sweep(self, older_than: timedelta = timedelta(days=1)) -> int:
         async with self._session() as session:
             return await service.sweep_unattached(session, self.store, older_than=older_than)
+
+    async def sweep_uploads(self, *, now: datetime | None = None) -> int:
+        async with self._session() as session:
+            return await service.sweep_uploads(session, self.store, self.settings, now=now)
+
+    def once_links_expired(self) -> datetime:
+        """A moment when every upload link issued until now has expired, margin included."""
+        ttl = timedelta(seconds=self.settings.media_upload_ttl_seconds)
+        return utcnow() + ttl + UPLOAD_SWEEP_MARGIN + timedelta(seconds=2)
 
     async def upload(
         self,

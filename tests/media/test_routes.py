@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -53,15 +55,25 @@ async def begun(mini_app: MiniApp, user: User, kind: str = "image") -> dict[str,
 
 
 async def send(started: dict[str, object], data: bytes, media: MediaCalls) -> None:
+    response = await sent(started, data)
+    assert response.is_success, response.text
+
+
+async def sent(started: dict[str, object], data: bytes) -> httpx.Response:
+    """The phone sending a file to the upload link it was given, whatever the answer."""
     upload = started["upload"]
     assert isinstance(upload, dict)
     async with httpx.AsyncClient(timeout=10) as client:
         if upload["method"] == "PUT":
-            response = await client.put(upload["url"], content=data)
-        else:
-            files = {"file": ("photo.jpg", data, "image/jpeg")}
-            response = await client.post(upload["url"], data=upload["fields"], files=files)
-    assert response.is_success, response.text
+            return await client.put(upload["url"], content=data)
+        files = {"file": ("photo.jpg", data, "image/jpeg")}
+        return await client.post(upload["url"], data=upload["fields"], files=files)
+
+
+def uploaded_files(store: MediaStore) -> list[Path]:
+    """Files under upload keys on local disk: what no completed media holds."""
+    assert isinstance(store, LocalStore)
+    return [path for path in (store.root / "objects" / "u").rglob("*") if path.is_file()]
 
 
 # The mini-app API, on both backends
@@ -258,6 +270,80 @@ async def test_an_expired_upload_link_is_refused(store: MediaStore) -> None:
 
     assert response.status_code == 403
     assert error_code(response) == "link_expired"
+
+
+@local_only
+async def test_an_upload_link_answers_410_once_its_upload_was_completed(
+    mini_app: MiniApp, media: MediaCalls, store: MediaStore, alice: User
+) -> None:
+    started = await begun(mini_app, alice)
+    await send(started, samples.png(), media)
+    completed = await mini_app.post(alice, f"/api/v1/media/{started['id']}/complete")
+    assert completed.status_code == 200, completed.text
+
+    again = await sent(started, samples.png((1400, 1400), noise=True))
+
+    assert again.status_code == 410
+    assert error_code(again) == "upload_link_used"
+    assert uploaded_files(store) == []
+
+
+@local_only
+async def test_an_upload_link_answers_410_once_its_bytes_arrived(
+    mini_app: MiniApp, media: MediaCalls, alice: User
+) -> None:
+    started = await begun(mini_app, alice)
+    await send(started, samples.png(), media)
+
+    again = await sent(started, samples.HTML)
+    completed = await mini_app.post(alice, f"/api/v1/media/{started['id']}/complete")
+
+    assert again.status_code == 410
+    assert error_code(again) == "upload_link_used"
+    assert completed.status_code == 200, completed.text
+    assert completed.json()["kind"] == "photo"
+
+
+@local_only
+async def test_a_refused_upload_closes_its_link(
+    mini_app: MiniApp, media: MediaCalls, store: MediaStore, alice: User
+) -> None:
+    started = await begun(mini_app, alice)
+    await send(started, samples.HTML, media)
+    refused = await mini_app.post(alice, f"/api/v1/media/{started['id']}/complete")
+    assert refused.status_code == 422
+
+    again = await sent(started, samples.png())
+
+    assert again.status_code == 410
+    assert uploaded_files(store) == []
+
+
+@local_only
+async def test_two_uploads_racing_on_one_link_leave_one_file(
+    mini_app: MiniApp, store: MediaStore, alice: User
+) -> None:
+    started = await begun(mini_app, alice)
+    gate = asyncio.Event()
+
+    async def slow_body(data: bytes) -> AsyncIterator[bytes]:
+        await gate.wait()
+        yield data
+
+    async def racing(data: bytes) -> httpx.Response:
+        upload = started["upload"]
+        assert isinstance(upload, dict)
+        async with httpx.AsyncClient(timeout=10) as client:
+            return await client.put(upload["url"], content=slow_body(data))
+
+    first = asyncio.create_task(racing(samples.png()))
+    second = asyncio.create_task(racing(samples.png((80, 80))))
+    await asyncio.sleep(0.3)
+    gate.set()
+    answers = sorted([(await first).status_code, (await second).status_code])
+
+    assert answers == [204, 410]
+    assert len(uploaded_files(store)) == 1
 
 
 @s3_only

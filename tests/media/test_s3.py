@@ -13,7 +13,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.errors import MediaTooLarge
-from core.media import MediaStore, S3Store, StorageUnavailable, build_media_store
+from core.media import (
+    MediaQuotaExceeded,
+    MediaStore,
+    S3Store,
+    StorageUnavailable,
+    build_media_store,
+)
 from core.settings import Settings
 from models import Media, User
 from models.db import Database
@@ -107,6 +113,46 @@ async def test_an_object_over_the_cap_is_refused_before_it_is_read(store: MediaS
 
     with pytest.raises(MediaTooLarge):
         await store.get(KEY, max_bytes=1_000)
+
+
+async def upload_keys(store: MediaStore) -> list[str]:
+    """Objects under upload keys: bytes that no completed media holds."""
+    listing = await asyncio.to_thread(s3(store).client.list_objects_v2, Bucket=s3(store).bucket)
+    return [item["Key"] for item in listing.get("Contents", []) if item["Key"].startswith("u/")]
+
+
+async def test_bytes_posted_again_after_complete_are_removed_once_the_link_has_expired(
+    media: MediaCalls, store: MediaStore, make_user: Callable[..., User]
+) -> None:
+    alice = make_user("Alice")
+    pending = await media.uploaded(alice, samples.png())
+    photo = await media.complete(alice, pending.media.public_id)
+    # A presigned POST cannot be revoked: S3 takes the bytes again until the link expires.
+    again = await media.upload(pending.target, samples.png((900, 900), noise=True))
+    assert again.is_success
+    assert await upload_keys(store) == [pending.media.storage_key]
+
+    await media.sweep_uploads()
+    assert await upload_keys(store) == [pending.media.storage_key]
+    await media.sweep_uploads(now=media.once_links_expired())
+
+    assert await upload_keys(store) == []
+    assert await store.exists(photo.storage_key or "")
+
+
+@pytest.mark.settings(media_quota_bytes=15 * 1024 * 1024)
+async def test_a_completed_upload_holds_its_cap_until_its_link_expires(
+    media: MediaCalls, make_user: Callable[..., User]
+) -> None:
+    alice = make_user("Alice")
+    pending = await media.uploaded(alice, samples.png())
+    await media.complete(alice, pending.media.public_id)
+
+    with pytest.raises(MediaQuotaExceeded):
+        await media.begin(alice)
+
+    await media.sweep_uploads(now=media.once_links_expired())
+    assert (await media.begin(alice)).max_bytes > 0
 
 
 @pytest.mark.xfail(reason="moto 5.2 does not check presigned URL expiry; S3 answers 403")

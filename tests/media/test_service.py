@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -15,9 +16,12 @@ from PIL import Image
 from sqlmodel import Session
 
 from core.errors import MediaNotAllowed, MediaTooLarge, NotFound, WrongState
-from core.media import MediaQuotaExceeded, MediaStore, UploadKind, UploadMissing
+from core.housekeeping import Housekeeper
+from core.media import LocalStore, MediaQuotaExceeded, MediaStore, UploadKind, UploadMissing
+from core.media.service import UPLOAD_SWEEP_MARGIN
 from core.media.validation import THUMBNAIL_SIDE, Prepared, prepare
 from models import Confession, ConfessionStatus, Media, User
+from models.db import Database
 from models.types import utcnow
 from tests.media import samples
 from tests.media.conftest import MediaCalls, fetch, telegram_file
@@ -217,6 +221,84 @@ async def test_a_begun_upload_holds_its_cap_against_the_quota(
 
     with pytest.raises(MediaQuotaExceeded):
         await media.begin(alice)
+
+
+@pytest.mark.settings(media_quota_bytes=15 * 1024 * 1024)
+async def test_an_abandoned_upload_holds_its_cap_until_it_is_swept(
+    media: MediaCalls, db: Session, alice: User
+) -> None:
+    abandoned = (await media.begin(alice)).media
+    stored = db.get(Media, abandoned.id)
+    assert stored is not None
+    stored.created_at = utcnow() - timedelta(seconds=media.settings.media_upload_ttl_seconds + 1)
+    db.commit()
+
+    with pytest.raises(MediaQuotaExceeded):
+        await media.begin(alice)
+
+    await media.sweep_uploads(now=media.once_links_expired())
+    assert (await media.begin(alice)).max_bytes > 0
+
+
+async def test_an_upload_never_completed_goes_with_its_bytes_once_its_link_expired(
+    media: MediaCalls, store: MediaStore, alice: User, media_rows: MediaRows
+) -> None:
+    pending = await media.uploaded(alice, samples.png())
+
+    removed = await media.sweep_uploads(now=media.once_links_expired())
+
+    assert removed == 1
+    assert media_rows() == []
+    assert not await store.exists(pending.media.storage_key or "")
+
+
+async def test_the_upload_sweep_leaves_uploads_whose_link_is_open(
+    media: MediaCalls, store: MediaStore, alice: User, media_rows: MediaRows
+) -> None:
+    pending = await media.uploaded(alice, samples.png())
+
+    await media.sweep_uploads()
+
+    assert [row.id for row in media_rows()] == [pending.media.id]
+    assert await store.exists(pending.media.storage_key or "")
+    assert (await media.complete(alice, pending.media.public_id)).kind == "photo"
+
+
+@pytest.mark.parametrize("backend", ["local"], indirect=True)
+@pytest.mark.settings(media_quota_bytes=15 * 1024 * 1024)
+async def test_on_local_disk_a_completed_upload_gives_its_cap_back_at_once(
+    media: MediaCalls, alice: User
+) -> None:
+    pending = await media.uploaded(alice, samples.png())
+    await media.complete(alice, pending.media.public_id)
+
+    assert (await media.begin(alice)).max_bytes > 0
+
+
+@pytest.mark.parametrize("backend", ["local"], indirect=True)
+async def test_housekeeping_removes_uploads_whose_link_has_expired(
+    media: MediaCalls,
+    store: MediaStore,
+    database: Database,
+    db: Session,
+    alice: User,
+    media_rows: MediaRows,
+) -> None:
+    pending = await media.uploaded(alice, samples.png())
+    assert isinstance(store, LocalStore)
+    ttl = timedelta(seconds=media.settings.media_upload_ttl_seconds)
+    long_ago = utcnow() - ttl - UPLOAD_SWEEP_MARGIN - timedelta(minutes=1)
+    stored = db.get(Media, pending.media.id)
+    assert stored is not None
+    stored.created_at = long_ago
+    db.commit()
+    upload_file = store.root / "objects" / (pending.media.storage_key or "")
+    os.utime(upload_file, (long_ago.timestamp(), long_ago.timestamp()))
+
+    await Housekeeper(database, media.settings, store).drain_once()
+
+    assert media_rows() == []
+    assert not upload_file.exists()
 
 
 # Who reads

@@ -145,7 +145,7 @@ async def serve_file(
 @router.put(
     "/media/uploads/{key:path}",
     status_code=204,
-    responses=responses(403, 404, 413, 503),
+    responses=responses(403, 404, 410, 413, 503),
     include_in_schema=False,
 )
 async def receive_upload(
@@ -156,7 +156,8 @@ async def receive_upload(
     max_bytes: Annotated[int, Query(alias="max", ge=0)] = 0,
     signature: Signature = "",
 ) -> Response:
-    """The local stand-in for a presigned S3 upload: streamed, and cut off past the cap."""
+    """The local stand-in for a presigned S3 upload: streamed, cut off past the cap, and taken
+    once (410 after that)."""
     store.verify_upload(key, expires=expires, max_bytes=max_bytes, signature=signature)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
