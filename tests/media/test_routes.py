@@ -114,6 +114,19 @@ async def test_the_api_refuses_html_sent_as_a_jpeg_in_plain_words(
     assert error_code(response) == "media_not_allowed"
 
 
+async def test_the_api_refuses_an_image_past_the_pixel_cap_naming_the_cap(
+    mini_app: MiniApp, media: MediaCalls, alice: User
+) -> None:
+    started = await begun(mini_app, alice)
+    await send(started, samples.png((7070, 7070)), media)
+
+    response = await mini_app.post(alice, f"/api/v1/media/{started['id']}/complete")
+
+    assert response.status_code == 422
+    assert error_code(response) == "media_not_allowed"
+    assert "at most 24 megapixels" in response.json()["error"]["message"]
+
+
 async def test_a_stranger_asking_for_someones_media_gets_404(
     mini_app: MiniApp, media: MediaCalls, alice: User, eve: User
 ) -> None:
