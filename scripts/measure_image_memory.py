@@ -23,6 +23,7 @@ CASES = [
     ("7070x7070 RGBA PNG", "png", 7070, 7070),
     ("4896x4896 RGBA PNG", "png", 4896, 4896),
     ("6000x4000 JPEG", "jpeg", 6000, 4000),
+    ("6000x4000 prog. JPEG", "progressive", 6000, 4000),
 ]
 AT_ONCE = (1, 4)
 
@@ -42,7 +43,9 @@ def make_image(kind: str, width: int, height: int) -> bytes:
     if kind == "png":
         Image.new("RGBA", (width, height), (200, 40, 90, 255)).save(out, "PNG")
     else:
-        Image.new("RGB", (width, height), (200, 40, 90)).save(out, "JPEG", quality=90)
+        progressive = kind == "progressive"
+        picture = Image.new("RGB", (width, height), (200, 40, 90))
+        picture.save(out, "JPEG", quality=90, progressive=progressive)
     return out.getvalue()
 
 

@@ -196,12 +196,15 @@ class LocalStore:
         self._remove(key)
 
     def _remove_written_before(self, prefix: str, cutoff: float) -> int:
+        """Objects and their used-link markers; and, as no write lasts that long, partial files
+        that a process which died while receiving left behind."""
         removed = 0
         for path in _files_written_before(self._objects / prefix, cutoff):
             self._remove(path.relative_to(self._objects).as_posix())
             removed += 1
-        for path in _files_written_before(self._closed / prefix, cutoff):
-            path.unlink(missing_ok=True)
+        for folder in (self._closed / prefix, self._incoming):
+            for path in _files_written_before(folder, cutoff):
+                path.unlink(missing_ok=True)
         return removed
 
     def _read(self, key: str, max_bytes: int | None) -> bytes:

@@ -301,6 +301,24 @@ async def test_housekeeping_removes_uploads_whose_link_has_expired(
     assert not upload_file.exists()
 
 
+@pytest.mark.parametrize("backend", ["local"], indirect=True)
+async def test_the_upload_sweep_removes_partial_files_a_dead_process_left(
+    media: MediaCalls, store: MediaStore
+) -> None:
+    assert isinstance(store, LocalStore)
+    partial = store.root / "incoming" / "left-by-a-crash"
+    partial.write_bytes(bytes(1_000))
+    fresh = store.root / "incoming" / "being-received"
+    fresh.write_bytes(bytes(1_000))
+    long_ago = (utcnow() - timedelta(hours=2)).timestamp()
+    os.utime(partial, (long_ago, long_ago))
+
+    await media.sweep_uploads()
+
+    assert not partial.exists()
+    assert fresh.exists()
+
+
 # Who reads
 
 
