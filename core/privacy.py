@@ -62,6 +62,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     ).all()
     replies = (await session.exec(select(Reply).where(Reply.author_id == user.id))).all()
     reactions = (await session.exec(select(Reaction).where(Reaction.user_id == user.id))).all()
+    blocks = (await session.exec(select(Block).where(Block.blocker_id == user.id))).all()
+    reports = (await session.exec(select(Report).where(Report.reporter_id == user.id))).all()
     return {
         "user": {
             "id": user.id,
@@ -96,6 +98,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
         ],
         "replies": [{"text": r.text, "created_at": _when(r.created_at)} for r in replies],
         "reactions": [{"kind": r.kind, "created_at": _when(r.created_at)} for r in reactions],
+        "blocks": [{"created_at": _when(b.created_at)} for b in blocks],
+        "reports": [{"status": r.status.value, "created_at": _when(r.created_at)} for r in reports],
     }
 
 

@@ -414,3 +414,17 @@ def test_the_blocked_confession_is_not_listed_for_the_blocker(
 
     assert latest_confession(db, alice).status == ConfessionStatus.DELIVERED
     assert len([b for row in listing.inline_keyboard or [] for b in row if "📥" in b["text"]]) == 1
+
+
+def test_my_data_lists_my_blocks_without_naming_whom(
+    alice: Person, bob: Person, bot_api: BotApiState
+) -> None:
+    revealed(alice, bob)
+    bob.presses("Block sender")
+
+    bob.command("mydata")
+
+    document = bot_api.wait_for_call("sendDocument", chat_id=bob.id, ok=True)
+    exported = bot_api.files[document.result["document"]["file_id"]].data.decode()
+    assert len(json.loads(exported)["blocks"]) == 1
+    assert str(alice.id) not in exported
