@@ -133,10 +133,9 @@ async def stop(session: AsyncSession, user: User) -> None:
         await session.flush()
 
 
-async def thread(
-    session: AsyncSession, confession_id: int, *, role: Role = Role.SENDER
-) -> list[Reply]:
-    """The thread as one party sees it: its recipient never sees what a blocked sender wrote."""
+async def thread(session: AsyncSession, confession_id: int, *, role: Role) -> list[Reply]:
+    """The thread as one party sees it: its recipient never sees what a blocked sender wrote
+    (so the role is required: forgetting it must not show them)."""
     query = select(Reply).where(Reply.confession_id == confession_id)
     if role == Role.RECIPIENT:
         query = query.where(col(Reply.withheld_at).is_(None))
