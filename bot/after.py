@@ -54,7 +54,9 @@ async def relay(message: Message, current: Turn) -> list[ApiCall]:
 async def on_block(update: Update, context: Context) -> None:
     """The recipient stops hearing from this sender, without learning who it is."""
     async with turn(update, context) as current:
-        await moderation.block_sender(current.session, _argument(update), current.user)
+        await moderation.block_sender(
+            current.session, current.settings, _argument(update), current.user
+        )
         reply = say(current.user.id, t(current.language, "block.done"))
     await answer_button(update)
     await send_all(context, [reply])
@@ -103,7 +105,7 @@ async def on_withdraw(update: Update, context: Context) -> None:
 async def on_sign(update: Update, context: Context) -> None:
     """The sender says who they are; the recipient is told."""
     async with turn(update, context) as current:
-        await lifecycle.sign(current.session, _argument(update), current.user)
+        await lifecycle.sign(current.session, current.settings, _argument(update), current.user)
         reply = say(current.user.id, t(current.language, "sign.done"))
     await answer_button(update)
     await send_all(context, [reply])

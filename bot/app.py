@@ -63,6 +63,7 @@ def build_application(
             CommandHandler("cancel", compose.on_cancel, filters=private),
             CommandHandler("mydata", privacy.on_my_data, filters=private),
             CommandHandler("deleteme", privacy.on_delete_me, filters=private),
+            CommandHandler("privacy", privacy.on_privacy, filters=private),
             CallbackQueryHandler(compose.on_new, pattern=callbacks.pattern(callbacks.NEW)),
             CallbackQueryHandler(menu.on_my, pattern=callbacks.pattern(callbacks.MY)),
             CallbackQueryHandler(menu.on_my, pattern=callbacks.pattern(callbacks.MY_PAGE)),
@@ -104,7 +105,7 @@ def build_application(
     return application
 
 
-COMMANDS = ("new", "my", "help", "cancel", "mydata", "deleteme")
+COMMANDS = ("new", "my", "help", "cancel", "mydata", "deleteme", "privacy")
 
 
 async def register_commands(application: BotApplication) -> None:

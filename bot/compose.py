@@ -21,7 +21,7 @@ from models import ComposeStep, Confession, Signature
 async def on_new(update: Update, context: Context) -> None:
     """Start a confession, from /new or the menu button."""
     async with turn(update, context) as current:
-        draft = await drafts.start(current.session, current.user)
+        draft = await drafts.start(current.session, current.settings, current.user)
         replies = await next_prompt(current, draft)
     await answer_button(update)
     await send_all(context, replies)

@@ -17,8 +17,9 @@ from bot import callbacks
 from bot.i18n import t
 from bot.render import mini_app_button
 from core.confessions import SHARE_PREFIX
+from core.moderation import BlockEntry
 from core.settings import Settings
-from models import Block, Confession, Signature, User
+from models import Confession, Signature, User
 
 PICK_RECIPIENT_REQUEST = 1
 
@@ -140,16 +141,23 @@ def open_link(link: str, language: str | None) -> InlineKeyboardMarkup:
 
 
 def unblock_buttons(
-    blocks: list[Block], language: str | None, *, below: InlineKeyboardMarkup
+    blocks: list[BlockEntry], language: str | None, *, below: InlineKeyboardMarkup
 ) -> InlineKeyboardMarkup:
-    """One button per block, named by its date only: who it was stays unknown."""
+    """One button per block, named by what the blocker saw (the confession's first words)
+    and its date: who it was stays unknown."""
     rows = [
         [
             InlineKeyboardButton(
-                t(language, "button.unblock", date=block.created_at.strftime("%d.%m.%Y")),
-                callback_data=callbacks.unblock(block.id or 0),
+                t(language, "safety.unblock_words", words=block.preview, date=_date(block))
+                if block.preview
+                else t(language, "button.unblock", date=_date(block)),
+                callback_data=callbacks.unblock(block.id),
             )
         ]
         for block in blocks[:10]
     ]
     return InlineKeyboardMarkup([*rows, *below.inline_keyboard])
+
+
+def _date(block: BlockEntry) -> str:
+    return block.created_at.strftime("%d.%m.%Y")

@@ -14,6 +14,7 @@ from core import confessions, moderation, threads, users
 from core.confessions import SHARE_PREFIX
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
+from core.settings import Settings
 from models import User
 
 PAGE = 5
@@ -26,9 +27,13 @@ async def on_start(update: Update, context: Context) -> None:
         await users.mark_started(current.session, current.user)
         language, chat_id = current.language, current.user.id
         if payload.startswith(SHARE_PREFIX):
-            replies = [await _arrive_by_link(current.session, current.user, payload)]
+            replies = [
+                await _arrive_by_link(current.session, current.settings, current.user, payload)
+            ]
         else:
-            waiting = await confessions.deliver_waiting(current.session, current.user)
+            waiting = await confessions.deliver_waiting(
+                current.session, current.settings, current.user
+            )
             replies = [
                 say(
                     chat_id,
@@ -41,11 +46,16 @@ async def on_start(update: Update, context: Context) -> None:
     await send_all(context, replies)
 
 
-async def _arrive_by_link(session: AsyncSession, user: User, payload: str) -> ApiCall:
-    """The person the link was meant for gets the confession; anyone else a kind no."""
+async def _arrive_by_link(
+    session: AsyncSession, settings: Settings, user: User, payload: str
+) -> ApiCall:
+    """The person the link was meant for gets the confession; anyone else a kind no, and so
+    does its recipient when they blocked its sender."""
     language = user.language_code
     try:
-        await confessions.open_shared(session, payload.removeprefix(SHARE_PREFIX), user)
+        opened = await confessions.open_shared(
+            session, settings, payload.removeprefix(SHARE_PREFIX), user
+        )
     except NotYourOwn:
         return say(user.id, t(language, "link.own"))
     except NotForYou:
@@ -54,6 +64,8 @@ async def _arrive_by_link(session: AsyncSession, user: User, payload: str) -> Ap
         return say(user.id, t(language, "link.withdrawn"))
     except NotFound:
         return say(user.id, t(language, "link.unknown"))
+    if opened.confession.withheld_at is not None:
+        return say(user.id, t(language, "link.not_for_you"))
     return say(user.id, t(language, "link.welcome"))
 
 
@@ -112,7 +124,7 @@ async def on_thread(update: Update, context: Context) -> None:
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
     async with turn(update, context) as current:
         reader = await confessions.for_reader(current.session, public_id, current.user)
-        replies = await threads.thread(current.session, reader.confession.id or 0)
+        replies = await threads.thread(current.session, reader.confession.id or 0, role=reader.role)
         calls = opened_view(
             current.settings, reader, replies, current.language, chat_id=current.user.id
         )

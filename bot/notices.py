@@ -19,6 +19,7 @@ from bot.render import (
     deep_link,
     delivery_markup,
     delivery_text,
+    mini_app_button,
     recipient_label,
     reply_markup_for,
 )
@@ -113,12 +114,31 @@ class NoticeRenderer:
     async def match(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         other = ctx.view.recipient.display_name if ctx.view.recipient else ""
-        return ctx.text(t(ctx.language, "notice.match", other=escape(other)))
+        which = which_confession(ctx.confession, ctx.language, own=True)
+        text = t(ctx.language, "notice.match", other=escape(other), which=which)
+        return ctx.text(text, self._open_it(ctx.confession, ctx.language))
 
     async def signed(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         name = escape(ctx.view.sender.display_name)
-        return ctx.text(t(ctx.language, "notice.signed", name=name))
+        which = which_confession(ctx.confession, ctx.language)
+        text = t(ctx.language, "notice.signed", name=name, which=which)
+        return ctx.text(text, self._open_it(ctx.confession, ctx.language))
+
+    async def banned(self, ctx: Context) -> ApiCall:
+        return ctx.text(t(ctx.language, "safety.banned_notice"))
+
+    def _open_it(self, confession: Confession, language: str | None) -> InlineKeyboardMarkup:
+        """The notice opens the confession it is about: in the chat, and in the mini app."""
+        row = [
+            InlineKeyboardButton(
+                t(language, "safety.open_confession"), callback_data=callbacks.thread(confession)
+            )
+        ]
+        app = mini_app_button(self._settings, t(language, "button.open"), "reveal", confession)
+        if app is not None:
+            row.append(app)
+        return InlineKeyboardMarkup([row])
 
     async def expired(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
@@ -210,6 +230,16 @@ class NoticeRenderer:
         return ctx.text(text, markup)
 
 
+def which_confession(confession: Confession, language: str | None, *, own: bool = False) -> str:
+    """Names a confession by its first words when the reader may read them (their own, or
+    revealed), else by its date."""
+    words = confession.text.strip()
+    if (own or confession.status == ConfessionStatus.REVEALED) and words:
+        short = words if len(words) <= 40 else words[:40].rstrip() + "…"
+        return t(language, "safety.which_words", words=escape(short))
+    return t(language, "safety.which_date", date=f"{confession.created_at:%d.%m.%Y}")
+
+
 def sender_controls(
     confession: Confession, language: str | None, *, withdraw: bool
 ) -> InlineKeyboardMarkup:
@@ -242,4 +272,5 @@ RENDERERS: dict[Notice, Render] = {
     Notice.WITHDRAWN: NoticeRenderer.withdrawn,
     Notice.REPLY: NoticeRenderer.reply,
     Notice.REPORT: NoticeRenderer.report,
+    Notice.BANNED: NoticeRenderer.banned,
 }

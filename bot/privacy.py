@@ -1,4 +1,4 @@
-"""/mydata and /deleteme: a user's own data, to take away or to erase."""
+"""/privacy, /mydata and /deleteme: what is kept, a user's own data to take away or erase."""
 
 from __future__ import annotations
 
@@ -11,6 +11,21 @@ from bot.context import Context, turn
 from bot.i18n import t
 from bot.replies import answer_button, say, send_all
 from core import privacy
+
+
+async def on_privacy(update: Update, context: Context) -> None:
+    """/privacy: what is stored, for how long, who sees what, and what a block or ban keeps."""
+    async with turn(update, context) as current:
+        kept = privacy.retention(current.settings)
+        text = t(
+            current.language,
+            "safety.privacy",
+            expiry_days=kept.confession_expiry_days,
+            outbox_days=kept.outbox_kept_days,
+            inbox_days=kept.inbox_kept_days,
+        )
+        reply = say(current.user.id, text)
+    await send_all(context, [reply])
 
 
 async def on_my_data(update: Update, context: Context) -> None:

@@ -13,10 +13,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from core import limits, notices, users
+from core import limits, notices, safety, users
 from core.errors import (
-    Banned,
-    Blocked,
     NotForYou,
     NotFound,
     NotYourOwn,
@@ -27,7 +25,6 @@ from core.notices import Notice
 from core.settings import Settings
 from core.users import Party
 from models import (
-    Block,
     Confession,
     ConfessionStatus,
     ConfessionStyle,
@@ -87,13 +84,8 @@ async def send(
     """Seal a draft: stored, and either queued for the bot to deliver or left to be shared."""
     if draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
         raise WrongState()
-    if sender.banned_at is not None:
-        raise Banned()
+    await safety.refuse_if_banned(session, settings, sender.id)
     await limits.check_confessions_today(session, settings, sender)
-    if draft.recipient_id is not None and await is_blocked(
-        session, sender_id=sender.id, recipient_id=draft.recipient_id
-    ):
-        raise Blocked()
     now = utcnow()
     draft.status = ConfessionStatus.QUEUED
     draft.compose_step = None
@@ -102,19 +94,29 @@ async def send(
     if sender.chat_state_ref == draft.id:
         users.set_chat_state(sender, None)
     recipient = await session.get(User, draft.recipient_id) if draft.recipient_id else None
-    if recipient is not None and recipient.can_message:
+    blocked = recipient is not None and await safety.is_blocked(
+        session, settings, sender_id=sender.id, recipient_id=recipient.id
+    )
+    if recipient is not None and recipient.can_message and blocked:
+        await _withhold(session, draft)
+    elif recipient is not None and recipient.can_message:
         await _queue_delivery(session, draft, recipient)
-    await _notice_a_match(session, draft)
+    if not blocked:
+        await _notice_a_match(session, draft)
     await session.flush()
     return await view(session, draft)
 
 
-async def is_blocked(session: AsyncSession, *, sender_id: int, recipient_id: int) -> bool:
-    """The recipient blocked this sender: nothing more of theirs reaches them."""
-    blocked = await session.exec(
-        select(Block.id).where(Block.blocker_id == recipient_id, Block.blocked_id == sender_id)
+async def _withhold(session: AsyncSession, confession: Confession) -> None:
+    """The recipient blocked its sender: nothing reaches them, and the sender sees what a
+    confession never opened shows: delivered, then unread until it expires."""
+    now = utcnow()
+    confession.withheld_at = now
+    confession.status = ConfessionStatus.DELIVERED
+    confession.delivered_at = confession.updated_at = now
+    await notices.enqueue(
+        session, Notice.DELIVERED, chat_id=confession.sender_id, confession_id=confession.id
     )
-    return blocked.first() is not None
 
 
 async def _notice_a_match(session: AsyncSession, confession: Confession) -> None:
@@ -144,8 +146,11 @@ def awaits_share(confession: Confession, recipient: User | None) -> bool:
     )
 
 
-async def open_shared(session: AsyncSession, public_id: str, opener: User) -> ConfessionView:
-    """Someone followed a share link: if it is meant for them, deliver it to them."""
+async def open_shared(
+    session: AsyncSession, settings: Settings, public_id: str, opener: User
+) -> ConfessionView:
+    """Someone followed a share link: if it is meant for them, deliver it to them (withheld,
+    when they blocked its sender: the view then says so, and the caller shows nothing)."""
     confession = await get_by_public_id(session, public_id)
     if confession.sender_id == opener.id:
         raise NotYourOwn()
@@ -153,13 +158,19 @@ async def open_shared(session: AsyncSession, public_id: str, opener: User) -> Co
         raise Withdrawn()
     if not _may_claim(confession, opener):
         raise NotForYou()
-    if await is_blocked(session, sender_id=confession.sender_id, recipient_id=opener.id):
-        raise NotForYou()
+    blocked = await safety.is_blocked(
+        session, settings, sender_id=confession.sender_id, recipient_id=opener.id
+    )
     if confession.recipient_id is None:
         confession.recipient_id = opener.id
-        await _notice_a_match(session, confession)
+        if not blocked:
+            await _notice_a_match(session, confession)
     if confession.status == ConfessionStatus.QUEUED:
-        await _queue_delivery(session, confession, opener)
+        await (
+            _withhold(session, confession)
+            if blocked
+            else _queue_delivery(session, confession, opener)
+        )
     await session.flush()
     return await view(session, confession)
 
@@ -220,7 +231,7 @@ async def mark_undeliverable(session: AsyncSession, confession_id: int, *, chat_
 async def reveal(session: AsyncSession, public_id: str, reader: User) -> ConfessionView:
     """The recipient opens it; only they can, and the sender hears of it once."""
     confession = await get_by_public_id(session, public_id)
-    if confession.recipient_id != reader.id:
+    if confession.recipient_id != reader.id or confession.withheld_at is not None:
         raise NotForYou()
     if confession.status == ConfessionStatus.WITHDRAWN:
         raise Withdrawn()
@@ -260,10 +271,11 @@ async def page_for(
     )
     if box == "received":
         query = query.where(
+            col(Confession.withheld_at).is_(None),
             or_(
                 col(Confession.status) != ConfessionStatus.QUEUED,
                 col(Confession.delivered_at).is_not(None),
-            )
+            ),
         )
     if cursor:
         last = select(Confession.id).where(Confession.public_id == cursor).scalar_subquery()
@@ -283,7 +295,7 @@ async def shareable(session: AsyncSession, sender: User, public_id: str | None) 
     return list((await session.exec(query.order_by(col(Confession.id).desc()).limit(10))).all())
 
 
-async def deliver_waiting(session: AsyncSession, user: User) -> int:
+async def deliver_waiting(session: AsyncSession, settings: Settings, user: User) -> int:
     """Someone just started the bot: confessions addressed to them can now come through."""
     addressed: list[ColumnElement[bool]] = [col(Confession.recipient_id) == user.id]
     if user.username_key:
@@ -298,9 +310,13 @@ async def deliver_waiting(session: AsyncSession, user: User) -> int:
     )
     count = 0
     for confession in waiting.all():
-        if confession.sender_id == user.id or await is_blocked(
-            session, sender_id=confession.sender_id, recipient_id=user.id
+        if confession.sender_id == user.id:
+            continue
+        if await safety.is_blocked(
+            session, settings, sender_id=confession.sender_id, recipient_id=user.id
         ):
+            confession.recipient_id = user.id
+            await _withhold(session, confession)
             continue
         if confession.recipient_id is None:
             confession.recipient_id = user.id
@@ -407,7 +423,11 @@ BY_ID = READING.where(col(Confession.id) == bindparam("key"))
 def _role(confession: Confession, reader: Party) -> Role:
     if confession.sender_id == reader.id:
         return Role.SENDER
-    if confession.recipient_id == reader.id and confession.status != ConfessionStatus.DRAFT:
+    if (
+        confession.recipient_id == reader.id
+        and confession.status != ConfessionStatus.DRAFT
+        and confession.withheld_at is None
+    ):
         return Role.RECIPIENT
     raise NotFound()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlmodel import delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import users
+from core import safety, users
 from core.errors import (
     BadRecipient,
     MediaNotAllowed,
@@ -45,8 +45,10 @@ class ChatMedia:
     content_type: str | None = None
 
 
-async def start(session: AsyncSession, sender: User) -> Confession:
-    """A fresh draft; an unfinished one is discarded, as the sender asked for a new start."""
+async def start(session: AsyncSession, settings: Settings, sender: User) -> Confession:
+    """A fresh draft; an unfinished one is discarded, as the sender asked for a new start.
+    A banned user gets no draft at all."""
+    await safety.refuse_if_banned(session, settings, sender.id)
     await discard(session, sender)
     draft = Confession(sender_id=sender.id, compose_step=ComposeStep.RECIPIENT)
     session.add(draft)

@@ -6,7 +6,7 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, media, styles
+from core import confessions, drafts, media, safety, styles
 from core.confessions import ReaderView, Role
 from core.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from core.settings import Settings
@@ -34,7 +34,9 @@ async def edit_content(
     signature: Signature | None = None,
     hint: str | None = None,
 ) -> ReaderView:
-    """Plain text from the mini app replaces the words (and any formatting they had)."""
+    """Plain text from the mini app replaces the words (and any formatting they had); a
+    banned user writes nothing more."""
+    await safety.refuse_if_banned(session, settings, sender.id)
     current = await _editable(session, public_id, sender)
     confession = current.confession
     if text is not None:

@@ -1,5 +1,5 @@
 """Work nobody asks for but time: expiring unread confessions, sweeping uploads never used or
-left behind by expired upload links, pruning the handled inbox."""
+left behind by expired upload links, pruning the handled inbox and the finished outbox."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import lifecycle, media
 from core.media import MediaStore
 from core.settings import Settings
-from models import InboxUpdate
+from models import InboxUpdate, OutboxMessage, OutboxStatus
 from models.db import Database
 from models.types import utcnow
 
@@ -45,4 +46,18 @@ class Housekeeper:
             await session.exec(
                 delete(InboxUpdate).where(col(InboxUpdate.handled_at) < utcnow() - INBOX_KEPT)
             )
+            await prune_outbox(session, self._settings)
         return 0
+
+
+async def prune_outbox(session: AsyncSession, settings: Settings) -> int:
+    """Notices sent, failed or dropped more than OUTBOX_KEPT_DAYS ago go: each names the chat
+    it went to, and once sent it has no use left beyond answering what happened lately."""
+    deadline = utcnow() - timedelta(days=settings.outbox_kept_days)
+    result = await session.exec(
+        delete(OutboxMessage).where(
+            col(OutboxMessage.status) != OutboxStatus.PENDING,
+            col(OutboxMessage.created_at) < deadline,
+        )
+    )
+    return int(result.rowcount or 0)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, media, notices
+from core import confessions, media, notices, safety
 from core.confessions import ReaderView, Role
 from core.errors import NotAllowed, WrongState
 from core.media import MediaStore
@@ -44,8 +44,11 @@ async def withdraw(
     return confession
 
 
-async def sign(session: AsyncSession, public_id: str, sender: User) -> Confession:
-    """The sender says who they are, at any time; the recipient is told."""
+async def sign(
+    session: AsyncSession, settings: Settings, public_id: str, sender: User
+) -> Confession:
+    """The sender says who they are, at any time; the recipient is told, unless they blocked
+    the sender: a block means nothing more from them, a name included."""
     confession = (await _as_sender(session, public_id, sender)).confession
     if confession.status in (ConfessionStatus.WITHDRAWN, ConfessionStatus.EXPIRED):
         raise WrongState()
@@ -54,7 +57,14 @@ async def sign(session: AsyncSession, public_id: str, sender: User) -> Confessio
     confession.signature = Signature.SIGNED
     confession.hint = None
     confession.updated_at = utcnow()
-    if confession.recipient_id is not None and confession.status != ConfessionStatus.QUEUED:
+    if (
+        confession.recipient_id is not None
+        and confession.status != ConfessionStatus.QUEUED
+        and confession.withheld_at is None
+        and not await safety.is_blocked(
+            session, settings, sender_id=sender.id, recipient_id=confession.recipient_id
+        )
+    ):
         await notices.enqueue(
             session, Notice.SIGNED, chat_id=confession.recipient_id, confession_id=confession.id
         )

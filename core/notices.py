@@ -39,6 +39,8 @@ class Notice(enum.StrEnum):
     """To the sender: it was never opened and has expired."""
     REPORT = "report"
     """To an operator: a reported confession, with dismiss and ban buttons."""
+    BANNED = "banned"
+    """To a user an operator banned: once, when it happens; later refusals are one line."""
 
 
 async def enqueue(

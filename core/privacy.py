@@ -1,7 +1,12 @@
-"""A user's own data: all of it on request, and gone on request."""
+"""A user's own data: all of it on request, and gone on request.
+
+Gone means no trace of their Telegram id in any table: what others keep about them (a block,
+a ban, a report) holds only a keyed hash of it (`core.safety`), which is what lets a block or
+a ban outlive the deletion."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, update
@@ -9,8 +14,10 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import media, notices
+from core.housekeeping import INBOX_KEPT
 from core.media import MediaStore
 from core.notices import Notice
+from core.settings import Settings
 from models import (
     Block,
     Confession,
@@ -18,12 +25,29 @@ from models import (
     InboxUpdate,
     Media,
     OutboxMessage,
-    OutboxStatus,
     Reaction,
     Reply,
     Report,
     User,
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    """How long things are kept, as the privacy notice tells it: from the settings, so the
+    notice cannot drift from what housekeeping does."""
+
+    confession_expiry_days: int
+    outbox_kept_days: int
+    inbox_kept_days: int
+
+
+def retention(settings: Settings) -> Retention:
+    return Retention(
+        confession_expiry_days=settings.confession_expiry_days,
+        outbox_kept_days=settings.outbox_kept_days,
+        inbox_kept_days=INBOX_KEPT.days,
+    )
 
 
 def _when(value: Any) -> str | None:
@@ -38,6 +62,8 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     ).all()
     replies = (await session.exec(select(Reply).where(Reply.author_id == user.id))).all()
     reactions = (await session.exec(select(Reaction).where(Reaction.user_id == user.id))).all()
+    blocks = (await session.exec(select(Block).where(Block.blocker_id == user.id))).all()
+    reports = (await session.exec(select(Report).where(Report.reporter_id == user.id))).all()
     return {
         "user": {
             "id": user.id,
@@ -68,16 +94,20 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
                 "created_at": _when(c.created_at),
             }
             for c in received
-            if c.status != ConfessionStatus.DRAFT
+            if c.status != ConfessionStatus.DRAFT and c.withheld_at is None
         ],
         "replies": [{"text": r.text, "created_at": _when(r.created_at)} for r in replies],
         "reactions": [{"kind": r.kind, "created_at": _when(r.created_at)} for r in reactions],
+        "blocks": [{"created_at": _when(b.created_at)} for b in blocks],
+        "reports": [{"status": r.status.value, "created_at": _when(r.created_at)} for r in reports],
     }
 
 
 async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
-    """Delete the user: sent confessions withdrawn and deleted, their replies left without an
-    author, everything else of theirs removed."""
+    """Delete the user: sent confessions withdrawn and deleted, their replies and reports left
+    without an author, where confessions to them were delivered forgotten, every notice
+    to them removed, everything else of theirs removed. Blocks against them and a ban stay,
+    as keyed hashes."""
     sent = (await session.exec(select(Confession).where(Confession.sender_id == user.id))).all()
     for confession in sent:
         unread = confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED)
@@ -94,6 +124,14 @@ async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
     await session.exec(
         update(Confession).where(col(Confession.recipient_id) == user.id).values(recipient_id=None)
     )
+    await session.exec(
+        update(Confession)
+        .where(col(Confession.delivery_chat_id) == user.id)
+        .values(delivery_chat_id=None, delivery_message_id=None)
+    )
+    await session.exec(
+        update(Report).where(col(Report.reporter_id) == user.id).values(reporter_id=None)
+    )
     owned = await session.exec(select(Media).where(Media.owner_id == user.id))
     for item in owned.all():
         await session.exec(
@@ -106,8 +144,6 @@ async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
     for table, column in (
         (Reaction, Reaction.user_id),
         (Block, Block.blocker_id),
-        (Block, Block.blocked_id),
-        (Report, Report.reporter_id),
     ):
         await session.exec(delete(table).where(col(column) == user.id))
     # the update being handled right now stays, nameless, until it is handled and pruned
@@ -119,11 +155,6 @@ async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
     await session.exec(
         update(InboxUpdate).where(col(InboxUpdate.user_id) == user.id).values(user_id=None)
     )
-    await session.exec(
-        delete(OutboxMessage).where(
-            col(OutboxMessage.chat_id) == user.id,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-        )
-    )
+    await session.exec(delete(OutboxMessage).where(col(OutboxMessage.chat_id) == user.id))
     await session.delete(user)
     await session.flush()

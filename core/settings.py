@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
     outbox_give_up_after_seconds: int = Field(default=24 * 3600, ge=1)
     outbox_lease_seconds: int = Field(default=30, ge=1)
+    outbox_kept_days: int = Field(default=7, ge=1)
     inbox_lease_seconds: int = Field(default=30, ge=1)
 
     playground: bool = True

@@ -66,7 +66,7 @@ REACTIONS = (
     ReactionKind("blush", "😊", "Blushing"),
     ReactionKind("laugh", "😂", "Haha"),
     ReactionKind("broken", "💔", "Heartbroken"),
-    ReactionKind("say", "💬", "Tell me more"),
+    ReactionKind("say", "👀", "Tell me more"),
 )
 BACKGROUND_KINDS = ("theme", "color", "gradient", "image")
 HEX_COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")

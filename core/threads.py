@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, limits, notices, users
+from core import confessions, drafts, limits, notices, safety, users
 from core.confessions import ReaderView, Role
 from core.drafts import ChatMedia
-from core.errors import Banned, Blocked, NoDraft, TextEmpty, WrongState
+from core.errors import NoDraft, TextEmpty, WrongState
 from core.notices import Notice
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Reply, User
+from models.types import utcnow
 
 REPLYING = "reply"
 
@@ -56,7 +57,7 @@ async def relay(
     if not is_replying(author):
         raise NoDraft()
     assert author.chat_state_ref is not None
-    _may_write(author)
+    await safety.refuse_if_banned(session, settings, author.id)
     current = await confessions.for_reader_by_id(session, author.chat_state_ref, author)
     return await _post(
         session, settings, current, author, text=text, text_html=text_html, media=media
@@ -74,7 +75,7 @@ async def post(
     media: ChatMedia | None = None,
 ) -> Relayed:
     """Store a message of the thread and queue it for the other party, from chat or mini app."""
-    _may_write(author)
+    await safety.refuse_if_banned(session, settings, author.id)
     current = await confessions.for_reader(session, public_id, author)
     return await _post(
         session, settings, current, author, text=text, text_html=text_html, media=media
@@ -104,10 +105,9 @@ async def _post(
     from_sender = current.role == Role.SENDER
     other = confession.recipient_id if from_sender else confession.sender_id
     assert other is not None
-    if from_sender and await confessions.is_blocked(
-        session, sender_id=author.id, recipient_id=other
-    ):
-        raise Blocked()
+    withheld = from_sender and await safety.is_blocked(
+        session, settings, sender_id=author.id, recipient_id=other
+    )
     reply = Reply(
         confession_id=confession.id or 0,
         author_id=author.id,
@@ -115,18 +115,16 @@ async def _post(
         text=text,
         text_html=text_html,
         media_id=(await drafts.keep_chat_media(session, author.id, media)).id if media else None,
+        withheld_at=utcnow() if withheld else None,
     )
     session.add(reply)
     await session.flush()
+    if withheld:  # kept for the sender's own thread, as an unanswered message would be
+        return Relayed(reply=reply, to=other)
     await notices.enqueue(
         session, Notice.REPLY, chat_id=other, confession_id=confession.id, reply_id=reply.id
     )
     return Relayed(reply=reply, to=other)
-
-
-def _may_write(author: User) -> None:
-    if author.banned_at is not None:
-        raise Banned()
 
 
 async def stop(session: AsyncSession, user: User) -> None:
@@ -135,10 +133,13 @@ async def stop(session: AsyncSession, user: User) -> None:
         await session.flush()
 
 
-async def thread(session: AsyncSession, confession_id: int) -> list[Reply]:
-    found = await session.exec(
-        select(Reply).where(Reply.confession_id == confession_id).order_by(col(Reply.id))
-    )
+async def thread(session: AsyncSession, confession_id: int, *, role: Role) -> list[Reply]:
+    """The thread as one party sees it: its recipient never sees what a blocked sender wrote
+    (so the role is required: forgetting it must not show them)."""
+    query = select(Reply).where(Reply.confession_id == confession_id)
+    if role == Role.RECIPIENT:
+        query = query.where(col(Reply.withheld_at).is_(None))
+    found = await session.exec(query.order_by(col(Reply.id)))
     return list(found.all())
 
 
@@ -148,6 +149,8 @@ async def answered(session: AsyncSession, confessions: Iterable[Confession]) -> 
     if not ids:
         return set()
     found = await session.exec(
-        select(Reply.confession_id).where(col(Reply.confession_id).in_(ids)).distinct()
+        select(Reply.confession_id)
+        .where(col(Reply.confession_id).in_(ids), col(Reply.withheld_at).is_(None))
+        .distinct()
     )
     return set(found.all())

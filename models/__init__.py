@@ -1,12 +1,13 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
 from models.confessions import ComposeStep, Confession, ConfessionStatus, ConfessionStyle, Signature
-from models.interactions import Block, Reaction, Reply, Report, ReportStatus
+from models.interactions import Ban, Block, Reaction, Reply, Report, ReportStatus
 from models.media import Media
 from models.messaging import InboxUpdate, OutboxMessage, OutboxStatus
 from models.users import User
 
 __all__ = [
+    "Ban",
     "Block",
     "ComposeStep",
     "Confession",

@@ -77,6 +77,9 @@ class Confession(SQLModel, table=True):
     matched_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="the recipient confessed back"
     )
+    withheld_at: datetime | None = Field(
+        default=None, sa_type=UTCDateTime, description="the recipient blocked its sender"
+    )
 
 
 class ConfessionStyle(SQLModel, table=True):

@@ -25,7 +25,6 @@ class User(SQLModel, table=True):
     language_code: str | None = Field(default=None, max_length=16)
     can_message: bool = Field(default=False, description="started the bot and has not blocked it")
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    banned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     chat_state: str | None = Field(default=None, max_length=32)
     chat_state_ref: int | None = Field(default=None, sa_type=sa.BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

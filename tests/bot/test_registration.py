@@ -33,5 +33,6 @@ def test_the_command_menu_is_set_in_english_and_russian(
         "cancel",
         "mydata",
         "deleteme",
+        "privacy",
     ]
     assert by_language["ru"][0]["description"] == "Написать признание"

@@ -238,7 +238,9 @@ async def react(
 async def replies(public_id: str, session: ReadSessionDep, caller: Caller) -> Thread:
     """The anonymous thread under a confession, oldest first."""
     reader = await confessions.for_reader(session, public_id, caller)
-    return Thread.of(reader, await threads.thread(session, reader.confession.id or 0))
+    return Thread.of(
+        reader, await threads.thread(session, reader.confession.id or 0, role=reader.role)
+    )
 
 
 @router.post(
@@ -255,4 +257,6 @@ async def reply(
         session, settings, public_id, user, text=body.text, text_html=escape(body.text, quote=False)
     )
     reader = await confessions.for_reader(session, public_id, user)
-    return Thread.of(reader, await threads.thread(session, reader.confession.id or 0))
+    return Thread.of(
+        reader, await threads.thread(session, reader.confession.id or 0, role=reader.role)
+    )

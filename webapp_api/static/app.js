@@ -604,6 +604,7 @@
     var alive = function () { return current === screenId; };
     if (screen === 'edit' && id) return screenEdit(id, alive);
     if (screen === 'reveal' && id) return screenReveal(id, alive);
+    if (screen === 'privacy') return screenPrivacy(alive);
     return screenHome(alive);
   }
 
@@ -785,7 +786,9 @@
         h('p', { class: 'eyebrow', text: '💌 ' + t('brand') }),
         h('h1', { class: 'title', text: name ? t('hi', { name: name }) : t('hi_anon') }),
         h('p', { class: 'subtitle', text: t('home_sub') })),
-      tabs.el, panel);
+      tabs.el, panel,
+      h('p', { class: 'fineprint safety-link' },
+        h('button', { type: 'button', class: 'btn btn--ghost', 'data-screen': 'privacy', onclick: function () { go('privacy'); }, text: safetyWord('link') })));
     tabs.select('received');
 
     // the catalog first: a person's first request also registers them, so it goes alone
@@ -1434,6 +1437,117 @@
     return h('section', { class: 'reactions', 'aria-labelledby': 'react-title' },
       h('h2', { id: 'react-title', text: t('react') }),
       h('div', { class: 'reaction-row' }, buttons), caption);
+  }
+
+  /* ---------------- screen: privacy and blocks ---------------- */
+
+  /* Its words in English and Russian, chosen by Telegram's language: what is kept, for how
+     long (figures from /privacy, so they match the server's settings), who sees what, and the
+     senders this person blocked, each named only by the words they read, with Unblock. */
+  var SAFETY_WORDS = {
+    en: {
+      link: '🔐 Privacy and blocked senders',
+      title: 'Privacy',
+      sub: 'What is kept, for how long, and who can see it.',
+      stored_h: 'What is stored',
+      stored: 'Your Telegram profile as Telegram sends it (id, name, @username, language); the confessions you write and receive, with their photos or videos and look; your replies, reactions, blocks and reports.',
+      who_h: 'Who sees what',
+      who_1: 'The person you write to sees your confession and replies; your name only if you sign, tap “Reveal it was me”, or you both confessed to each other.',
+      who_2: 'When you receive one, its sender knows it went to you and sees when you opened it, your reaction and your replies.',
+      who_3: 'Moderators see a confession that was reported, with who sent it (name, @username, Telegram id), so they can ban. Nobody else sees anything; media opens only for the two of you.',
+      kept_h: 'For how long',
+      kept: 'Your data stays until you send /deleteme. An unopened confession expires after {expiry} days. A record of each message the bot sent you is kept {outbox} days. What you send the bot is kept until it is handled: the words at once, the rest after {inbox} days.',
+      hash_h: 'Blocks and bans',
+      hash: 'A block or a ban keeps only a keyed hash of a Telegram id — a one-way code made with a secret key on the server, with no name and no text. It stays after /deleteme. Someone you block is never told.',
+      blocks_h: 'Blocked senders',
+      blocks_none: 'You haven’t blocked anyone.',
+      anonymous: 'An anonymous sender',
+      blocked_on: 'blocked on {date}',
+      unblock: 'Unblock',
+      unblocked: 'Unblocked. They can write to you again.'
+    },
+    ru: {
+      link: '🔐 Приватность и блокировки',
+      title: 'Приватность',
+      sub: 'Что хранится, сколько и кто это видит.',
+      stored_h: 'Что хранится',
+      stored: 'Твой профиль Telegram в том виде, в каком его присылает Telegram (id, имя, @username, язык); признания, которые ты пишешь и получаешь, с фото или видео и оформлением; твои ответы, реакции, блокировки и жалобы.',
+      who_h: 'Кто что видит',
+      who_1: 'Адресат видит твоё признание и ответы, а имя — только если ты подпишешься, нажмёшь «Признаться, что это я» или вы признались друг другу.',
+      who_2: 'Когда признание получаешь ты, отправитель знает, что оно пришло тебе, и видит, когда ты его открыл(а), твою реакцию и ответы.',
+      who_3: 'Модераторы видят признание, на которое пожаловались, и кто его отправил (имя, @username, id в Telegram), чтобы можно было забанить. Больше никто ничего не видит; медиа открываются только вам двоим.',
+      kept_h: 'Сколько хранится',
+      kept: 'Твои данные хранятся, пока ты не отправишь /deleteme. Неоткрытое признание истекает через {expiry} дн. Запись о каждом сообщении бота тебе хранится {outbox} дн. То, что ты присылаешь боту, хранится до обработки: текст удаляется сразу, остальное — через {inbox} дн.',
+      hash_h: 'Блокировки и баны',
+      hash: 'Блокировка или бан хранит только ключевой хеш id в Telegram — одностороннее значение с секретным ключом на сервере, без имени и без текста. Он остаётся после /deleteme. Тот, кого ты заблокировал(а), об этом не узнаёт.',
+      blocks_h: 'Заблокированные отправители',
+      blocks_none: 'Ты никого не блокировал(а).',
+      anonymous: 'Анонимный отправитель',
+      blocked_on: 'заблокирован {date}',
+      unblock: 'Разблокировать',
+      unblocked: 'Разблокировано. Этот человек снова может тебе писать.'
+    }
+  };
+
+  function safetyWord(key, vars) {
+    var code = ((user && user.language_code) || 'en').slice(0, 2).toLowerCase();
+    var words = SAFETY_WORDS[code] || SAFETY_WORDS.en;
+    var text = words[key] || SAFETY_WORDS.en[key] || key;
+    return vars ? text.replace(/\{(\w+)\}/g, function (m, name) {
+      return vars[name] == null ? m : String(vars[name]);
+    }) : text;
+  }
+
+  function screenPrivacy(alive) {
+    backButton(goHome);
+    loadingStage();
+    return Promise.all([api('GET', '/privacy'), api('GET', '/blocks')]).then(function (results) {
+      if (!alive()) return;
+      var kept = results[0];
+      var list = h('ul', { class: 'list blocks-list' });
+      var none = h('p', { class: 'fineprint', text: safetyWord('blocks_none') });
+      function fill(items) {
+        list.replaceChildren.apply(list, items.map(blockItem));
+        none.hidden = items.length > 0;
+      }
+      function blockItem(block) {
+        var date = new Date(block.created_at).toLocaleDateString(lang, { day: 'numeric', month: 'short', year: 'numeric' });
+        var button = h('button', {
+          type: 'button', class: 'btn btn--ghost', 'data-block': String(block.id), text: safetyWord('unblock'),
+          onclick: function () {
+            button.disabled = true;
+            api('DELETE', '/blocks/' + encodeURIComponent(block.id)).then(function () {
+              haptic.done('success');
+              say(safetyWord('unblocked'));
+              item.remove();
+              none.hidden = list.children.length > 0;
+            }, function (error) { button.disabled = false; say(friendly(error), 'error'); });
+          }
+        });
+        var item = h('li', { class: 'item block-item' },
+          h('span', { class: 'item-main' },
+            h('span', { class: 'item-title', text: block.preview ? '“' + block.preview + '”' : safetyWord('anonymous') }),
+            h('span', { class: 'item-meta', text: safetyWord('blocked_on', { date: date }) })),
+          button);
+        return item;
+      }
+      fill(results[1].items);
+      function part(heading, body) {
+        return h('section', { class: 'privacy-part' }, h('h2', { text: safetyWord(heading) }), body);
+      }
+      mount(topbar(),
+        h('header', { class: 'intro' },
+          h('h1', { class: 'title', text: safetyWord('title') }),
+          h('p', { class: 'subtitle', text: safetyWord('sub') })),
+        part('stored_h', h('p', { text: safetyWord('stored') })),
+        part('who_h', h('ul', null, ['who_1', 'who_2', 'who_3'].map(function (k) { return h('li', { text: safetyWord(k) }); }))),
+        part('kept_h', h('p', { text: safetyWord('kept', { expiry: kept.confession_expiry_days, outbox: kept.outbox_kept_days, inbox: kept.inbox_kept_days }) })),
+        part('hash_h', h('p', { text: safetyWord('hash') })),
+        h('section', { class: 'privacy-part', id: 'blocks' }, h('h2', { text: safetyWord('blocks_h') }), list, none));
+      focusHeading();
+    }).catch(function (error) {
+      if (alive()) problem(error, function () { go('privacy'); });
+    });
   }
 
   /* ---------------- start ---------------- */

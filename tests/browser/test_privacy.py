@@ -1,0 +1,31 @@
+"""The privacy screen: what is kept and who sees it, and the senders one blocked, to unblock."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import MiniApp, Screenshot
+from tests.telegram import Person
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_privacy_screen_says_what_is_kept_and_unblocks_a_sender(
+    mini_app: MiniApp, alice: Person, bob: Person, delivered: str, screenshot: Screenshot
+) -> None:
+    bob.presses("Reveal")
+    bob.presses("Block sender")
+    page = mini_app.open(bob, "home")
+
+    page.locator("[data-screen='privacy']").click()
+
+    expect(page.get_by_role("heading", name="Privacy")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("keyed hash")
+    expect(page.locator("main")).to_contain_text("7 days")
+    blocked = page.locator(".block-item")
+    expect(blocked).to_contain_text("I think about you every day")
+    screenshot(page, "privacy")
+    blocked.get_by_role("button", name="Unblock").click()
+    expect(page.locator(".block-item")).to_have_count(0)
+    expect(page.locator("main")).to_contain_text("You haven’t blocked anyone.")
