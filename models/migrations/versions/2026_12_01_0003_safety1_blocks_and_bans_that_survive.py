@@ -24,7 +24,7 @@ import models.types
 from alembic import op
 
 revision: str = "0002_safety1"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
