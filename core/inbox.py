@@ -21,7 +21,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import InboxUpdate
+from core.outbox import ANSWER
+from models import InboxUpdate, OutboxMessage, OutboxStatus
 from models.db import Database, insert_or_skip
 from models.types import utcnow
 
@@ -234,7 +235,9 @@ def _refused(error: Exception) -> Exception:
 
 
 async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -> list[InboxUpdate]:
-    """Take due updates: each user's oldest unhandled one only, so a user's steps stay in order."""
+    """Take due updates: each user's oldest unhandled one only, and only once the answers to
+    their earlier ones are out, so a user's steps, and what the bot says to them, stay in
+    order."""
     now = utcnow()
     earlier = aliased(InboxUpdate)
     query = (
@@ -248,6 +251,13 @@ async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -
                     col(earlier.user_id) == col(InboxUpdate.user_id),
                     col(earlier.handled_at).is_(None),
                     col(earlier.update_id) < col(InboxUpdate.update_id),
+                )
+            ),
+            ~exists().where(  # the user's earlier answers first: Telegram may be away
+                and_(
+                    col(OutboxMessage.chat_id) == col(InboxUpdate.user_id),
+                    col(OutboxMessage.kind) == ANSWER,
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
                 )
             ),
         )
