@@ -34,7 +34,8 @@ MAX_BACKOFF_SECONDS = 300.0
 ANSWER = "answer"
 """A bot's direct answer to an update, stored whole (method and parameters) with the turn
 that decided it; sent at once by the process that handled the update, by the worker when
-that failed. A user's next update waits until their pending replies are out."""
+that failed. A user's next update waits until their pending answers are out. Its words are
+dropped once it is sent or given up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +179,7 @@ async def send_replies(database: Database, api: BotApi, replies: Sequence[Outbox
                     locked_until=None,
                     attempts=OutboxMessage.attempts + 1,
                     message_id=message_id if isinstance(message_id, int) else None,
+                    params={},  # its words are not kept
                 )
             )
     return True
@@ -262,6 +264,8 @@ class OutboxWorker:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.status = OutboxStatus.SENT
+            if entry.kind == ANSWER:
+                entry.params = {}  # its words are not kept
             entry.sent_at = utcnow()
             entry.locked_until = None
             entry.attempts += 1
@@ -330,6 +334,8 @@ class OutboxWorker:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.status = status
+            if entry.kind == ANSWER:
+                entry.params = {}
             entry.locked_until = None
             entry.last_error = error[:500] if error else None
             effect = (effects or {}).get(entry.kind)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import time
 
+from sqlmodel import Session, select
+
+from core.outbox import ANSWER
 from emulator import BotApiState
+from models import OutboxMessage, OutboxStatus
 from tests.telegram import People, Person, Webhook, next_update_id
 
 
@@ -67,3 +71,18 @@ def test_answers_delayed_by_an_outage_keep_their_order(
     ]
     assert firsts == sorted(firsts), texts
     assert answers_to(bot_api, alice, "How it works") == 1
+
+
+def test_answers_keep_no_words_once_sent(
+    webhook: Webhook, people: People, bot_api: BotApiState, db: Session
+) -> None:
+    alice, bob = people("Alice"), people("Bob")
+    alice.says("a secret nobody should find in the outbox later")  # the answer: a nudge
+    bot_api.fail_next("sendMessage", status=502, chat_id=bob.id)
+    webhook.deliver(command(bob, "help"), timeout=20)  # until its answer is out
+
+    db.expire_all()
+    answers = db.exec(select(OutboxMessage).where(OutboxMessage.kind == ANSWER)).all()
+    assert {answer.chat_id for answer in answers} == {alice.id, bob.id}
+    assert all(answer.status == OutboxStatus.SENT for answer in answers)
+    assert all(answer.params == {} for answer in answers)
