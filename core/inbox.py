@@ -256,6 +256,7 @@ async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -
             ~exists().where(  # the user's earlier answers first: Telegram may be away
                 and_(
                     col(OutboxMessage.chat_id) == col(InboxUpdate.user_id),
+                    col(OutboxMessage.sent_at).is_(None),  # ix_outbox_chat_sent
                     col(OutboxMessage.kind) == ANSWER,
                     col(OutboxMessage.status) == OutboxStatus.PENDING,
                 )

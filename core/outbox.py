@@ -108,6 +108,7 @@ async def claim_due(
             ~exists().where(  # a chat's replies, and what follows them, go in order
                 and_(
                     col(earlier.chat_id) == col(OutboxMessage.chat_id),
+                    col(earlier.sent_at).is_(None),
                     col(earlier.kind) == ANSWER,
                     col(earlier.status) == OutboxStatus.PENDING,
                     col(earlier.id) < col(OutboxMessage.id),
