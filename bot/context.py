@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import Update
@@ -96,7 +96,7 @@ class UpdateWork:
     """The handled mark was committed with the turn; the runner need not mark it."""
     button_answer: Callable[[], Awaitable[None]] | None = None
     """The button press's answer, held until the turn is committed."""
-    notices_queued: bool = field(default=False)
+    notices_queued: bool = False
 
 
 current_update: ContextVar[UpdateWork | None] = ContextVar("current_update", default=None)

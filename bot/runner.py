@@ -54,7 +54,7 @@ class InboxConsumer:
     async def drain_once(self) -> int:
         """Claim a batch and handle it concurrently.
 
-        Each update is marked handled in its turn's own transaction, with its replies, as
+        Each update is marked handled in its turn's own transaction, with its answers, as
         soon as that turn is done; what had no turn (no handler, throttled, unreadable, an
         error) is marked here, in one statement for the batch. An update whose handling
         raised stays leased and is taken again after the lease."""
@@ -64,14 +64,14 @@ class InboxConsumer:
             *(self._handle(stored.update_id, stored.payload) for stored in batch),
             return_exceptions=True,
         )
-        handled = [
+        unmarked = [
             stored.update_id
             for stored, outcome in zip(batch, outcomes, strict=True)
             if outcome is False
         ]
-        if handled:
+        if unmarked:
             async with self._database.session() as session:
-                await inbox.mark_handled(session, handled)
+                await inbox.mark_handled(session, unmarked)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
