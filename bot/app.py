@@ -18,7 +18,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import after, callbacks, compose, menu, privacy, reveal
-from bot.context import DEPS_KEY, BotDeps
+from bot.context import DEPS_KEY, BotDeps, commit_parked
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
 from core.media import MediaStore
@@ -27,6 +27,16 @@ from core.telegram_api import BotApi
 from models.db import Database
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+class TurnFirstRequest(HTTPXRequest):
+    """python-telegram-bot's HTTP client (with its default pool), which commits a turn
+    parked for its replies before any call goes out: a transaction is never held open
+    across a call to Telegram, which may take seconds, or never answer."""
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        await commit_parked()
+        return await super().do_request(*args, **kwargs)
 
 
 def build_application(
@@ -49,8 +59,8 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .updater(None)
     )
-    if transport is not None:
-        builder = builder.request(HTTPXRequest(httpx_kwargs={"transport": transport}))
+    httpx_kwargs = {"transport": transport} if transport is not None else None
+    builder = builder.request(TurnFirstRequest(connection_pool_size=256, httpx_kwargs=httpx_kwargs))
     application = builder.build()
     application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, media_store, wake_outbox)
     private = filters.ChatType.PRIVATE

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -12,12 +12,13 @@ from telegram import Update
 from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
-from core import notices, users
+from core import inbox, notices, outbox, users
 from core.media import MediaStore
+from core.outbox import ApiCall
 from core.settings import Settings
 from core.telegram_api import BotApi
 from core.users import TelegramIdentity
-from models import User
+from models import OutboxMessage, User
 from models.db import Database
 
 Context = ContextTypes.DEFAULT_TYPE
@@ -78,14 +79,117 @@ of looking for work after every update. Each update is handled in its own task, 
 starts out False for each."""
 
 
+@dataclass(slots=True)
+class UpdateWork:
+    """What the runner and the handlers share about the update being handled.
+
+    A turn's transaction is held open after its block (`parked`) until its replies are
+    known, so that its changes, its replies (in the outbox) and the update's handled mark
+    are committed at once: a process killed after that commit has nothing to redo but the
+    reply in flight, and one killed before it redoes the whole turn, which left no trace.
+    Nothing goes to the network while a turn is parked: it is committed first."""
+
+    update_id: int
+    parked: AsyncExitStack | None = None
+    parked_session: AsyncSession | None = None
+    handled: bool = False
+    """The handled mark was committed with the turn; the runner need not mark it."""
+    button_answer: Callable[[], Awaitable[None]] | None = None
+    """The button press's answer, held until the turn is committed."""
+    notices_queued: bool = False
+
+
+current_update: ContextVar[UpdateWork | None] = ContextVar("current_update", default=None)
+
+
 @asynccontextmanager
 async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
-    """A unit of work for one update; commits when the handler's block ends without error."""
+    """A unit of work for one update. Under the runner it is committed with the replies that
+    follow it (`settle`); elsewhere when the block ends. Rolled back when the block raises."""
     if update.effective_user is None:
         raise LookupError("an update without a user reached a user handler")
     dependencies = deps(context)
-    async with dependencies.database.session() as session:
+    work = current_update.get()
+    if work is not None and work.parked is not None:
+        await commit_parked(work)  # a second turn in one update: the first is done
+    stack = AsyncExitStack()
+    session = await stack.enter_async_context(dependencies.database.session())
+    try:
         user = await users.sync_user(session, identity(update.effective_user))
         yield Turn(session=session, user=user, deps=dependencies)
+    except BaseException as error:
+        await stack.__aexit__(type(error), error, error.__traceback__)
+        raise
+    if work is None:
+        await stack.aclose()
+        if notices.were_queued(session):
+            queued_notices.set(True)
+        return
+    work.parked, work.parked_session = stack, session
+
+
+async def settle(dependencies: BotDeps, calls: Sequence[ApiCall]) -> list[OutboxMessage]:
+    """Commit the parked turn (or, with none, a transaction of its own) with the replies
+    queued in the outbox and the update marked handled; the replies, leased to this
+    process to be sent at once."""
+    work = current_update.get()
+    stack, session = (work.parked, work.parked_session) if work is not None else (None, None)
+    if work is not None:
+        work.parked = work.parked_session = None
+    if stack is None or session is None:
+        stack = AsyncExitStack()
+        session = await stack.enter_async_context(dependencies.database.session())
+    async with stack:
+        replies = outbox.queue_replies(
+            session, calls, lease_seconds=dependencies.settings.outbox_lease_seconds
+        )
+        if work is not None and not work.handled:
+            await inbox.mark_handled(session, [work.update_id])
+    if work is not None:
+        work.handled = True
     if notices.were_queued(session):
         queued_notices.set(True)
+        if work is not None:
+            work.notices_queued = True
+    return replies
+
+
+async def commit_parked(work: UpdateWork | None = None) -> None:
+    """Commit a parked turn, marked handled, with no replies: before anything else goes to
+    Telegram, and when the handler ends without sending any."""
+    work = work or current_update.get()
+    if work is None or work.parked is None or work.parked_session is None:
+        return
+    stack, session = work.parked, work.parked_session
+    work.parked = work.parked_session = None
+    async with stack:
+        if not work.handled:
+            await inbox.mark_handled(session, [work.update_id])
+    work.handled = True
+    if notices.were_queued(session):
+        queued_notices.set(True)
+        work.notices_queued = True
+
+
+async def abandon_parked(work: UpdateWork, error: BaseException) -> None:
+    """The update's handling failed outside the handlers' reach: its turn is undone."""
+    if work.parked is not None:
+        stack = work.parked
+        work.parked = work.parked_session = None
+        await stack.__aexit__(type(error), error, error.__traceback__)
+
+
+async def answer_after_turn(answer: Callable[[], Awaitable[None]]) -> bool:
+    """Hold a button's answer while a turn is parked; False when there is none to wait for."""
+    work = current_update.get()
+    if work is None or work.parked is None:
+        return False
+    work.button_answer = answer
+    return True
+
+
+async def answer_held_button() -> None:
+    work = current_update.get()
+    if work is not None and work.button_answer is not None:
+        answer, work.button_answer = work.button_answer, None
+        await answer()

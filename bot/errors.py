@@ -10,7 +10,7 @@ from telegram import Update
 
 from bot.context import Context
 from bot.i18n import t
-from bot.replies import StepNudge, answered_button
+from bot.replies import StepNudge, answered_button, say, send_all
 from core.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -37,8 +37,8 @@ async def on_error(update: object, context: Context) -> None:
     query = update.callback_query
     if query is not None and answered_button.get() != query.id:
         await query.answer(_plain(text), show_alert=True)
-    elif update.effective_chat is not None:
-        await update.effective_chat.send_message(text, parse_mode="HTML")
+    elif update.effective_chat is not None:  # through the outbox, as any answer
+        await send_all(context, [say(update.effective_chat.id, text)])
 
 
 def _plain(text: str) -> str:

@@ -7,10 +7,17 @@ from contextvars import ContextVar
 from typing import Any
 
 from telegram import Update
-from telegram.error import BadRequest
+from telegram.error import TelegramError
 
-from bot.context import Context, deps, queued_notices
-from core.outbox import ApiCall
+from bot.context import (
+    Context,
+    answer_after_turn,
+    answer_held_button,
+    deps,
+    queued_notices,
+    settle,
+)
+from core.outbox import ApiCall, send_replies
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +39,14 @@ def say(chat_id: int, text: str, markup: Any | None = None) -> ApiCall:
 
 
 async def send_all(context: Context, calls: list[ApiCall]) -> None:
-    """Send the replies, then let the worker send any notice the turn queued: replies first."""
+    """Commit the turn with its replies in the outbox, send them at once (the worker sends
+    what Telegram refused meanwhile), then let the worker send the turn's notices: replies
+    first."""
     dependencies = deps(context)
-    for call in calls:
-        await dependencies.api.call(call.method, call.params)
-    if queued_notices.get():
+    replies = await settle(dependencies, calls)
+    await answer_held_button()
+    sent = await send_replies(dependencies.database, dependencies.api, replies)
+    if queued_notices.get() or not sent:
         dependencies.wake_outbox()
 
 
@@ -48,13 +58,19 @@ in the chat instead."""
 async def answer_button(update: Update, text: str | None = None, *, alert: bool = False) -> None:
     """Stop the button's spinner; Telegram shows it until the press is answered.
 
-    A press answered too late (Telegram waits some seconds) is refused; the replies that
-    follow matter more than the spinner, so that refusal is only logged."""
+    A press answered too late (Telegram waits some seconds) is refused, and with Telegram
+    away it is not answered at all; the replies that follow matter more than the spinner,
+    so that is only logged. After a turn it waits until the turn is committed."""
     query = update.callback_query
     if query is None:
         return
     answered_button.set(query.id)
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest as error:
-        log.info("button press %s not answered: %s", query.id, error.message)
+
+    async def answer() -> None:
+        try:
+            await query.answer(text, show_alert=alert)
+        except TelegramError as error:  # the spinner stops by itself; the replies matter
+            log.info("button press %s not answered: %s", query.id, error.message)
+
+    if not await answer_after_turn(answer):
+        await answer()

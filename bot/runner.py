@@ -10,6 +10,15 @@ from typing import Any
 from telegram import Update
 
 from bot.app import BotApplication
+from bot.context import (
+    DEPS_KEY,
+    BotDeps,
+    UpdateWork,
+    abandon_parked,
+    answer_held_button,
+    commit_parked,
+    current_update,
+)
 from bot.errors import handling_failed
 from bot.i18n import t
 from core import inbox, metrics
@@ -43,29 +52,48 @@ class InboxConsumer:
         self.wakeup = asyncio.Event()
 
     async def drain_once(self) -> int:
-        """Claim a batch, handle it concurrently, mark what was handled in one statement.
+        """Claim a batch and handle it concurrently.
 
-        An update whose handling raised stays leased and is taken again after the lease."""
+        Each update is marked handled in its turn's own transaction, with its answers, as
+        soon as that turn is done; what had no turn (no handler, throttled, unreadable, an
+        error) is marked here, in one statement for the batch. An update whose handling
+        raised stays leased and is taken again after the lease."""
         async with self._database.session() as session:
             batch = await inbox.claim(session, lease_seconds=self._lease, limit=BATCH_SIZE)
         outcomes = await asyncio.gather(
             *(self._handle(stored.update_id, stored.payload) for stored in batch),
             return_exceptions=True,
         )
-        handled = [
+        unmarked = [
             stored.update_id
             for stored, outcome in zip(batch, outcomes, strict=True)
-            if not isinstance(outcome, BaseException)
+            if outcome is False
         ]
-        if handled:
+        if unmarked:
             async with self._database.session() as session:
-                await inbox.mark_handled(session, handled)
+                await inbox.mark_handled(session, unmarked)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
         return len(batch)
 
-    async def _handle(self, update_id: int, payload: dict[str, Any]) -> None:
+    async def _handle(self, update_id: int, payload: dict[str, Any]) -> bool:
+        """Whether the update's handled mark was committed with its turn."""
+        work = UpdateWork(update_id)
+        current_update.set(work)  # each update runs in a task, with a context, of its own
+        try:
+            await self._process(update_id, payload)
+        except BaseException as error:
+            await abandon_parked(work, error)
+            raise
+        await commit_parked(work)
+        await answer_held_button()
+        if work.notices_queued:
+            dependencies: BotDeps = self._application.bot_data[DEPS_KEY]
+            dependencies.wake_outbox()
+        return work.handled
+
+    async def _process(self, update_id: int, payload: dict[str, Any]) -> None:
         kind = update_type(payload)
         started = time.perf_counter()
         outcome = "ok"

@@ -8,16 +8,21 @@ again when its lease runs out. Updates of one user are handled one at a time, in
 from __future__ import annotations
 
 import asyncio
+import json
+import math
+import re
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, or_, update
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from models import InboxUpdate
+from core.outbox import ANSWER
+from models import InboxUpdate, OutboxMessage, OutboxStatus
 from models.db import Database, insert_or_skip
 from models.types import utcnow
 
@@ -33,8 +38,73 @@ USER_FIELDS = (
 )
 
 
+MAX_DEPTH = 64
+"""Nesting an update may have: Telegram's deepest (a reply's message inside a message, a
+keyboard's rows of buttons) stay around ten levels; a hundred thousand would make the JSON
+parser, and everything that walks the payload after it, recurse past Python's limit."""
+INT64 = range(-(2**63), 2**63)
+"""What an id may be: the database's BIGINT, which Telegram's ids (52 bits) fit easily."""
+_SUSPECT_NUMBER = re.compile(rb"\d{19}|\d[eE]\+?\d{3}")
+"""A number that might not fit: 19 digits or more, or an exponent of three digits. Only
+updates holding one (or such digits in their text) are walked to check every number."""
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
 class MalformedUpdate(ValueError):
     """Not an update Telegram would send; answered 200 so it is not re-sent forever."""
+
+
+def parse(body: bytes) -> dict[str, Any]:
+    """The update in a webhook body, or MalformedUpdate: too deep, not JSON, or holding a
+    number the database cannot store. Checked before the update joins a group commit, where
+    it would fail every update stored with it."""
+    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _too_deep(body):
+        raise MalformedUpdate(f"nested deeper than {MAX_DEPTH} levels")
+    try:
+        payload = json.loads(body, parse_constant=_no_constant)
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise MalformedUpdate(f"not JSON ({type(error).__name__})") from None
+    if not isinstance(payload, dict):
+        raise MalformedUpdate("an update is a JSON object")
+    if _SUSPECT_NUMBER.search(body) and not _numbers_fit(payload):
+        raise MalformedUpdate("a number beyond 64 bits or beyond a double")
+    return payload
+
+
+def _too_deep(body: bytes) -> bool:
+    """Whether brackets outside strings nest deeper than MAX_DEPTH; no recursion."""
+    depth = 0
+    for bracket in _BRACKET.finditer(_STRING.sub(b'""', body)):
+        depth += 1 if bracket.group() in (b"[", b"{") else -1
+        if depth > MAX_DEPTH:
+            return True
+    return False
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _numbers_fit(payload: Any) -> bool:
+    """Every integer within BIGINT and every float finite, walked without recursion (the
+    depth is already bounded, but a loop costs nothing more)."""
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif not _fits(value):
+            return False
+    return True
+
+
+def _fits(value: Any) -> bool:
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return not isinstance(value, int) or isinstance(value, bool) or value in INT64
 
 
 def update_user_id(payload: dict[str, Any]) -> int | None:
@@ -52,11 +122,14 @@ def _row(payload: Any) -> dict[str, Any]:
     """The inbox row of an update, or MalformedUpdate."""
     if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
         raise MalformedUpdate("an update is a JSON object with an integer update_id")
-    if isinstance(payload["update_id"], bool):
-        raise MalformedUpdate("update_id must be an integer")
+    if isinstance(payload["update_id"], bool) or payload["update_id"] not in INT64:
+        raise MalformedUpdate("update_id must be an integer of at most 64 bits")
+    user_id = update_user_id(payload)
+    if user_id is not None and user_id not in INT64:
+        raise MalformedUpdate("the sender's id must be an integer of at most 64 bits")
     return {
         "update_id": payload["update_id"],
-        "user_id": update_user_id(payload),
+        "user_id": user_id,
         "payload": payload,
         "received_at": utcnow(),
         "attempts": 0,
@@ -109,20 +182,32 @@ class InboxWriter:
             batch = self._waiting[: self.MAX_BATCH]
             del self._waiting[: self.MAX_BATCH]
             try:
-                stored = await self._write(row for row, _ in batch)
-            except Exception as error:  # the database is away: every caller answers 503
-                for _, answer in batch:
-                    if not answer.done():
-                        answer.set_exception(error)
-                continue
+                await self._write_batch(batch)
             except BaseException:  # cancelled (shutdown): nobody is told it was stored
                 for _, answer in batch:
                     answer.cancel()
                 raise
-            for row, answer in batch:
+
+    async def _write_batch(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]) -> None:
+        """Store a batch; when the database refuses a value in it, store each update on its
+        own, so the update at fault fails alone and the others are stored as usual. When the
+        database is away, every caller hears so at once (503), without a retry each."""
+        try:
+            stored = await self._write(row for row, _ in batch)
+        except Exception as error:
+            refusal = _refused(error)
+            if isinstance(refusal, MalformedUpdate) and len(batch) > 1:
+                for one in batch:
+                    await self._write_batch([one])
+                return
+            for _, answer in batch:
                 if not answer.done():
-                    # the first of two equal ids in one batch stored it; the second is a repeat
-                    answer.set_result(stored.pop(row["update_id"], False))
+                    answer.set_exception(refusal)
+            return
+        for row, answer in batch:
+            if not answer.done():
+                # the first of two equal ids in one batch stored it; the second is a repeat
+                answer.set_result(stored.pop(row["update_id"], False))
 
     async def _write(self, rows: Iterable[dict[str, Any]]) -> dict[int, bool]:
         """One INSERT ... ON CONFLICT DO NOTHING for the batch; which update ids were new.
@@ -139,8 +224,20 @@ class InboxWriter:
             return dict.fromkeys(result.scalars().all(), True)
 
 
+def _refused(error: Exception) -> Exception:
+    """An error that belongs to the update itself (a value the database will not take) is a
+    malformed update; anything else (the database away) stays what it is."""
+    if isinstance(error, DataError | IntegrityError | OverflowError | TypeError | ValueError):
+        return MalformedUpdate(f"the database refused it ({type(error).__name__})")
+    if isinstance(error, StatementError) and isinstance(error.orig, OverflowError | ValueError):
+        return MalformedUpdate(f"the database refused it ({type(error.orig).__name__})")
+    return error
+
+
 async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -> list[InboxUpdate]:
-    """Take due updates: each user's oldest unhandled one only, so a user's steps stay in order."""
+    """Take due updates: each user's oldest unhandled one only, and only once the answers to
+    their earlier ones are out, so a user's steps, and what the bot says to them, stay in
+    order."""
     now = utcnow()
     earlier = aliased(InboxUpdate)
     query = (
@@ -154,6 +251,14 @@ async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -
                     col(earlier.user_id) == col(InboxUpdate.user_id),
                     col(earlier.handled_at).is_(None),
                     col(earlier.update_id) < col(InboxUpdate.update_id),
+                )
+            ),
+            ~exists().where(  # the user's earlier answers first: Telegram may be away
+                and_(
+                    col(OutboxMessage.chat_id) == col(InboxUpdate.user_id),
+                    col(OutboxMessage.sent_at).is_(None),  # ix_outbox_chat_sent
+                    col(OutboxMessage.kind) == ANSWER,
+                    col(OutboxMessage.status) == OutboxStatus.PENDING,
                 )
             ),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Protocol
@@ -31,6 +31,11 @@ from models.types import utcnow
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF_SECONDS = 300.0
+ANSWER = "answer"
+"""A bot's direct answer to an update, stored whole (method and parameters) with the turn
+that decided it; sent at once by the process that handled the update, by the worker when
+that failed. A user's next update waits until their pending answers are out. Its words are
+dropped once it is sent or given up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +92,7 @@ async def claim_due(
     """Due entries, one per chat, skipping chats written to within the per-chat interval."""
     now = utcnow()
     recent = aliased(OutboxMessage)
+    earlier = aliased(OutboxMessage)
     query = (
         select(OutboxMessage)
         .where(
@@ -97,6 +103,15 @@ async def claim_due(
                 and_(
                     col(recent.chat_id) == col(OutboxMessage.chat_id),
                     col(recent.sent_at) > now - timedelta(seconds=chat_interval),
+                )
+            ),
+            ~exists().where(  # a chat's replies, and what follows them, go in order
+                and_(
+                    col(earlier.chat_id) == col(OutboxMessage.chat_id),
+                    col(earlier.sent_at).is_(None),
+                    col(earlier.kind) == ANSWER,
+                    col(earlier.status) == OutboxStatus.PENDING,
+                    col(earlier.id) < col(OutboxMessage.id),
                 )
             ),
         )
@@ -120,6 +135,70 @@ async def claim_due(
             .values(locked_until=now + timedelta(seconds=lease_seconds))
         )
     return claimed
+
+
+def queue_replies(
+    session: AsyncSession, calls: Sequence[ApiCall], *, lease_seconds: float
+) -> list[OutboxMessage]:
+    """Store a turn's replies in its transaction, leased to the process that sends them next."""
+    now = utcnow()
+    replies = [
+        OutboxMessage(
+            kind=ANSWER,
+            chat_id=int(call.params["chat_id"]),
+            params={"method": call.method, "params": call.params},
+            locked_until=now + timedelta(seconds=lease_seconds),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for call in calls
+    ]
+    session.add_all(replies)
+    return replies
+
+
+async def send_replies(database: Database, api: BotApi, replies: Sequence[OutboxMessage]) -> bool:
+    """Send a committed turn's replies in order, each recorded as sent right after Telegram's
+    answer (so a process killed meanwhile sends again only the call in flight). On a failure
+    the rest are handed to the worker, which retries, backs off and gives up as for any
+    notice; False then."""
+    for index, reply in enumerate(replies):
+        try:
+            result = await api.call(reply.params["method"], reply.params["params"])
+        except BotApiError as error:
+            delay = (error.retry_after or 1.0) if error.is_transient else 0.0
+            await _hand_to_worker(database, replies[index:], error, delay=delay)
+            return False
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        async with database.reading() as session:  # one autocommit statement
+            await session.exec(
+                update(OutboxMessage)
+                .where(col(OutboxMessage.id) == reply.id)
+                .values(
+                    status=OutboxStatus.SENT,
+                    sent_at=utcnow(),
+                    locked_until=None,
+                    attempts=OutboxMessage.attempts + 1,
+                    message_id=message_id if isinstance(message_id, int) else None,
+                    params={},  # its words are not kept
+                )
+            )
+    return True
+
+
+async def _hand_to_worker(
+    database: Database, replies: Sequence[OutboxMessage], error: BotApiError, *, delay: float
+) -> None:
+    async with database.reading() as session:
+        await session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_([reply.id for reply in replies]))
+            .values(
+                locked_until=None,
+                next_attempt_at=utcnow() + timedelta(seconds=delay),
+                last_error=error.description[:500],
+            )
+        )
 
 
 class OutboxWorker:
@@ -169,8 +248,11 @@ class OutboxWorker:
         return len(batch)
 
     async def _send(self, message: OutboxMessage) -> None:
-        async with self._database.session() as session:
-            call = await self._render(session, message)
+        if message.kind == ANSWER:
+            call: ApiCall | None = ApiCall(message.params["method"], message.params["params"])
+        else:
+            async with self._database.session() as session:
+                call = await self._render(session, message)
         if call is None:
             await self._finish(message, OutboxStatus.DROPPED, error="nothing to send any more")
             return
@@ -183,6 +265,8 @@ class OutboxWorker:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.status = OutboxStatus.SENT
+            if entry.kind == ANSWER:
+                entry.params = {}  # its words are not kept
             entry.sent_at = utcnow()
             entry.locked_until = None
             entry.attempts += 1
@@ -251,6 +335,8 @@ class OutboxWorker:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.status = status
+            if entry.kind == ANSWER:
+                entry.params = {}
             entry.locked_until = None
             entry.last_error = error[:500] if error else None
             effect = (effects or {}).get(entry.kind)

@@ -193,7 +193,11 @@ def create_emulator_app(state: BotApiState, *, token: str) -> Starlette:
         if name == "getUpdates" and not await _long_poll(state, params, request):
             return Response(status_code=499)  # the bot went away: nothing to answer or record
         call = ApiCall(name, params, uploads)
-        return _reply(state.execute(name, params, lambda model: dispatch(model, call)))
+        body = state.execute(name, params, lambda model: dispatch(model, call))
+        delay = state.answer_delay(name, params)
+        if delay > 0:
+            await asyncio.sleep(delay)
+        return _reply(body)
 
     async def download(request: Request) -> Response:
         if request.path_params["token"] != token:

@@ -221,6 +221,13 @@ class _FailureRule:
 
 
 @dataclass(slots=True)
+class _HeldAnswer:
+    method: str
+    seconds: float
+    chat_id: int | None = None
+
+
+@dataclass(slots=True)
 class TelegramModel:
     """Telegram's side of the world, without any locking (see the module docstring)."""
 
@@ -366,6 +373,7 @@ class BotApiState:
         self._model = TelegramModel(bot=self._bot)
         self._calls: list[RecordedCall] = []
         self._failures: list[_FailureRule] = []
+        self._held: list[_HeldAnswer] = []
         self._version = 0
 
     # --- server side -------------------------------------------------------------------------
@@ -454,6 +462,30 @@ class BotApiState:
         error = ApiError(status, description, parameters=parameters)
         with self._lock:
             self._failures.append(_FailureRule(name, count, error, chat_id))
+
+    def stop_failing(self) -> None:
+        """Drop every injected failure: an outage made with ``fail_next("*", ...)`` ends."""
+        with self._lock:
+            self._failures.clear()
+
+    def hold_answer(self, method: str, *, seconds: float, chat_id: int | None = None) -> None:
+        """Carry out the next call of ``method`` (to ``chat_id``) at once but answer it only
+        after ``seconds``: Telegram has accepted it and the bot has not heard yet, the window
+        in which a process killed sends it again."""
+        name = canonical_method(method)
+        if name is None:
+            raise ValueError(f"the emulator does not implement {method!r}; nothing would wait")
+        with self._lock:
+            self._held.append(_HeldAnswer(name, seconds, chat_id))
+
+    def answer_delay(self, method: str, params: JSONDict) -> float:
+        """How long the server waits before answering this call (see :meth:`hold_answer`)."""
+        with self._lock:
+            for rule in self._held:
+                if rule.method == method and rule.chat_id in (None, params.get("chat_id")):
+                    self._held.remove(rule)
+                    return rule.seconds
+        return 0.0
 
     def block_chat(self, chat_id: int) -> None:
         """Act as if the user blocked the bot: anything aimed at the chat answers 403."""
@@ -556,6 +588,7 @@ class BotApiState:
             self._model = TelegramModel(bot=self._bot)
             self._calls.clear()
             self._failures.clear()
+            self._held.clear()
             self._version += 1
             self._changed.notify_all()
 

@@ -40,8 +40,13 @@ class Webhook:
         self.wait_handled(update["update_id"], timeout)
 
     def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
+        """Until the update is handled and the bot's answers to it are out."""
         deadline = time.monotonic() + timeout
-        query = text("SELECT handled_at FROM inbox_updates WHERE update_id = :id")
+        query = text(
+            "SELECT 1 FROM inbox_updates AS i WHERE i.update_id = :id"
+            " AND i.handled_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox AS o"
+            " WHERE o.chat_id = i.user_id AND o.kind = 'answer' AND o.status = 'pending')"
+        )
         while time.monotonic() < deadline:
             with self._engine.connect() as connection:
                 if connection.execute(query, {"id": update_id}).scalar() is not None:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
+from core import inbox
 from core.inbox import InboxWriter
 from models import InboxUpdate
 from models.db import Database
@@ -111,3 +112,24 @@ async def test_a_malformed_update_is_refused_before_it_joins_a_batch(database: D
 
     with pytest.raises(ValueError, match="update_id"):
         await writer.receive({"update_id": "7"})
+
+
+async def test_an_update_the_database_refuses_fails_alone_in_its_batch(
+    database: Database, db_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever the checks before the batch miss, the batch is stored update by update."""
+    monkeypatch.setattr(inbox, "INT64", range(-(2**80), 2**80))  # let one through to the INSERT
+    writer = InboxWriter(database)
+    ids = [next_update_id() for _ in range(20)]
+    refused = update(2**70)
+
+    answers = await asyncio.gather(
+        *(writer.receive(update(i, user_id=i)) for i in ids[:10]),
+        writer.receive(refused),
+        *(writer.receive(update(i, user_id=i)) for i in ids[10:]),
+        return_exceptions=True,
+    )
+
+    assert answers[:10] + answers[11:] == [True] * 20
+    assert isinstance(answers[10], inbox.MalformedUpdate)
+    assert stored(db_engine, ids) == set(ids)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 from collections.abc import Callable
 
@@ -34,7 +33,10 @@ SECRET_PARAMETER = {
     openapi_extra={"parameters": [SECRET_PARAMETER]},
 )
 async def telegram_webhook(request: Request) -> Response:
-    """Telegram re-sends what gets no 2xx, so anything we cannot use still gets a 200.
+    """Telegram re-sends what gets no 2xx, so anything we cannot use still gets a 200: an
+    update that can never be stored (too deep, an id beyond 64 bits) would come back forever,
+    and Telegram holds back the updates after it while it retries. A 503 (the database away)
+    is the one refusal, because that update will be stored when it comes again.
 
     The hottest route: it reads app state and the header itself instead of through FastAPI
     dependencies, whose resolution would cost more than storing the update."""
@@ -46,9 +48,9 @@ async def telegram_webhook(request: Request) -> Response:
         return error_response(403, "forbidden", "Wrong or missing webhook secret.")
     body = await request.body()
     try:
-        payload = json.loads(body)
+        payload = inbox.parse(body)
         is_new = await writer.receive(payload)  # committed before Telegram hears 200
-    except (ValueError, inbox.MalformedUpdate) as error:
+    except inbox.MalformedUpdate as error:
         log.warning("ignored a malformed update: %s", error)
         return JSONResponse({"ok": True, "ignored": "malformed"})
     wake: Callable[[], None] | None = getattr(request.app.state, "on_update_received", None)
