@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, exists, func, or_, update
+from sqlalchemy import and_, delete, exists, func, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -34,8 +34,9 @@ MAX_BACKOFF_SECONDS = 300.0
 ANSWER = "answer"
 """A bot's direct answer to an update, stored whole (method and parameters) with the turn
 that decided it; sent at once by the process that handled the update, by the worker when
-that failed. A user's next update waits until their pending answers are out. Its words are
-dropped once it is sent or given up."""
+that failed. A user's next update waits until their pending answers are out. It is deleted
+once sent or given up: an answer is kept for nothing after that, and may be the last word to
+someone who has just deleted their data."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,25 +165,13 @@ async def send_replies(database: Database, api: BotApi, replies: Sequence[Outbox
     notice; False then."""
     for index, reply in enumerate(replies):
         try:
-            result = await api.call(reply.params["method"], reply.params["params"])
+            await api.call(reply.params["method"], reply.params["params"])
         except BotApiError as error:
             delay = (error.retry_after or 1.0) if error.is_transient else 0.0
             await _hand_to_worker(database, replies[index:], error, delay=delay)
             return False
-        message_id = result.get("message_id") if isinstance(result, dict) else None
         async with database.reading() as session:  # one autocommit statement
-            await session.exec(
-                update(OutboxMessage)
-                .where(col(OutboxMessage.id) == reply.id)
-                .values(
-                    status=OutboxStatus.SENT,
-                    sent_at=utcnow(),
-                    locked_until=None,
-                    attempts=OutboxMessage.attempts + 1,
-                    message_id=message_id if isinstance(message_id, int) else None,
-                    params={},  # its words are not kept
-                )
-            )
+            await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == reply.id))
     return True
 
 
@@ -261,12 +250,13 @@ class OutboxWorker:
         except BotApiError as error:
             await self._failed(message, error)
             return
+        if message.kind == ANSWER:
+            await self._forget(message)
+            return
         async with self._database.session() as session:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.status = OutboxStatus.SENT
-            if entry.kind == ANSWER:
-                entry.params = {}  # its words are not kept
             entry.sent_at = utcnow()
             entry.locked_until = None
             entry.attempts += 1
@@ -317,6 +307,10 @@ class OutboxWorker:
             if count_attempt:
                 entry.attempts += 1
 
+    async def _forget(self, message: OutboxMessage) -> None:
+        async with self._database.reading() as session:
+            await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == message.id))
+
     async def _release(self, message: OutboxMessage) -> None:
         async with self._database.session() as session:
             entry = await session.get(OutboxMessage, message.id)
@@ -331,12 +325,13 @@ class OutboxWorker:
         error: str | None = None,
         effects: dict[str, FailedEffect] | None = None,
     ) -> None:
+        if message.kind == ANSWER:
+            await self._forget(message)
+            return
         async with self._database.session() as session:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.status = status
-            if entry.kind == ANSWER:
-                entry.params = {}
             entry.locked_until = None
             entry.last_error = error[:500] if error else None
             effect = (effects or {}).get(entry.kind)
