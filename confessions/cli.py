@@ -43,6 +43,7 @@ def migrate(settings: Settings) -> None:
 def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: int) -> None:
     import uvicorn
 
+    from confessions.http_server import CappedHeadHttpTools
     from confessions.runtime import build_web_app, playground_for
 
     playground = playground_for(settings, _local_address(host, port))
@@ -59,6 +60,7 @@ def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: i
         "log_config": None,
         "access_log": False,
         "proxy_headers": True,
+        "http": CappedHeadHttpTools,
         "timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds),
     }
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to end the
