@@ -112,6 +112,22 @@ def test_the_server_refuses_a_megabyte_of_headers_at_once(serve_process: ServePr
     assert httpx.get(f"{serve_process.url}/healthz").status_code == 200
 
 
+def test_the_server_reads_a_large_body_behind_headers_of_a_real_size(
+    serve_process: ServeProcess,
+) -> None:
+    serve_process.start()
+    body = b"x" * 1024 * 1024
+    head = (
+        "POST /telegram/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: wrong\r\nX-Padding: {'p' * 20_000}\r\n"
+        f"Content-Length: {len(body)}\r\n\r\n"
+    ).encode()
+
+    answer = _send_raw(serve_process.port, head + body)
+
+    assert answer.startswith(b"HTTP/1.1 403 "), answer[:80]
+
+
 def _send_raw(port: int, request: bytes) -> bytes:
     """What the server answers before it closes the connection; b"" when it closes first."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
