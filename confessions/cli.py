@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from confessions import logs
 from core import metrics
@@ -142,4 +143,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
     except OSError as error:
         print(f"confessions: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (OperationalError, InterfaceError) as error:
+        # migrating (`migrate`, or `serve` on the embedded database) needs the database now
+        from models.db import unreachable
+
+        reason = unreachable(settings.database, error)
+        if reason is None:
+            raise
+        print(f"confessions: {reason}", file=sys.stderr)
         raise SystemExit(1) from None
