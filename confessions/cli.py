@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from confessions import logs
 from core import metrics
@@ -43,6 +44,7 @@ def migrate(settings: Settings) -> None:
 def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: int) -> None:
     import uvicorn
 
+    from confessions.http_server import CappedHeadHttpTools
     from confessions.runtime import build_web_app, playground_for
 
     playground = playground_for(settings, _local_address(host, port))
@@ -59,6 +61,7 @@ def serve(settings: Settings, *, host: str, port: int, polling: bool, workers: i
         "log_config": None,
         "access_log": False,
         "proxy_headers": True,
+        "http": CappedHeadHttpTools,
         "timeout_graceful_shutdown": int(settings.shutdown_timeout_seconds),
     }
     # uvicorn shuts down gracefully on SIGTERM, then raises the signal again to end the
@@ -140,4 +143,13 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
     except OSError as error:
         print(f"confessions: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
+    except (OperationalError, InterfaceError) as error:
+        # migrating (`migrate`, or `serve` on the embedded database) needs the database now
+        from models.db import unreachable
+
+        reason = unreachable(settings.database, error)
+        if reason is None:
+            raise
+        print(f"confessions: {reason}", file=sys.stderr)
         raise SystemExit(1) from None

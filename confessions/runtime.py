@@ -23,7 +23,7 @@ from bot.app import build_application, register_commands
 from bot.notices import NoticeRenderer
 from bot.runner import InboxConsumer
 from core import inbox
-from core.background import run_until_stopped
+from core.background import retry_delay, run_until_stopped
 from core.housekeeping import Housekeeper
 from core.media import MediaStore, StorageUnavailable, build_media_store
 from core.outbox import OutboxWorker
@@ -159,10 +159,12 @@ async def background_work(
             wakeup=wake_outbox,
         )
         consumer = InboxConsumer(application, database, settings)
+        explain = database.unreachable
+        housekeeper = Housekeeper(database, settings, store)
         jobs: list[Coroutine[Any, Any, None]] = [
-            run_until_stopped(consumer, stop),
-            run_until_stopped(worker, stop),
-            run_until_stopped(Housekeeper(database, settings, store), stop, idle_seconds=5),
+            run_until_stopped(consumer, stop, explain=explain),
+            run_until_stopped(worker, stop, explain=explain),
+            run_until_stopped(housekeeper, stop, idle_seconds=5, explain=explain),
         ]
         if polling:
             await application.bot.delete_webhook()
@@ -215,6 +217,7 @@ async def run_worker(settings: Settings) -> None:
 async def _poll(bot: Any, database: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
     """Local development without HTTPS: fetch updates and store them as the webhook would."""
     offset = 0
+    failures = 0
     while not stop.is_set():
         try:
             updates = await bot.get_updates(
@@ -224,9 +227,20 @@ async def _poll(bot: Any, database: Database, wakeup: asyncio.Event, stop: async
             log.warning("polling failed (%s); retrying", type(error).__name__)
             await asyncio.sleep(3)
             continue
-        async with database.session() as session:
-            for update in updates:
-                await inbox.receive(session, update.to_dict())
-                offset = update.update_id + 1
+        try:
+            async with database.session() as session:
+                for update in updates:
+                    await inbox.receive(session, update.to_dict())
+        except Exception as error:  # not stored: fetched again, since the offset stays
+            failures += 1
+            reason = database.unreachable(error)
+            if reason is None:
+                log.exception("polling could not store updates; retrying")
+            else:
+                log.warning("polling could not store updates: %s", reason)
+            await asyncio.sleep(retry_delay(failures))
+            continue
+        failures = 0
         if updates:
+            offset = updates[-1].update_id + 1
             wakeup.set()

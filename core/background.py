@@ -1,12 +1,16 @@
-"""The loop shared by the inbox consumer and the outbox worker."""
+"""The loop shared by the inbox consumer, the outbox worker and housekeeping."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 log = logging.getLogger(__name__)
+
+FIRST_RETRY_SECONDS = 1.0
+LAST_RETRY_SECONDS = 30.0
 
 
 class Drainer(Protocol):
@@ -15,20 +19,42 @@ class Drainer(Protocol):
     async def drain_once(self) -> int: ...
 
 
+def retry_delay(failures: int) -> float:
+    """1 s after the first failure in a row, doubling up to 30 s."""
+    return min(LAST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2.0 ** max(0, failures - 1))
+
+
 async def run_until_stopped(
-    drainer: Drainer, stop: asyncio.Event, *, idle_seconds: float = 0.5
+    drainer: Drainer,
+    stop: asyncio.Event,
+    *,
+    idle_seconds: float = 0.5,
+    explain: Callable[[BaseException], str | None] = lambda _error: None,
 ) -> None:
     """Drain while there is work; when idle, sleep until woken, stopped or `idle_seconds` pass.
 
     The timeout is what lets several processes share one queue: another process's
-    writes never wake this one, so it looks again on its own.
+    writes never wake this one, so it looks again on its own. A failed batch waits longer
+    after each failure in a row, so a database that is away gets a line per try, not a flood;
+    `explain` turns a known failure (the database unreachable) into that one line, and
+    anything else keeps its traceback.
     """
+    name = type(drainer).__name__
+    failures = 0
     while not stop.is_set():
         try:
             done = await drainer.drain_once()
-        except Exception:
-            log.exception("%s failed a batch; trying again shortly", type(drainer).__name__)
-            done = 0
+        except Exception as error:
+            failures += 1
+            delay = retry_delay(failures)
+            known = explain(error)
+            if known is not None:
+                log.warning("%s: %s; next try in %.0f s", name, known, delay)
+            else:
+                log.exception("%s failed a batch; next try in %.0f s", name, delay)
+            await wait_any(stop, seconds=delay)
+            continue
+        failures = 0
         if done == 0:
             drainer.wakeup.clear()
             await wait_any(stop, drainer.wakeup, seconds=idle_seconds)

@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
+from core import constant_time
 from core.errors import Unauthorized
 from core.users import TelegramIdentity
 
@@ -21,6 +22,18 @@ from core.users import TelegramIdentity
 class InitDataMissing(Unauthorized):
     code = "init_data_missing"
     message = "Open this from Telegram: the request carries no init data."
+
+
+# Real init data is a few hundred bytes (a user, a date, a hash, a query id); a photo URL or
+# a start parameter adds little. Parsing costs CPU in proportion to the length, before any
+# check could refuse it: a megabyte cost 0.2 s per request, so anything longer is refused
+# unread.
+MAX_INIT_DATA_LENGTH = 8 * 1024
+
+
+class InitDataTooLarge(Unauthorized):
+    code = "init_data_too_large"
+    message = "The init data is too long to be Telegram's."
 
 
 class InitDataMalformed(Unauthorized):
@@ -64,6 +77,8 @@ def validate(
     """The user behind a mini-app request, or an Unauthorized error saying which check failed."""
     if not raw:
         raise InitDataMissing()
+    if len(raw) > MAX_INIT_DATA_LENGTH:
+        raise InitDataTooLarge()
     try:
         pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=True)
     except ValueError:
@@ -71,7 +86,7 @@ def validate(
     fields = dict(pairs)
     if len(fields) != len(pairs) or "hash" not in fields:
         raise InitDataMalformed()
-    if not hmac.compare_digest(signature(fields, bot_token), fields["hash"]):
+    if not constant_time.equal(fields["hash"], signature(fields, bot_token)):
         raise InitDataBadSignature()
     try:
         auth_date = int(fields["auth_date"])

@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -34,6 +35,35 @@ def sync_url(url: URL) -> URL:
     if url.get_backend_name() == "sqlite":
         return url.set(drivername="sqlite")
     return url.set(drivername="postgresql+psycopg")
+
+
+def described(url: URL) -> str:
+    """Where a database is, for a log line: never its password."""
+    if url.get_backend_name() == "sqlite":
+        return f"sqlite {url.database or ':memory:'}"
+    user = f"{url.username}@" if url.username else ""
+    return f"{user}{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+def connection_failure(error: BaseException) -> str | None:
+    """The driver's one-line reason when `error` is a failure to reach the database (refused,
+    unknown host, wrong role or password, a connection lost), else None: such a failure is a
+    state of the world, told in a line, not a bug that needs a traceback."""
+    if not isinstance(error, OperationalError | InterfaceError):
+        return None
+    if error.statement is not None and not error.connection_invalidated:
+        return None  # the database answered: a failed statement, not an unreachable server
+    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+    return lines[0]
+
+
+def unreachable(url: URL, error: BaseException) -> str | None:
+    """One line naming the database and why it could not be reached, when that is what
+    `error` is; None for any other error."""
+    reason = connection_failure(error)
+    if reason is None:
+        return None
+    return f"database {described(url)} unreachable: {reason}"
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -109,6 +139,10 @@ class Database:
         one row) is committed as it runs."""
         async with self._reads() as session:
             yield session
+
+    def unreachable(self, error: BaseException) -> str | None:
+        """See `unreachable`: for the loops that retry while this database is away."""
+        return unreachable(self.url, error)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

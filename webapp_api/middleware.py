@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from typing import Any
 
@@ -14,6 +15,10 @@ from core import metrics
 
 log = logging.getLogger("confessions.http")
 REQUEST_ID = "x-request-id"
+# What a client or proxy may name its request with: anything else (spaces, `key=value`,
+# control characters) would be written into the log line as if the server had said it.
+MAX_REQUEST_ID_LENGTH = 64
+ACCEPTED_REQUEST_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_REQUEST_ID_LENGTH}}}")
 
 
 class RequestLog:
@@ -30,7 +35,7 @@ class RequestLog:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _header(scope, REQUEST_ID) or os.urandom(8).hex()
+        request_id = _request_id(scope)
         status = 500
         started = time.perf_counter()
 
@@ -71,10 +76,18 @@ class RequestLog:
         timer.observe(seconds)
 
 
-def _header(scope: Scope, name: str) -> str | None:
+def _request_id(scope: Scope) -> str:
+    """The caller's id when it is a short token, so its logs and ours line up; else a new one."""
+    given = _header(scope, REQUEST_ID, cut_at=MAX_REQUEST_ID_LENGTH + 1)  # too long shows
+    if given is not None and ACCEPTED_REQUEST_ID.fullmatch(given):
+        return given
+    return os.urandom(8).hex()
+
+
+def _header(scope: Scope, name: str, *, cut_at: int = 64) -> str | None:
     for key, value in scope.get("headers", []):
         if key.decode("latin-1").lower() == name:
-            text: str = value.decode("latin-1")[:64]
+            text: str = value.decode("latin-1")[:cut_at]
             return text
     return None
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import ParamSpec, TypeVar
 from urllib.parse import quote, urlencode
 
+from core import constant_time
 from core.media.errors import (
     LinkExpired,
     LinkInvalid,
@@ -132,7 +133,7 @@ class LocalStore:
 
     def _verify(self, signature: str, purpose: str, key: str, *values: int) -> None:
         expected = self._sign(purpose, key, *values)
-        if not is_valid_key(key) or not hmac.compare_digest(expected, signature):
+        if not is_valid_key(key) or not constant_time.equal(signature, expected):
             raise LinkInvalid()
 
     def _object_path(self, key: str) -> Path:

@@ -6,16 +6,18 @@ import asyncio
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
-from mypy_boto3_s3 import S3Client
 
 from core.media.errors import MissingObject, StorageUnavailable, too_large
 from core.media.storage import UploadTarget
 from core.settings import Settings
+
+if TYPE_CHECKING:  # the stubs are a development extra; the type exists only for mypy
+    from mypy_boto3_s3 import S3Client
 
 log = logging.getLogger(__name__)
 

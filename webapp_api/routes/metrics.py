@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hmac
 import ipaddress
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from core import metrics, outbox
+from core import constant_time, metrics, outbox
 from webapp_api.deps import SessionDep, SettingsDep
 from webapp_api.errors import error_response
 
@@ -19,7 +18,7 @@ def _allowed(request: Request, token: str | None) -> bool:
     """With METRICS_TOKEN, a bearer token; without, only clients on this machine."""
     if token:
         given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        return hmac.compare_digest(given, token)
+        return constant_time.equal(given, token)
     host = request.client.host if request.client else ""
     try:
         return ipaddress.ip_address(host).is_loopback

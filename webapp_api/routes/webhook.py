@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from core import inbox
+from core import constant_time, inbox
 from core.inbox import InboxWriter
 from core.settings import Settings
 from webapp_api.errors import error_response, responses
@@ -44,7 +43,7 @@ async def telegram_webhook(request: Request) -> Response:
     writer: InboxWriter = request.app.state.inbox_writer
     expected = settings.effective_webhook_secret
     secret = request.headers.get(SECRET_HEADER)
-    if expected is None or secret is None or not hmac.compare_digest(secret, expected):
+    if expected is None or secret is None or not constant_time.equal(secret, expected):
         return error_response(403, "forbidden", "Wrong or missing webhook secret.")
     body = await request.body()
     try:
