@@ -89,7 +89,7 @@ async def send(
         raise WrongState()
     if sender.banned_at is not None:
         raise Banned()
-    await limits.check_confessions_today(session, settings, sender)
+    await limits.check_confession(session, settings, sender, draft)
     if draft.recipient_id is not None and await is_blocked(
         session, sender_id=sender.id, recipient_id=draft.recipient_id
     ):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import delete
 from sqlmodel import col
 
-from core import lifecycle, media
+from core import lifecycle, limits, media
 from core.media import MediaStore
 from core.settings import Settings
 from models import InboxUpdate
@@ -44,4 +44,5 @@ class Housekeeper:
             await session.exec(
                 delete(InboxUpdate).where(col(InboxUpdate.handled_at) < utcnow() - INBOX_KEPT)
             )
+            await limits.forget_old_counters(session)
         return 0
