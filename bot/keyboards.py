@@ -153,3 +153,12 @@ def unblock_buttons(
         for block in blocks[:10]
     ]
     return InlineKeyboardMarkup([*rows, *below.inline_keyboard])
+
+
+def reconsider(confirm: str, language: str | None) -> InlineKeyboardMarkup:
+    """Under "your message contains words that may hurt": send these words anyway, or edit."""
+    send_anyway = InlineKeyboardButton(
+        t(language, "reconsider.send_anyway"), callback_data=f"{callbacks.SEND}:{confirm}"
+    )
+    edit = InlineKeyboardButton(t(language, "reconsider.edit"), callback_data=callbacks.EDIT_TEXT)
+    return InlineKeyboardMarkup([[send_anyway, edit]])

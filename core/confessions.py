@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from core import limits, notices, users
+from core import limits, notices, users, wordlist
 from core.errors import (
     Banned,
     Blocked,
@@ -82,14 +82,25 @@ async def view(session: AsyncSession, confession: Confession) -> ConfessionView:
 
 
 async def send(
-    session: AsyncSession, settings: Settings, draft: Confession, sender: User
+    session: AsyncSession,
+    settings: Settings,
+    draft: Confession,
+    sender: User,
+    *,
+    words_confirmed: str | None = None,
 ) -> ConfessionView:
-    """Seal a draft: stored, and either queued for the bot to deliver or left to be shared."""
+    """Seal a draft: stored, and either queued for the bot to deliver or left to be shared.
+
+    Words from the operator's list are sent only once the sender confirms them
+    (`words_confirmed`, see `wordlist.screen`), and then halve their limits for a day."""
     if draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
         raise WrongState()
     if sender.banned_at is not None:
         raise Banned()
     await limits.check_confession(session, settings, sender, draft)
+    words = "\n".join(part for part in (draft.text, draft.hint) if part)
+    if wordlist.screen(settings, words, confirmed=words_confirmed):
+        await limits.record_word_list_hit(session, sender.id)
     if draft.recipient_id is not None and await is_blocked(
         session, sender_id=sender.id, recipient_id=draft.recipient_id
     ):
