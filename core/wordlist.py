@@ -26,9 +26,9 @@ from core.settings import Settings
 
 SHIPPED = Path(__file__).parent / "wordlists"
 
-_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf", "Cc"})
-"""Combining marks (accents), format characters (zero-width spaces and joiners, bidi
-controls, soft hyphens) and control characters."""
+_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
+"""Combining marks (accents) and format characters (zero-width spaces and joiners, bidi
+controls, soft hyphens)."""
 _INVISIBLE = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 """Blank letters that are not format characters: Hangul fillers and the Braille blank."""
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"})
@@ -43,16 +43,21 @@ Runs = tuple[tuple[str, int], ...]
 
 
 def normalise(text: str) -> str:
-    """Text as the matcher compares it: NFKC, case folded, accents and invisibles dropped."""
+    """Text as the matcher compares it: NFKC, case folded, accents and invisibles dropped,
+    control characters (line breaks, tabs) read as spaces."""
     folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text).casefold())
     kept = "".join(
-        char
-        for char in folded
-        if unicodedata.category(char) not in _DROPPED_CATEGORIES
+        " " if unicodedata.category(char) == "Cc" else char for char in folded if _seen(char)
+    )
+    return unicodedata.normalize("NFC", kept)
+
+
+def _seen(char: str) -> bool:
+    return (
+        unicodedata.category(char) not in _DROPPED_CATEGORIES
         and char not in _INVISIBLE
         and not 0xFE00 <= ord(char) <= 0xFE0F
     )
-    return unicodedata.normalize("NFC", kept)
 
 
 def runs(word: str) -> Runs:
