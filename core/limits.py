@@ -28,6 +28,8 @@ sender's durable limits for a day, once per such confession (`record_word_list_h
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
 import time
 from collections import defaultdict, deque
@@ -235,6 +237,10 @@ class SharedThrottle:
         self._local = Throttle(per_minute)
         self._spare: dict[int, tuple[int, int]] = {}
         """Per user: the minute a reserved batch belongs to, and how much of it is left."""
+        self._reserving = _reserving(database.read_engine.dialect.name)
+        self._one_at_a_time = asyncio.Lock() if database.is_sqlite else None
+        """SQLite has one writer at a time and its waiters poll, unfairly: when this process's
+        connections race each other for the lock, some wait past the busy timeout."""
 
     async def check(self, key: int) -> None:
         """Count one action; raises LimitReached with the seconds until the next is allowed."""
@@ -244,9 +250,9 @@ class SharedThrottle:
         if self._take_spare(key, minute):
             return
         granted = await self._reserve(key, minute)
-        if granted:
-            minute_now, left = self._spare.get(key, (minute, 0))
-            self._spare[key] = (minute, (left if minute_now == minute else 0) + granted - 1)
+        held_minute, left = self._spare.get(key, (minute, 0))
+        self._spare[key] = (minute, (left if held_minute == minute else 0) + granted)
+        if self._take_spare(key, minute):  # ours, or what a request beside it reserved
             return
         self._local.uncount(key)
         raise LimitReached(limit=self._per_minute, retry_after=max(1, int(minute + 60 - now) + 1))
@@ -261,20 +267,31 @@ class SharedThrottle:
     async def _reserve(self, key: int, minute: int) -> int:
         """Add a batch to the shared count in one statement; what of it is still under the
         limit is ours."""
-        engine = self._database.read_engine
-        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-        adding = insert(RateCounter).values(
-            scope=self._scope, subject=key, window_start=minute, count=self._batch
-        )
-        statement = adding.on_conflict_do_update(
-            index_elements=["scope", "subject", "window_start"],
-            set_={"count": col(RateCounter.count) + adding.excluded.count},
-        ).returning(col(RateCounter.count))
-        async with engine.connect() as connection:
-            total: int = (await connection.execute(statement)).scalar_one()
+        values = {"scope": self._scope, "subject": key, "window_start": minute}
+        async with (
+            self._one_at_a_time or contextlib.nullcontext(),
+            self._database.read_engine.connect() as connection,
+        ):
+            found = await connection.execute(self._reserving, {**values, "count": self._batch})
+            total: int = found.scalar_one()
         if len(self._spare) > 100_000:
             self._spare = {k: held for k, held in self._spare.items() if held[0] == minute}
         return max(0, min(self._batch, self._per_minute - (total - self._batch)))
+
+
+def _reserving(dialect: str) -> sa.Executable:
+    """Built once: building the statement costs more than running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    adding = insert(RateCounter).values(
+        scope=sa.bindparam("scope"),
+        subject=sa.bindparam("subject"),
+        window_start=sa.bindparam("window_start"),
+        count=sa.bindparam("count"),
+    )
+    return adding.on_conflict_do_update(
+        index_elements=["scope", "subject", "window_start"],
+        set_={"count": col(RateCounter.count) + adding.excluded.count},
+    ).returning(col(RateCounter.count))
 
 
 async def forget_old_counters(session: AsyncSession) -> None:
