@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -11,9 +12,10 @@ from models import ConfessionStatus, LimitPenalty
 from models.types import utcnow
 from tests.bot.flows import compose, latest_confession, send
 from tests.support import started
-from tests.telegram import People, Person
+from tests.telegram import MiniApp, People, Person
 
 HURTFUL = "you are an i.d.i.o.t and I love you"
+OpenMiniApp = Callable[[Person], MiniApp]
 ASKED = "words that may hurt"
 
 
@@ -202,3 +204,58 @@ def test_the_limit_per_person_is_said_in_russian(people: People, bob: Person) ->
         sasha.presses("Отправить")
 
     assert "Одному человеку — не больше 3" in last_alert(sasha)
+
+
+# the mini app
+
+
+def delivered(sender: Person, recipient: Person, db: Session) -> str:
+    started(recipient)
+    send(sender, recipient)
+    recipient.wait_for_message("Someone has a confession")
+    return latest_confession(db, sender).public_id
+
+
+def test_new_words_for_a_sent_confession_are_asked_about_in_the_api(
+    alice: Person, bob: Person, db: Session, mini_app: OpenMiniApp
+) -> None:
+    public_id = delivered(alice, bob, db)
+
+    answer = mini_app(alice).patch(f"/confessions/{public_id}", {"text": "you m0r0n"})
+
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "words_may_hurt"
+    assert latest_confession(db, alice).text == "I think about you every day"
+    assert db.exec(select(LimitPenalty)).all() == []
+
+
+def test_confirmed_words_are_taken_in_the_api_and_penalised(
+    alice: Person, bob: Person, db: Session, mini_app: OpenMiniApp
+) -> None:
+    public_id = delivered(alice, bob, db)
+
+    answer = mini_app(alice).patch(
+        f"/confessions/{public_id}", {"text": "you m0r0n", "confirm_words": True}
+    )
+
+    assert answer.status_code == 200
+    assert latest_confession(db, alice).text == "you m0r0n"
+    assert len(db.exec(select(LimitPenalty)).all()) == 1
+
+
+@pytest.mark.settings(replies_per_minute=2)
+def test_one_hit_halves_the_replies_per_minute(
+    alice: Person, bob: Person, db: Session, mini_app: OpenMiniApp
+) -> None:
+    started(bob)
+    sent_anyway(alice, bob)
+    bob.wait_for_message("Someone has a confession")
+    bob.presses("Reveal")
+    public_id = latest_confession(db, alice).public_id
+    app = mini_app(alice)
+
+    first = app.post(f"/confessions/{public_id}/replies", {"text": "sorry"})
+    second = app.post(f"/confessions/{public_id}/replies", {"text": "really sorry"})
+
+    assert first.status_code == 201
+    assert second.status_code == 429

@@ -191,6 +191,7 @@ async def edit_confession(
         text=body.text,
         signature=body.signature,
         hint=body.hint,
+        confirm_words=body.confirm_words,
     )
     return await reading.show(reader)
 
