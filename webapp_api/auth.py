@@ -23,8 +23,9 @@ Authorization = Annotated[
 
 
 async def caller(request: Request, authorization: Authorization = None) -> TelegramIdentity:
-    """Who Telegram vouches for, without touching the database: enough for a read, where
-    whether this person may see something is decided by their id alone."""
+    """Who Telegram vouches for, without reading the database (the flood guard writes once
+    per batch of a user's calls): enough for a read, where whether this person may see
+    something is decided by their id alone."""
     return await identify(request, authorization)
 
 
