@@ -170,7 +170,7 @@ def test_two_processes_share_one_reply_limit_under_a_burst(
 
 @pytest.mark.postgres
 @pytest.mark.settings(bot_updates_per_minute=3)
-def test_two_processes_share_one_bot_flood_guard(
+def test_two_servers_on_one_database_share_one_bot_flood_guard(
     product: Product, alice: Person, bot_api: BotApiState
 ) -> None:
     second = Product(product.settings)
