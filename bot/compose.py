@@ -13,7 +13,8 @@ from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
 from bot.replies import StepNudge, answer_button, say, send_all
 from core import confessions, drafts, threads, users
-from core.confessions import awaits_share
+from core.confessions import ConfessionView, awaits_share
+from core.errors import WordsMayHurt
 from core.outbox import ApiCall
 from models import ComposeStep, Confession, Signature
 
@@ -185,19 +186,37 @@ async def on_edit_recipient(update: Update, context: Context) -> None:
 
 async def on_send(update: Update, context: Context) -> None:
     """Seal it: queued for the bot to deliver, or a share card when the bot cannot."""
+    query = update.callback_query
+    confirmed = callbacks.argument(query.data if query else None) or None
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
-        view = await confessions.send(current.session, current.settings, draft, current.user)
-        language, chat_id = current.language, current.user.id
-        to = recipient_label(view, language)
-        if awaits_share(view.confession, view.recipient):
-            link = deep_link(context.bot.username, view.confession)
-            text = t(language, "sent.share", to=to, link=escape(link))
-            reply = say(chat_id, text, keyboards.share_card(view.confession, link, language))
+        try:
+            view = await confessions.send(
+                current.session, current.settings, draft, current.user, words_confirmed=confirmed
+            )
+        except WordsMayHurt as asked:
+            reply = _reconsider(current, str(asked.details["confirm"]))
         else:
-            reply = say(chat_id, t(language, "sent.queued", to=to))
+            reply = _sent(context, current, view)
     await answer_button(update)
     await send_all(context, [reply])
+
+
+def _sent(context: Context, current: Turn, view: ConfessionView) -> ApiCall:
+    language, chat_id = current.language, current.user.id
+    to = recipient_label(view, language)
+    if awaits_share(view.confession, view.recipient):
+        link = deep_link(context.bot.username, view.confession)
+        text = t(language, "sent.share", to=to, link=escape(link))
+        return say(chat_id, text, keyboards.share_card(view.confession, link, language))
+    return say(chat_id, t(language, "sent.queued", to=to))
+
+
+def _reconsider(current: Turn, confirm: str) -> ApiCall:
+    """Words from the operator's list: asked once, with Send anyway (for these very words)
+    and Edit."""
+    markup = keyboards.reconsider(confirm, current.language)
+    return say(current.user.id, t(current.language, "reconsider.ask"), markup)
 
 
 async def on_cancel(update: Update, context: Context) -> None:

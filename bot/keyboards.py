@@ -161,3 +161,12 @@ def unblock_buttons(
 
 def _date(block: BlockEntry) -> str:
     return block.created_at.strftime("%d.%m.%Y")
+
+
+def reconsider(confirm: str, language: str | None) -> InlineKeyboardMarkup:
+    """Under "your message contains words that may hurt": send these words anyway, or edit."""
+    send_anyway = InlineKeyboardButton(
+        t(language, "reconsider.send_anyway"), callback_data=f"{callbacks.SEND}:{confirm}"
+    )
+    edit = InlineKeyboardButton(t(language, "reconsider.edit"), callback_data=callbacks.EDIT_TEXT)
+    return InlineKeyboardMarkup([[send_anyway, edit]])

@@ -23,7 +23,7 @@ from bot.errors import handling_failed
 from bot.i18n import t
 from core import inbox, metrics
 from core.errors import LimitReached
-from core.limits import Throttle
+from core.limits import SharedThrottle
 from core.settings import Settings
 from models.db import Database
 
@@ -47,7 +47,9 @@ class InboxConsumer:
         self._application = application
         self._database = database
         self._lease = settings.inbox_lease_seconds
-        self._throttle = Throttle(settings.bot_updates_per_minute)
+        self._throttle = SharedThrottle(
+            database, scope="bot", per_minute=settings.bot_updates_per_minute
+        )
         self._warned: dict[int, float] = {}
         self.wakeup = asyncio.Event()
 
@@ -127,7 +129,7 @@ class InboxConsumer:
         if user is None:
             return False
         try:
-            self._throttle.check(user.id)
+            await self._throttle.check(user.id)
         except LimitReached as limit:
             now = time.monotonic()
             if now - self._warned.get(user.id, 0.0) > 60:

@@ -13,7 +13,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from core import limits, notices, safety, users
+from core import limits, notices, safety, users, wordlist
 from core.errors import (
     NotForYou,
     NotFound,
@@ -79,13 +79,24 @@ async def view(session: AsyncSession, confession: Confession) -> ConfessionView:
 
 
 async def send(
-    session: AsyncSession, settings: Settings, draft: Confession, sender: User
+    session: AsyncSession,
+    settings: Settings,
+    draft: Confession,
+    sender: User,
+    *,
+    words_confirmed: str | None = None,
 ) -> ConfessionView:
-    """Seal a draft: stored, and either queued for the bot to deliver or left to be shared."""
+    """Seal a draft: stored, and either queued for the bot to deliver or left to be shared.
+
+    Words from the operator's list are sent only once the sender confirms them
+    (`words_confirmed`, see `wordlist.screen`), and then halve their limits for a day."""
     if draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
         raise WrongState()
     await safety.refuse_if_banned(session, settings, sender.id)
-    await limits.check_confessions_today(session, settings, sender)
+    await limits.check_confession(session, settings, sender, draft)
+    words = "\n".join(part for part in (draft.text, draft.hint) if part)
+    if wordlist.screen(settings, words, confirmed=words_confirmed):
+        await limits.record_word_list_hit(session, sender.id)
     now = utcnow()
     draft.status = ConfessionStatus.QUEUED
     draft.compose_step = None

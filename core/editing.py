@@ -6,12 +6,12 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, media, safety, styles
+from core import confessions, drafts, limits, media, safety, styles, wordlist
 from core.confessions import ReaderView, Role
 from core.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from core.settings import Settings
 from core.styles import Style
-from models import Signature, User
+from models import Confession, ConfessionStatus, Signature, User
 from models.types import utcnow
 
 
@@ -33,12 +33,17 @@ async def edit_content(
     text: str | None = None,
     signature: Signature | None = None,
     hint: str | None = None,
+    confirm_words: bool = False,
 ) -> ReaderView:
     """Plain text from the mini app replaces the words (and any formatting they had); a
-    banned user writes nothing more."""
+    banned user writes nothing more.
+
+    New words for a confession already sent that hit the operator's word list are taken only
+    with `confirm_words`, as its Send anyway, and halve the sender's limits for a day."""
     await safety.refuse_if_banned(session, settings, sender.id)
     current = await _editable(session, public_id, sender)
     confession = current.confession
+    words_before = (confession.text, confession.hint)
     if text is not None:
         confession.text = drafts.check_text(settings, text)
         confession.text_html = escape(text, quote=False)
@@ -50,9 +55,26 @@ async def edit_content(
         raise InvalidInput("A signature with a hint needs the hint.")
     if confession.signature != Signature.HINT:
         confession.hint = None
+    await _screen_new_words(session, settings, confession, words_before, confirm_words)
     confession.updated_at = utcnow()
     await session.flush()
     return await confessions.for_reader(session, public_id, sender)
+
+
+async def _screen_new_words(
+    session: AsyncSession,
+    settings: Settings,
+    confession: Confession,
+    before: tuple[str, str | None],
+    confirmed: bool,
+) -> None:
+    """A draft's words are screened when it is sent; a sent one's, when they change."""
+    if confession.status == ConfessionStatus.DRAFT or (confession.text, confession.hint) == before:
+        return
+    words = "\n".join(part for part in (confession.text, confession.hint) if part)
+    confirmation = wordlist.fingerprint(words) if confirmed else None
+    if wordlist.screen(settings, words, confirmed=confirmation):
+        await limits.record_word_list_hit(session, confession.sender_id)
 
 
 async def set_style(

@@ -113,12 +113,18 @@ class LimitReached(DomainError):
     message = "That is enough for now; try again later."
 
 
-class Blocked(DomainError):
-    """What a blocked sender hears: only that it could not be delivered, never why."""
+class PairLimitReached(LimitReached):
+    code = "pair_limit_reached"
+    message = "That is enough confessions to this person for today; try again tomorrow."
+
+
+class WordsMayHurt(DomainError):
+    """Words from the operator's list: the sender is asked once to reconsider. Sending again
+    with `confirm` (a fingerprint of these very words) sends them."""
 
     status = 409
-    code = "undeliverable"
-    message = "This could not be delivered."
+    code = "words_may_hurt"
+    message = "Your message contains words that may hurt. Send it anyway, or edit it."
 
 
 class Unauthorized(DomainError):

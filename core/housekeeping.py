@@ -11,7 +11,7 @@ from sqlalchemy import delete
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import lifecycle, media
+from core import lifecycle, limits, media
 from core.media import MediaStore
 from core.settings import Settings
 from models import InboxUpdate, OutboxMessage, OutboxStatus
@@ -47,6 +47,7 @@ class Housekeeper:
                 delete(InboxUpdate).where(col(InboxUpdate.handled_at) < utcnow() - INBOX_KEPT)
             )
             await prune_outbox(session, self._settings)
+            await limits.forget_old_counters(session)
         return 0
 
 

@@ -1,49 +1,192 @@
-"""How much one person may send, so nobody floods anybody."""
+"""How much one person may send, so nobody floods anybody, and how that holds when requests
+arrive at once and several processes share one database.
+
+Two kinds of limit, two mechanisms:
+
+- **Durable limits** protect recipients: confessions in 24 hours, confessions to one person
+  in 24 hours, replies in a minute. They count the stored confessions and replies over a
+  sliding window, so "in 24 hours" means the 24 hours before this moment. Counting and then
+  inserting is only exact when nobody else inserts in between, so the count is made while
+  holding the sender's row (`hold`): `SELECT ... FOR NO KEY UPDATE` on PostgreSQL, the
+  database's write lock on SQLite. A second request of the same person waits for the first
+  to commit, then counts what it stored. It costs one statement, on writes only.
+- **Flood guards** protect the service: API calls and bot updates in a minute, per user
+  (`SharedThrottle`). They run on every request, reads included, so a database write per
+  request is too dear. Each process takes a *batch* of a user's quota for the current clock
+  minute from a shared counter (`rate_counters`, one atomic upsert) and spends it from
+  memory, so a user costs one write per batch, not per request. Everything handed out in a
+  minute never exceeds the limit, whatever the number of processes; the price is that a
+  batch one process holds unspent is not available to another, so a user whose requests
+  alternate between P processes may be refused up to (P - 1) * (batch - 1) requests early.
+  The minutes are clock minutes, and each process also keeps the sliding minute in memory
+  as before: one process never lets more than the limit through in any 60 seconds; across
+  processes, at most the limit per clock minute (twice it across a minute's boundary).
+
+Sending a confession with words from the operator's word list (`core.wordlist`) halves the
+sender's durable limits for a day, once per such confession (`record_word_list_hit`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import math
 import time
 from collections import defaultdict, deque
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func
+import sqlalchemy as sa
+from sqlalchemy import func, or_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.errors import LimitReached
+from core.errors import LimitReached, PairLimitReached
 from core.settings import Settings
-from models import Confession, Reply, User
+from models import Confession, LimitPenalty, RateCounter, Reply, User
+from models.db import Database
 from models.types import utcnow
 
+DAY = timedelta(days=1)
+MINUTE = timedelta(minutes=1)
+PENALTY_LASTS = DAY
 
-async def check_confessions_today(session: AsyncSession, settings: Settings, sender: User) -> None:
-    since = utcnow() - timedelta(days=1)
-    sent = await session.exec(
+
+# durable limits
+
+
+@dataclass(frozen=True, slots=True)
+class Allowance:
+    """One person's durable limits as they stand now, penalties applied."""
+
+    confessions_per_day: int
+    confessions_per_recipient_per_day: int
+    replies_per_minute: int
+    penalties: int
+
+
+async def allowance(session: AsyncSession, settings: Settings, user_id: int) -> Allowance:
+    """The settings' limits, halved (rounded down, never below one) for each word-list hit
+    of the last 24 hours."""
+    penalties = await penalties_in_force(session, user_id)
+    return Allowance(
+        confessions_per_day=reduced(settings.confessions_per_day, penalties),
+        confessions_per_recipient_per_day=reduced(
+            settings.confessions_per_recipient_per_day, penalties
+        ),
+        replies_per_minute=reduced(settings.replies_per_minute, penalties),
+        penalties=penalties,
+    )
+
+
+def reduced(limit: int, penalties: int) -> int:
+    return max(1, limit >> min(penalties, 62))
+
+
+async def penalties_in_force(session: AsyncSession, user_id: int) -> int:
+    found = await session.exec(
+        select(func.count())
+        .select_from(LimitPenalty)
+        .where(
+            LimitPenalty.user_id == user_id,
+            col(LimitPenalty.imposed_at) > utcnow() - PENALTY_LASTS,
+        )
+    )
+    return found.one()
+
+
+async def record_word_list_hit(session: AsyncSession, user_id: int) -> None:
+    """Words from the operator's list went out in spite of the warning: for the next 24 hours
+    this person's durable limits are halved once more."""
+    session.add(LimitPenalty(user_id=user_id))
+    await session.flush()
+
+
+async def hold(session: AsyncSession, user_id: int) -> None:
+    """Make this person's other requests wait until this unit of work ends, so what the
+    limits count cannot change between the count and the insert.
+
+    PostgreSQL locks the user's row (`FOR NO KEY UPDATE`, which still lets others insert
+    rows that point to it). SQLite has no row locks: a write takes the database's write lock,
+    and SQLite begins a transaction only at the first write, so a no-op update is what makes
+    the counting that follows happen inside the transaction, after every earlier commit."""
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    if dialect == "postgresql":
+        await session.exec(
+            select(User.id).where(User.id == user_id).with_for_update(key_share=True)
+        )
+        return
+    users = User.__table__  # type: ignore[attr-defined]
+    await session.exec(
+        sa.update(users).where(users.c.id == user_id).values(updated_at=users.c.updated_at)
+    )
+
+
+async def check_confession(
+    session: AsyncSession, settings: Settings, sender: User, draft: Confession
+) -> None:
+    """At most so many confessions in 24 hours, and fewer to any one person; exact however
+    many arrive at once."""
+    await hold(session, sender.id)
+    allowed = await allowance(session, settings, sender.id)
+    since = utcnow() - DAY
+    sent = (
         select(func.count())
         .select_from(Confession)
         .where(Confession.sender_id == sender.id, col(Confession.queued_at) >= since)
     )
-    if sent.one() >= settings.confessions_per_day:
-        raise LimitReached(limit=settings.confessions_per_day, retry_after=3600)
+    if (await session.exec(sent)).one() >= allowed.confessions_per_day:
+        raise LimitReached(limit=allowed.confessions_per_day, retry_after=3600)
+    same_person = await _same_recipient(session, draft)
+    if same_person is None:
+        return
+    to_them = (await session.exec(sent.where(same_person))).one()
+    if to_them >= allowed.confessions_per_recipient_per_day:
+        raise PairLimitReached(limit=allowed.confessions_per_recipient_per_day, retry_after=3600)
+
+
+async def _same_recipient(
+    session: AsyncSession, draft: Confession
+) -> sa.ColumnElement[bool] | None:
+    """Confessions to the person this draft is for, whether addressed by who they are or by
+    their @username; None for an open link, whose recipient is nobody yet."""
+    username_key = draft.recipient_username_key
+    if draft.recipient_id is not None:
+        recipient = await session.get(User, draft.recipient_id)
+        username_key = recipient.username_key if recipient else None
+        by_id = col(Confession.recipient_id) == draft.recipient_id
+        if username_key is None:
+            return by_id
+        return or_(by_id, col(Confession.recipient_username_key) == username_key)
+    if username_key is not None:
+        return col(Confession.recipient_username_key) == username_key
+    return None
 
 
 async def check_reply_rate(session: AsyncSession, settings: Settings, author: User) -> None:
-    since = utcnow() - timedelta(minutes=1)
+    """At most so many replies in any minute; exact however many arrive at once."""
+    await hold(session, author.id)
+    allowed = await allowance(session, settings, author.id)
+    since = utcnow() - MINUTE
     written = await session.exec(
         select(func.count())
         .select_from(Reply)
         .where(Reply.author_id == author.id, col(Reply.created_at) >= since)
     )
-    if written.one() >= settings.replies_per_minute:
-        raise LimitReached(limit=settings.replies_per_minute, retry_after=60)
+    if written.one() >= allowed.replies_per_minute:
+        raise LimitReached(limit=allowed.replies_per_minute, retry_after=60)
+
+
+# flood guards
 
 
 class Throttle:
     """At most `per_minute` actions per key in any minute, counted in this process.
 
-    A soft guard against floods: counters live in memory, so each process counts alone and a
-    restart forgets them; the durable limits above are the ones that protect recipients.
-    """
+    On its own, each process counts alone and a restart forgets; `SharedThrottle` adds the
+    count all processes share."""
 
     def __init__(self, per_minute: int) -> None:
         self._per_minute = per_minute
@@ -63,6 +206,95 @@ class Throttle:
         if len(self._seen) > 100_000:
             self._forget_idle(moment)
 
+    def uncount(self, key: int) -> None:
+        """Take back the last action counted: it was refused elsewhere."""
+        window = self._seen.get(key)
+        if window:
+            window.pop()
+
     def _forget_idle(self, moment: float) -> None:
         for key in [k for k, w in self._seen.items() if not w or w[-1] <= moment - 60]:
             del self._seen[key]
+
+
+def batch_size(per_minute: int) -> int:
+    """A tenth of the limit: one shared write per ten percent of a user's minute."""
+    return max(1, math.ceil(per_minute / 10))
+
+
+class SharedThrottle:
+    """At most `per_minute` actions per user in a clock minute across every process on the
+    database, spent from batches reserved in `rate_counters`; see the module's docstring for
+    the trade-off. Also at most `per_minute` in any 60 seconds within this process."""
+
+    def __init__(
+        self, database: Database, *, scope: str, per_minute: int, batch: int | None = None
+    ) -> None:
+        self._database = database
+        self._scope = scope
+        self._per_minute = per_minute
+        self._batch = batch or batch_size(per_minute)
+        self._local = Throttle(per_minute)
+        self._spare: dict[int, tuple[int, int]] = {}
+        """Per user: the minute a reserved batch belongs to, and how much of it is left."""
+        self._reserving = _reserving(database.read_engine.dialect.name)
+        self._one_at_a_time = asyncio.Lock() if database.is_sqlite else None
+        """SQLite has one writer at a time and its waiters poll, unfairly: when this process's
+        connections race each other for the lock, some wait past the busy timeout."""
+
+    async def check(self, key: int) -> None:
+        """Count one action; raises LimitReached with the seconds until the next is allowed."""
+        self._local.check(key)
+        now = time.time()
+        minute = int(now // 60) * 60
+        if self._take_spare(key, minute):
+            return
+        granted = await self._reserve(key, minute)
+        held_minute, left = self._spare.get(key, (minute, 0))
+        self._spare[key] = (minute, (left if held_minute == minute else 0) + granted)
+        if self._take_spare(key, minute):  # ours, or what a request beside it reserved
+            return
+        self._local.uncount(key)
+        raise LimitReached(limit=self._per_minute, retry_after=max(1, int(minute + 60 - now) + 1))
+
+    def _take_spare(self, key: int, minute: int) -> bool:
+        held = self._spare.get(key)
+        if held is None or held[0] != minute or held[1] <= 0:
+            return False
+        self._spare[key] = (minute, held[1] - 1)
+        return True
+
+    async def _reserve(self, key: int, minute: int) -> int:
+        """Add a batch to the shared count in one statement; what of it is still under the
+        limit is ours."""
+        values = {"scope": self._scope, "subject": key, "window_start": minute}
+        async with (
+            self._one_at_a_time or contextlib.nullcontext(),
+            self._database.read_engine.connect() as connection,
+        ):
+            found = await connection.execute(self._reserving, {**values, "count": self._batch})
+            total: int = found.scalar_one()
+        if len(self._spare) > 100_000:
+            self._spare = {k: held for k, held in self._spare.items() if held[0] == minute}
+        return max(0, min(self._batch, self._per_minute - (total - self._batch)))
+
+
+def _reserving(dialect: str) -> sa.Executable:
+    """Built once: building the statement costs more than running it."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    adding = insert(RateCounter).values(
+        scope=sa.bindparam("scope"),
+        subject=sa.bindparam("subject"),
+        window_start=sa.bindparam("window_start"),
+        count=sa.bindparam("count"),
+    )
+    return adding.on_conflict_do_update(
+        index_elements=["scope", "subject", "window_start"],
+        set_={"count": col(RateCounter.count) + adding.excluded.count},
+    ).returning(col(RateCounter.count))
+
+
+async def forget_old_counters(session: AsyncSession) -> None:
+    """Counters of minutes gone by count nothing any more; they also name users."""
+    before = int(time.time() // 60) * 60 - 60
+    await session.exec(sa.delete(RateCounter).where(col(RateCounter.window_start) < before))

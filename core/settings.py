@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     bot_updates_per_minute: int = Field(default=60, ge=1)
     operator_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
 
+    # limits per pair, and the operator's word list
+    confessions_per_recipient_per_day: int = Field(default=3, ge=1)
+    operator_wordlist_dir: Path | None = None
+
     outbox_rate_per_second: float = Field(default=28.0, gt=0)
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
     outbox_give_up_after_seconds: int = Field(default=24 * 3600, ge=1)

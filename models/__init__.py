@@ -2,6 +2,7 @@
 
 from models.confessions import ComposeStep, Confession, ConfessionStatus, ConfessionStyle, Signature
 from models.interactions import Ban, Block, Reaction, Reply, Report, ReportStatus
+from models.limits import LimitPenalty, RateCounter
 from models.media import Media
 from models.messaging import InboxUpdate, OutboxMessage, OutboxStatus
 from models.users import User
@@ -14,9 +15,11 @@ __all__ = [
     "ConfessionStatus",
     "ConfessionStyle",
     "InboxUpdate",
+    "LimitPenalty",
     "Media",
     "OutboxMessage",
     "OutboxStatus",
+    "RateCounter",
     "Reaction",
     "Reply",
     "Report",

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from core.inbox import InboxWriter
-from core.limits import Throttle
+from core.limits import SharedThrottle
 from core.media import build_media_store
 from core.settings import Settings
 from models.db import Database
@@ -60,7 +60,9 @@ def create_app(
     app.state.database = database
     app.state.inbox_writer = inbox_writer
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
-    app.state.api_throttle = Throttle(settings.api_requests_per_minute)
+    app.state.api_throttle = SharedThrottle(
+        database, scope="api", per_minute=settings.api_requests_per_minute
+    )
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(webhook.router)

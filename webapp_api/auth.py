@@ -23,12 +23,13 @@ Authorization = Annotated[
 
 
 async def caller(request: Request, authorization: Authorization = None) -> TelegramIdentity:
-    """Who Telegram vouches for, without touching the database: enough for a read, where
-    whether this person may see something is decided by their id alone."""
-    return identify(request, authorization)
+    """Who Telegram vouches for, without reading the database (the flood guard writes once
+    per batch of a user's calls): enough for a read, where whether this person may see
+    something is decided by their id alone."""
+    return await identify(request, authorization)
 
 
-def identify(request: Request, authorization: str | None) -> TelegramIdentity:
+async def identify(request: Request, authorization: str | None) -> TelegramIdentity:
     settings: Settings = request.app.state.settings
     if settings.token is None:
         raise Unauthorized("The bot is not connected, so nobody can sign in.")
@@ -41,7 +42,7 @@ def identify(request: Request, authorization: str | None) -> TelegramIdentity:
         bot_token=settings.token,
         max_age_seconds=settings.init_data_max_age_seconds,
     )
-    request.app.state.api_throttle.check(init_data.user.id)
+    await request.app.state.api_throttle.check(init_data.user.id)
     return init_data.user
 
 

@@ -193,6 +193,11 @@ class ContentEdit(BaseModel):
     text: str | None = Field(default=None, max_length=4096)
     signature: Signature | None = None
     hint: str | None = Field(default=None, max_length=500)
+    confirm_words: bool = Field(
+        default=False,
+        description="send words from the operator's word list anyway, after a 409 "
+        "`words_may_hurt` for them",
+    )
 
 
 class ReactionIn(BaseModel):

@@ -110,7 +110,7 @@ async def _viewer_context(
 ) -> AsyncIterator[ReaderContext[TelegramIdentity]]:
     """Reads its parts from app state itself: resolving them as four dependencies would cost
     a fifth of a read."""
-    reader = identify(request, authorization)
+    reader = await identify(request, authorization)
     state = request.app.state
     database: Database = state.database
     async with database.reading() as session:
@@ -191,6 +191,7 @@ async def edit_confession(
         text=body.text,
         signature=body.signature,
         hint=body.hint,
+        confirm_words=body.confirm_words,
     )
     return await reading.show(reader)
 
