@@ -25,6 +25,7 @@ from models import (
     InboxUpdate,
     Media,
     OutboxMessage,
+    RateCounter,
     Reaction,
     Reply,
     Report,
@@ -144,6 +145,7 @@ async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
     for table, column in (
         (Reaction, Reaction.user_id),
         (Block, Block.blocker_id),
+        (RateCounter, RateCounter.subject),
     ):
         await session.exec(delete(table).where(col(column) == user.id))
     # the update being handled right now stays, nameless, until it is handled and pruned
