@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -61,6 +61,15 @@ def install_error_handlers(app: FastAPI) -> None:
             error.status_code, "http_error"
         )
         return error_response(error.status_code, code, str(error.detail), headers=error.headers)
+
+    @app.exception_handler(DataError)
+    async def on_unstorable_value(_request: Request, error: DataError) -> JSONResponse:
+        """The database refused a value (a NUL byte in text, say): bad input, not an outage
+        to retry, whichever route let it through."""
+        log.warning("the database refused a value: %s", type(error.orig).__name__)
+        return error_response(
+            422, "invalid_input", "The request holds a value that cannot be stored."
+        )
 
     @app.exception_handler(DBAPIError)
     @app.exception_handler(PoolTimeout)
