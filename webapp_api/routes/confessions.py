@@ -25,6 +25,7 @@ from webapp_api.auth import Authorization, Caller, CurrentUser, identify
 from webapp_api.deps import MediaStoreDep, ReadSessionDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 from webapp_api.schemas import (
+    PUBLIC_ID,
     ConfessionOut,
     ConfessionPage,
     ConfessionSummary,
@@ -39,10 +40,10 @@ from webapp_api.schemas import (
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429))
+router = APIRouter(
+    prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429, 503)
+)
 PREVIEW_LENGTH = 80
-PUBLIC_ID = r"^[A-Za-z0-9_-]{1,24}$"
-"""What `models.types.new_public_id` makes, so anything else is refused before a query."""
 PublicId = Annotated[str, Path(pattern=PUBLIC_ID, description="The confession's public id")]
 Someone = TypeVar("Someone", bound=Party)
 
@@ -178,7 +179,7 @@ async def get_confession(
 
 
 @router.patch(
-    "/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404, 409)
+    "/confessions/{public_id}", response_model=ConfessionOut, responses=responses(403, 404, 409)
 )
 async def edit_confession(
     public_id: PublicId,
@@ -199,7 +200,9 @@ async def edit_confession(
 
 
 @router.put(
-    "/confessions/{public_id}/style", response_model=ConfessionOut, responses=responses(404, 409)
+    "/confessions/{public_id}/style",
+    response_model=ConfessionOut,
+    responses=responses(403, 404, 409),
 )
 async def set_style(
     public_id: PublicId,
@@ -225,7 +228,9 @@ async def reveal(
 
 
 @router.post(
-    "/confessions/{public_id}/reaction", response_model=ConfessionOut, responses=responses(404, 409)
+    "/confessions/{public_id}/reaction",
+    response_model=ConfessionOut,
+    responses=responses(403, 404, 409),
 )
 async def react(
     public_id: PublicId,
