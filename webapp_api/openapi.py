@@ -31,6 +31,7 @@ def install_document(app: FastAPI, settings: Settings) -> None:
             )
             _text_rules(schema, settings)
             _responses_of_the_app(schema)
+            _links_to_a_confession(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 
@@ -61,3 +62,26 @@ def _responses_of_the_app(schema: dict[str, Any]) -> None:
                         "content": {"application/json": {"schema": ERROR_SCHEMA}},
                     },
                 )
+
+
+def _links_to_a_confession(schema: dict[str, Any]) -> None:
+    """How a client goes from a list, or from one confession, to what it can do with it (the
+    stateful fuzzing follows the same links)."""
+    paths = schema.get("paths", {})
+    targets = {
+        operation["operationId"]: operation["operationId"]
+        for path, item in paths.items()
+        if path.startswith("/api/v1/confessions/{public_id}")
+        for operation in item.values()
+    }
+    sources = [
+        (paths.get("/api/v1/confessions", {}).get("get"), "$response.body#/items/0/id"),
+        (paths.get("/api/v1/confessions/{public_id}", {}).get("get"), "$response.body#/id"),
+    ]
+    for source, expression in sources:
+        if source is None:
+            continue
+        source["responses"]["200"]["links"] = {
+            name: {"operationId": target, "parameters": {"public_id": expression}}
+            for name, target in targets.items()
+        }

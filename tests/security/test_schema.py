@@ -138,13 +138,20 @@ def test_the_api_answers_as_documented(
 
 
 @pytest.mark.settings(api_requests_per_minute=1_000_000, media_quota_bytes=10**12)
+@pytest.mark.parametrize("user_id", [SENDER, RECIPIENT], ids=["the sender", "the recipient"])
 def test_sequences_of_calls_answer_as_documented(
-    api_app: FastAPI, settings: Settings, seeded: Seeded
+    api_app: FastAPI, settings: Settings, seeded: Seeded, user_id: int
 ) -> None:
-    schema = fuzzing(api_app, headers=signed_in(settings, SENDER), public_id=None)
-    machine = schema.as_state_machine()
+    """From the list to one confession and on (the links in /openapi.json), and through an
+    upload: begun, completed, read."""
+    schema = fuzzing(api_app, headers=signed_in(settings, user_id), public_id=None)
+    answered: list[tuple[str, int]] = []
 
-    machine.run(
+    class Recorded(schema.as_state_machine()):  # type: ignore[misc]
+        def after_call(self, response: Any, case: schemathesis.Case[Any]) -> None:
+            answered.append((f"{case.method} {case.operation.path}", response.status_code))
+
+    Recorded.run(
         settings=hypothesis_settings(
             max_examples=MAX_EXAMPLES,
             stateful_step_count=6,
@@ -154,3 +161,6 @@ def test_sequences_of_calls_answer_as_documented(
             suppress_health_check=list(HealthCheck),
         )
     )
+
+    followed = {call for call, status in answered if status < 300 and "{public_id}" in call}
+    assert followed, f"no link reached a seeded confession: {sorted(set(answered))}"

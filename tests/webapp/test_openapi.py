@@ -133,3 +133,20 @@ def test_a_body_that_is_not_json_says_so(
 
     assert response.status_code == 422
     assert response.json()["error"]["message"] == "The body is not valid JSON."
+
+
+def test_the_list_links_to_what_can_be_done_with_a_confession(product: Product) -> None:
+    paths = document(product)["paths"]
+    links = paths["/api/v1/confessions"]["get"]["responses"]["200"]["links"]
+
+    targets = {link["operationId"] for link in links.values()}
+    expected = {
+        operation["operationId"]
+        for path, item in paths.items()
+        if path.startswith("/api/v1/confessions/{public_id}")
+        for operation in item.values()
+    }
+    assert targets == expected
+    assert {link["parameters"]["public_id"] for link in links.values()} == {
+        "$response.body#/items/0/id"
+    }
