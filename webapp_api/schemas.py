@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from core import styles
-from core.confessions import ReaderView, Role
+from core.confessions import PUBLIC_ID, ReaderView, Role
 from models import ConfessionStatus, Reply, Signature, User
 
 
@@ -77,8 +77,6 @@ class Themes(BaseModel):
         )
 
 
-PUBLIC_ID = r"^[A-Za-z0-9_-]{1,24}$"
-"""What `models.types.new_public_id` makes: a confession's or an upload's id."""
 HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
 USER_TEXT = "x-user-text"
 """Marks a field under the one text rule; /openapi.json spells it out (webapp_api.openapi)."""

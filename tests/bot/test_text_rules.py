@@ -151,3 +151,15 @@ def test_formatting_stays_on_the_right_words_next_to_a_zero_width_joiner(
     card = alice.presses("Anonymous")[-1]
 
     assert "👩\u200d💻 I <b>really</b> like you" in (card.content or "")
+
+
+def test_a_share_link_with_a_nul_byte_is_not_found_not_an_error(alice: Person) -> None:
+    reply = alice.command("start", "c_a\x00b")[-1]
+
+    assert "can't find that" in (reply.content or "")
+
+
+def test_an_inline_query_with_a_nul_byte_offers_nothing(alice: Person) -> None:
+    alice.command("start")
+
+    assert alice.inline_query("c_a\x00b") == []

@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions, editing, reactions, threads
 from core import media as media_service
-from core.confessions import ReaderView, Role
+from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.errors import DomainError, NotFound
 from core.media import MediaStore, MediaUrls, StorageUnavailable
 from core.settings import Settings
@@ -25,7 +25,6 @@ from webapp_api.auth import Authorization, Caller, CurrentUser, identify
 from webapp_api.deps import MediaStoreDep, ReadSessionDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 from webapp_api.schemas import (
-    PUBLIC_ID,
     ConfessionOut,
     ConfessionPage,
     ConfessionSummary,
