@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match, Mount
+from starlette.staticfiles import StaticFiles
 
 from core.errors import DomainError
 
@@ -106,16 +107,20 @@ def _method_not_allowed(request: Request, error: StarletteHTTPException) -> Resp
 
 
 def _methods_of_path(request: Request) -> set[str]:
-    """Asked of the router itself, method by method; mounts (the static page) answer any
-    method for routing, so they are left to say their own."""
-    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
-    return {
-        method
-        for method in HTTP_METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
-        )
-    }
+    """Asked of the router itself, method by method. A mount answers any method for routing,
+    so only the static page's is read, as the methods StaticFiles serves."""
+    methods: set[str] = set()
+    routes = []
+    for route in request.app.router.routes:
+        if not isinstance(route, Mount):
+            routes.append(route)
+        elif isinstance(route.app, StaticFiles) and route.matches(request.scope)[0] == Match.FULL:
+            methods |= {"GET", "HEAD"}
+    for method in HTTP_METHODS:
+        scope = {**request.scope, "method": method}
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            methods.add(method)
+    return methods
 
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")

@@ -150,3 +150,13 @@ def test_the_list_links_to_what_can_be_done_with_a_confession(product: Product) 
     assert {link["parameters"]["public_id"] for link in links.values()} == {
         "$response.body#/items/0/id"
     }
+
+
+def test_the_mini_app_page_takes_get_and_head(product: Product) -> None:
+    options = httpx.options(f"{product.url}/app/")
+    post = httpx.post(f"{product.url}/app/")
+
+    assert options.status_code == 204
+    assert options.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert post.status_code == 405
+    assert post.headers["allow"] == "GET, HEAD, OPTIONS"
