@@ -112,8 +112,10 @@ def answers_as_documented(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate()
 
 
-# Hundreds of calls from one user: the per-minute throttle and the media quota (each begun
-# upload holds its cap against it) would otherwise be reached, legitimately, within the run.
+# No check is left out. Hundreds of calls come from one user, so the per-minute throttle and
+# the media quota (each begun upload holds its cap against it) are raised: reached within the
+# run, they are right to refuse. (A full quota answers 413, which schemathesis reads as valid
+# input refused; a state of the account, not of the request, it would fit 409 better.)
 @pytest.mark.settings(api_requests_per_minute=1_000_000, media_quota_bytes=10**12)
 @pytest.mark.parametrize("who", list(CALLERS))
 def test_the_api_answers_as_documented(
@@ -133,7 +135,7 @@ def test_the_api_answers_as_documented(
         operation, test = result.ok()  # type: ignore[union-attr]
         try:
             test()
-        except (FailureGroup, AssertionError, Exception) as error:  # every operation is tried
+        except (FailureGroup, Exception) as error:  # every operation is tried before failing
             failures.append(f"{operation.label}\n{error}")
     assert tried >= 13, "some operations are missing from /openapi.json"
     assert len(failures) == 0, "\n\n".join(failures)
