@@ -61,6 +61,14 @@ def clean_user_text(text: str, *, limit: int) -> str:
     return text
 
 
+def without_hidden(text: str) -> str:
+    """For names Telegram gives us, which we cannot refuse but show to the other person: the
+    hidden characters are taken out (a name carries no formatting to shift)."""
+    if not any(is_hidden(character) for character in text):
+        return text
+    return "".join(character for character in text if not is_hidden(character))
+
+
 def is_hidden(character: str) -> bool:
     """Refused wherever it appears."""
     if character in DIRECTION_OVERRIDES:

@@ -7,9 +7,10 @@ import pytest
 from sqlmodel import Session, select
 
 from models import ComposeStep, Reply
-from tests.bot.flows import compose, latest_confession
+from tests.bot.flows import compose, latest_confession, send
 from tests.bot.test_after_reveal import revealed
 from tests.bot.test_compose import compose_until_text, draft_of
+from tests.support import started
 from tests.telegram import People, Person
 
 RLO = "\u202e"
@@ -163,3 +164,18 @@ def test_an_inline_query_with_a_nul_byte_offers_nothing(alice: Person) -> None:
     alice.command("start")
 
     assert alice.inline_query("c_a\x00b") == []
+
+
+def test_a_name_that_reverses_itself_reaches_the_recipient_without_the_override(
+    people: People, bob: Person
+) -> None:
+    eve = people(f"Eve{RLO}lyn", username="eve_r")
+    started(bob)
+
+    send(eve, bob, "it was me", signature="Signed")
+    bob.wait_for_message("Someone has a confession")
+    bob.presses("Reveal")
+
+    shown = " ".join(message.content or "" for message in bob.messages)
+    assert "Evelyn" in shown
+    assert RLO not in shown
