@@ -19,7 +19,6 @@ blank fillers, variation selectors) are set aside is empty.
 
 from __future__ import annotations
 
-import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from functools import cache
@@ -109,15 +108,23 @@ def _character_class(belongs: Callable[[str], bool]) -> str:
     )
 
 
+ASSIGNED_PLANES = (range(0x0, 0x40000), range(0xE0000, 0xF0000))
+"""Where characters that are hidden or draw nothing can be: planes 4 to 13 are unassigned
+and 15 and 16 private use, so scanning them would only cost time."""
+
+
 def _ranges(belongs: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
-    start: int | None = None
-    for code in range(sys.maxunicode + 2):
-        inside = code <= sys.maxunicode and belongs(chr(code))
-        if inside and start is None:
-            start = code
-        elif not inside and start is not None:
-            yield start, code - 1
-            start = None
+    for plane in ASSIGNED_PLANES:
+        start: int | None = None
+        for code in plane:
+            inside = belongs(chr(code))
+            if inside and start is None:
+                start = code
+            elif not inside and start is not None:
+                yield start, code - 1
+                start = None
+        if start is not None:
+            yield start, plane[-1]
 
 
 def _escape(code: int) -> str:
