@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -37,6 +38,14 @@ from models import (
 from models.types import utcnow
 
 SHARE_PREFIX = "c_"
+PUBLIC_ID = r"^[A-Za-z0-9_-]{1,24}$"
+"""What `models.types.new_public_id` makes, as the API documents it."""
+
+
+def is_public_id(value: str) -> bool:
+    """Anything else names nothing, and is kept from queries: PostgreSQL refuses a NUL byte
+    in one as an error, where no such confession is simply not found."""
+    return re.fullmatch(PUBLIC_ID.strip("^$"), value) is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +64,8 @@ class ConfessionView:
 
 
 async def get_by_public_id(session: AsyncSession, public_id: str) -> Confession:
+    if not is_public_id(public_id):
+        raise NotFound()
     result = await session.exec(select(Confession).where(Confession.public_id == public_id))
     confession = result.first()
     if confession is None or confession.status == ConfessionStatus.DRAFT:
@@ -288,6 +299,8 @@ async def page_for(
                 col(Confession.delivered_at).is_not(None),
             ),
         )
+    if cursor and not is_public_id(cursor):
+        return Page([], None)
     if cursor:
         last = select(Confession.id).where(Confession.public_id == cursor).scalar_subquery()
         query = query.where(col(Confession.id) < func.coalesce(last, 0))
@@ -301,6 +314,8 @@ async def shareable(session: AsyncSession, sender: User, public_id: str | None) 
     query = select(Confession).where(
         Confession.sender_id == sender.id, Confession.status == ConfessionStatus.QUEUED
     )
+    if public_id and not is_public_id(public_id):
+        return []
     if public_id:
         query = query.where(Confession.public_id == public_id)
     return list((await session.exec(query.order_by(col(Confession.id).desc()).limit(10))).all())
@@ -387,6 +402,8 @@ EDITABLE = frozenset({ConfessionStatus.DRAFT, ConfessionStatus.QUEUED, Confessio
 
 async def for_reader(session: AsyncSession, public_id: str, reader: Party) -> ReaderView:
     """The sender or the recipient; to anyone else it does not exist."""
+    if not is_public_id(public_id):
+        raise NotFound()
     return await _for_reader(session, BY_PUBLIC_ID, public_id, reader)
 
 

@@ -14,10 +14,9 @@ from core.errors import (
     MediaTooLarge,
     NoDraft,
     SelfRecipient,
-    TextEmpty,
-    TextTooLong,
 )
 from core.settings import Settings
+from core.text import clean_user_text
 from models import (
     ComposeStep,
     Confession,
@@ -144,21 +143,13 @@ async def set_open_recipient(session: AsyncSession, draft: Confession) -> Confes
 
 
 def check_text(settings: Settings, text: str) -> str:
-    """The one rule for a confession's words, wherever they are written."""
-    if not text.strip():
-        raise TextEmpty()
-    if len(text) > settings.confession_max_length:
-        raise TextTooLong(limit=settings.confession_max_length, length=len(text))
-    return text
+    """The one rule for a confession's words and a reply's, wherever they are written."""
+    return clean_user_text(text, limit=settings.confession_max_length)
 
 
 def check_hint(settings: Settings, hint: str) -> str:
-    hint = hint.strip()
-    if not hint:
-        raise TextEmpty()
-    if len(hint) > settings.hint_max_length:
-        raise TextTooLong(limit=settings.hint_max_length, length=len(hint))
-    return hint
+    """As for the words, then trimmed: the hint is one short line under the card."""
+    return clean_user_text(hint, limit=settings.hint_max_length).strip()
 
 
 async def set_text(

@@ -98,8 +98,11 @@ async def set_style(
 
 
 async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> None:
-    """An upload of the sender's own, finished; using it keeps it from the sweep."""
+    """An upload of the sender's own, finished; using it keeps it from the sweep. An id that
+    names none of theirs is a 404, as for any resource, not a malformed request."""
     try:
         await media.attach_upload(session, owner=sender, media_public_id=media_public_id)
-    except (NotFound, WrongState):
-        raise InvalidInput("That image was not uploaded.") from None
+    except NotFound:
+        raise NotFound("That image was not uploaded.") from None
+    except WrongState:
+        raise WrongState("That image has not finished uploading.") from None

@@ -9,6 +9,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import NotFound
+from core.text import without_hidden
 from models import User
 from models.db import insert_or_skip
 from models.types import utcnow
@@ -44,15 +45,17 @@ async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
     user = await session.get(User, identity.id)
     if user is None:
         user = await _insert_once(session, identity.id)
+    first_name = without_hidden(identity.first_name)
+    last_name = without_hidden(identity.last_name) if identity.last_name else identity.last_name
     changed = (
-        user.first_name != identity.first_name
-        or user.last_name != identity.last_name
+        user.first_name != first_name
+        or user.last_name != last_name
         or user.username != identity.username
         or (identity.language_code is not None and user.language_code != identity.language_code)
     )
     if changed:
-        user.first_name = identity.first_name
-        user.last_name = identity.last_name
+        user.first_name = first_name
+        user.last_name = last_name
         user.username = identity.username
         user.username_key = username_key(identity.username) if identity.username else None
         user.language_code = identity.language_code or user.language_code

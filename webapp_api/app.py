@@ -16,6 +16,7 @@ from core.settings import Settings
 from models.db import Database
 from webapp_api.errors import install_error_handlers
 from webapp_api.middleware import BodyLimit, RequestLog
+from webapp_api.openapi import install_document
 from webapp_api.routes import confessions, health, media, metrics, safety, webhook
 
 STATIC = Path(__file__).parent / "static"
@@ -64,6 +65,7 @@ def create_app(
         database, scope="api", per_minute=settings.api_requests_per_minute
     )
     install_error_handlers(app)
+    install_document(app, settings)
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(confessions.router)

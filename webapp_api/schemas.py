@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 from core import styles
-from core.confessions import ReaderView, Role
+from core.confessions import PUBLIC_ID, ReaderView, Role
 from models import ConfessionStatus, Reply, Signature, User
 
 
@@ -75,19 +77,61 @@ class Themes(BaseModel):
         )
 
 
+HEX_COLOR = r"^#[0-9a-fA-F]{6}$"
+USER_TEXT = "x-user-text"
+"""Marks a field under the one text rule; /openapi.json spells it out (webapp_api.openapi)."""
+
+
+def _one_of(values: Iterable[str | None]) -> JsonDict:
+    """The schema's word for a preset chosen in the domain (core.styles), so a client knows
+    the valid values; the domain still decides, with its own message."""
+    return {"enum": list(values)}
+
+
+def _background_variants(schema: JsonDict) -> None:
+    """One shape per kind: what `value` must be depends on `kind` (see `styles.check`)."""
+    image_url: JsonDict = {
+        "anyOf": [{"type": "string"}, {"type": "null"}],
+        "description": "answered, never read",
+    }
+
+    def variant(kind: str, value: JsonDict, *, required: bool = True) -> JsonDict:
+        properties: JsonDict = {"kind": {"const": kind}, "value": value, "image_url": image_url}
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": ["kind", "value"] if required else [],
+        }
+
+    schema.pop("properties", None)
+    schema.pop("required", None)
+    schema["oneOf"] = [
+        variant("theme", {"type": "null"}, required=False),
+        variant("color", {"type": "string", "pattern": HEX_COLOR}),
+        variant("gradient", {"type": "string", **_one_of(g.id for g in styles.GRADIENTS)}),
+        variant("image", {"type": "string", "pattern": PUBLIC_ID}),
+    ]
+
+
 class Background(BaseModel):
+    model_config = ConfigDict(json_schema_extra=_background_variants)
+
     kind: Literal["theme", "color", "gradient", "image"] = "theme"
     value: str | None = Field(default=None, max_length=64)
     image_url: str | None = Field(default=None, description="answered, never read")
 
 
 class StyleIn(BaseModel):
-    theme: str = Field(max_length=32)
-    accent_color: str = Field(pattern=r"^#[0-9a-fA-F]{6}$", examples=["#e2506b"])
-    font: str = Field(max_length=32)
-    animation: str = Field(max_length=32)
+    theme: str = Field(max_length=32, json_schema_extra=_one_of(t.id for t in styles.THEMES))
+    accent_color: str = Field(pattern=HEX_COLOR, examples=["#e2506b"])
+    font: str = Field(max_length=32, json_schema_extra=_one_of(f.id for f in styles.FONTS))
+    animation: str = Field(
+        max_length=32, json_schema_extra=_one_of(a.id for a in styles.ANIMATIONS)
+    )
     background: Background = Background()
-    decoration: str | None = Field(default=None, max_length=16)
+    decoration: str | None = Field(
+        default=None, max_length=16, json_schema_extra=_one_of([*styles.DECORATIONS, None])
+    )
 
     def to_domain(self) -> styles.Style:
         return styles.Style(
@@ -190,22 +234,37 @@ class ConfessionPage(BaseModel):
 
 
 class ContentEdit(BaseModel):
-    text: str | None = Field(default=None, max_length=4096)
+    """Only what is given changes; choosing to sign with a hint takes the hint along."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"properties": {"signature": {"const": "hint"}}, "required": ["signature"]},
+            "then": {"properties": {"hint": {"type": "string"}}, "required": ["hint"]},
+        }
+    )
+
+    text: str | None = Field(default=None, json_schema_extra={USER_TEXT: "confession"})
     signature: Signature | None = None
-    hint: str | None = Field(default=None, max_length=500)
+    hint: str | None = Field(default=None, json_schema_extra={USER_TEXT: "hint"})
     confirm_words: bool = Field(
         default=False,
         description="send words from the operator's word list anyway, after a 409 "
         "`words_may_hurt` for them",
     )
 
+    @model_validator(mode="after")
+    def _hint_with_its_signature(self) -> ContentEdit:
+        if self.signature == Signature.HINT and self.hint is None:
+            raise ValueError("a signature with a hint needs the hint")
+        return self
+
 
 class ReactionIn(BaseModel):
-    reaction: str = Field(max_length=16)
+    reaction: str = Field(max_length=16, json_schema_extra=_one_of(r.id for r in styles.REACTIONS))
 
 
 class ReplyIn(BaseModel):
-    text: str = Field(min_length=1, max_length=4096)
+    text: str = Field(json_schema_extra={USER_TEXT: "confession"})
 
 
 class ReplyOut(BaseModel):

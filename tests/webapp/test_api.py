@@ -207,7 +207,6 @@ def test_the_sender_restyles_and_the_style_is_returned(
         ({"accent_color": "red"}, "invalid_request"),
         ({"font": "wingdings"}, "invalid_input"),
         ({"background": {"kind": "gradient", "value": "rainbow"}}, "invalid_input"),
-        ({"background": {"kind": "image", "value": "not-uploaded"}}, "invalid_input"),
         ({"decoration": "💣"}, "invalid_input"),
     ],
 )
@@ -220,6 +219,19 @@ def test_a_style_outside_the_presets_is_422_and_changes_nothing(
 
     assert response.status_code == 422
     assert error_code(response) == code
+    assert app.get(f"/confessions/{delivered}").json()["style"]["theme"] == "classic"
+
+
+def test_a_background_image_that_was_never_uploaded_is_404_and_changes_nothing(
+    mini_app: OpenMiniApp, alice: Person, delivered: str
+) -> None:
+    app = mini_app(alice)
+    change = {"background": {"kind": "image", "value": "not-uploaded"}}
+
+    response = app.put(f"/confessions/{delivered}/style", {**STYLE, **change})
+
+    assert response.status_code == 404
+    assert response.json()["error"]["message"] == "That image was not uploaded."
     assert app.get(f"/confessions/{delivered}").json()["style"]["theme"] == "classic"
 
 

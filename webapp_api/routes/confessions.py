@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from html import escape
 from typing import Annotated, Generic, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions, editing, reactions, threads
 from core import media as media_service
-from core.confessions import ReaderView, Role
+from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.errors import DomainError, NotFound
 from core.media import MediaStore, MediaUrls, StorageUnavailable
 from core.settings import Settings
@@ -39,8 +39,11 @@ from webapp_api.schemas import (
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429))
+router = APIRouter(
+    prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429, 503)
+)
 PREVIEW_LENGTH = 80
+PublicId = Annotated[str, Path(pattern=PUBLIC_ID, description="The confession's public id")]
 Someone = TypeVar("Someone", bound=Party)
 
 
@@ -61,7 +64,7 @@ async def list_confessions(
     session: ReadSessionDep,
     caller: Caller,
     box: Literal["sent", "received"] = "received",
-    cursor: Annotated[str | None, Query(max_length=24)] = None,
+    cursor: Annotated[str | None, Query(pattern=PUBLIC_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> ConfessionPage:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
@@ -166,7 +169,7 @@ async def _links(
 
 @router.get("/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404))
 async def get_confession(
-    public_id: str,
+    public_id: PublicId,
     viewing: Viewing,
 ) -> ConfessionOut:
     """The sender sees everything; the recipient, the words only once revealed."""
@@ -175,10 +178,10 @@ async def get_confession(
 
 
 @router.patch(
-    "/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404, 409)
+    "/confessions/{public_id}", response_model=ConfessionOut, responses=responses(403, 404, 409)
 )
 async def edit_confession(
-    public_id: str,
+    public_id: PublicId,
     body: ContentEdit,
     reading: Reading,
 ) -> ConfessionOut:
@@ -197,10 +200,12 @@ async def edit_confession(
 
 
 @router.put(
-    "/confessions/{public_id}/style", response_model=ConfessionOut, responses=responses(404, 409)
+    "/confessions/{public_id}/style",
+    response_model=ConfessionOut,
+    responses=responses(403, 404, 409),
 )
 async def set_style(
-    public_id: str,
+    public_id: PublicId,
     body: StyleIn,
     reading: Reading,
 ) -> ConfessionOut:
@@ -213,7 +218,7 @@ async def set_style(
     "/confessions/{public_id}/reveal", response_model=ConfessionOut, responses=responses(404, 409)
 )
 async def reveal(
-    public_id: str,
+    public_id: PublicId,
     reading: Reading,
 ) -> ConfessionOut:
     """The recipient opens it; the sender is told."""
@@ -223,10 +228,12 @@ async def reveal(
 
 
 @router.post(
-    "/confessions/{public_id}/reaction", response_model=ConfessionOut, responses=responses(404, 409)
+    "/confessions/{public_id}/reaction",
+    response_model=ConfessionOut,
+    responses=responses(403, 404, 409),
 )
 async def react(
-    public_id: str,
+    public_id: PublicId,
     body: ReactionIn,
     reading: Reading,
 ) -> ConfessionOut:
@@ -236,7 +243,7 @@ async def react(
 
 
 @router.get("/confessions/{public_id}/replies", response_model=Thread, responses=responses(404))
-async def replies(public_id: str, session: ReadSessionDep, caller: Caller) -> Thread:
+async def replies(public_id: PublicId, session: ReadSessionDep, caller: Caller) -> Thread:
     """The anonymous thread under a confession, oldest first."""
     reader = await confessions.for_reader(session, public_id, caller)
     return Thread.of(
@@ -251,7 +258,11 @@ async def replies(public_id: str, session: ReadSessionDep, caller: Caller) -> Th
     responses=responses(403, 404, 409),
 )
 async def reply(
-    public_id: str, body: ReplyIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    public_id: PublicId,
+    body: ReplyIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> Thread:
     """Write in the thread; the bot relays it to the other side, anonymity kept."""
     await threads.post(

@@ -28,7 +28,7 @@ SECRET_PARAMETER = {
 @router.post(
     "/telegram/webhook",
     status_code=200,
-    responses=responses(403, 413),
+    responses=responses(403, 413, 503),
     openapi_extra={"parameters": [SECRET_PARAMETER]},
 )
 async def telegram_webhook(request: Request) -> Response:
