@@ -248,6 +248,7 @@ class ContentEdit(BaseModel):
     hint: str | None = Field(default=None, json_schema_extra={USER_TEXT: "hint"})
     confirm_words: bool = Field(
         default=False,
+        strict=True,
         description="send words from the operator's word list anyway, after a 409 "
         "`words_may_hurt` for them",
     )

@@ -14,7 +14,7 @@ from webapp_api.auth import Caller
 from webapp_api.deps import ReadSessionDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 
-router = APIRouter(prefix="/api/v1", tags=["safety"], responses=responses(401, 422, 429))
+router = APIRouter(prefix="/api/v1", tags=["safety"], responses=responses(401, 413, 422, 429, 503))
 BlockId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
