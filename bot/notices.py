@@ -21,8 +21,9 @@ from bot.render import (
     delivery_text,
     recipient_label,
     reply_markup_for,
+    request_markup,
 )
-from core import confessions, styles
+from core import confessions, consent, pseudonyms, styles
 from core.confessions import ConfessionView
 from core.notices import Notice
 from core.outbox import ApiCall
@@ -55,6 +56,7 @@ class Context:
 
 Render = Callable[["NoticeRenderer", Context], Awaitable[ApiCall | None]]
 STILL_SENT_ONCE_WITHDRAWN = frozenset({Notice.WITHDRAWN})
+MATCH_EXCERPT = 60
 
 
 class NoticeRenderer:
@@ -81,10 +83,21 @@ class NoticeRenderer:
         language = reader.language_code if reader else None
         return await RENDERERS[notice](self, Context(session, message, language, view))
 
-    async def delivery(self, ctx: Context) -> ApiCall:
+    def _pseudonym(self, ctx: Context) -> str | None:
         assert ctx.view is not None
-        markup = delivery_markup(self._settings, ctx.confession, ctx.language)
-        return ctx.text(delivery_text(ctx.view, ctx.language), markup)
+        return pseudonyms.for_view(self._settings, ctx.view, ctx.language)
+
+    async def delivery(self, ctx: Context) -> ApiCall:
+        """The usual notice with Reveal, or a request when its recipient has to let it in."""
+        assert ctx.view is not None
+        request = await consent.is_request(ctx.session, ctx.confession)
+        markup = (
+            request_markup(ctx.confession, ctx.language)
+            if request
+            else delivery_markup(self._settings, ctx.confession, ctx.language)
+        )
+        text = delivery_text(ctx.view, ctx.language, self._pseudonym(ctx), request=request)
+        return ctx.text(text, markup)
 
     async def delivered(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
@@ -111,12 +124,35 @@ class NoticeRenderer:
         return ctx.text(t(ctx.language, "notice.undeliverable", to=to, link=escape(link)))
 
     async def match(self, ctx: Context) -> ApiCall:
+        """Both agreed to be named if it was mutual; each hears which confession it is about."""
         assert ctx.view is not None
         other = ctx.view.recipient.display_name if ctx.view.recipient else ""
-        return ctx.text(t(ctx.language, "notice.match", other=escape(other)))
+        words = ctx.confession.text
+        excerpt = words if len(words) <= MATCH_EXCERPT else words[: MATCH_EXCERPT - 1] + "…"
+        text = t(
+            ctx.language,
+            "mutual.match",
+            other=escape(other),
+            date=f"{ctx.confession.created_at:%d.%m.%Y}",
+            excerpt=escape(excerpt),
+        )
+        markup = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        t(ctx.language, "mutual.open"),
+                        callback_data=callbacks.thread(ctx.confession),
+                    )
+                ]
+            ]
+        )
+        return ctx.text(text, markup)
 
-    async def signed(self, ctx: Context) -> ApiCall:
+    async def signed(self, ctx: Context) -> ApiCall | None:
+        """Not for a confession its recipient has not let in: that stays unseen."""
         assert ctx.view is not None
+        if await consent.withheld(ctx.session, ctx.confession):
+            return None
         name = escape(ctx.view.sender.display_name)
         return ctx.text(t(ctx.language, "notice.signed", name=name))
 
@@ -152,7 +188,7 @@ class NoticeRenderer:
             author = (
                 escape(ctx.view.sender.display_name)
                 if ctx.view.sender_shown
-                else t(ctx.language, "thread.anonymous")
+                else escape(self._pseudonym(ctx) or t(ctx.language, "thread.anonymous"))
             )
             header = t(ctx.language, "thread.from_sender", author=author)
         else:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, limits, notices, users
+from core import confessions, consent, drafts, limits, notices, users
 from core.confessions import ReaderView, Role
 from core.drafts import ChatMedia
 from core.errors import Banned, Blocked, NoDraft, TextEmpty, WrongState
@@ -118,6 +118,8 @@ async def _post(
     )
     session.add(reply)
     await session.flush()
+    if await consent.hold_reply(session, reply, confession, to=other):
+        return Relayed(reply=reply, to=other)
     await notices.enqueue(
         session, Notice.REPLY, chat_id=other, confession_id=confession.id, reply_id=reply.id
     )
@@ -135,11 +137,18 @@ async def stop(session: AsyncSession, user: User) -> None:
         await session.flush()
 
 
-async def thread(session: AsyncSession, confession_id: int) -> list[Reply]:
+async def thread(
+    session: AsyncSession, confession_id: int, *, reader_id: int | None = None
+) -> list[Reply]:
+    """The thread, oldest first; what the reader's filter holds stays out until they show it."""
     found = await session.exec(
         select(Reply).where(Reply.confession_id == confession_id).order_by(col(Reply.id))
     )
-    return list(found.all())
+    replies = list(found.all())
+    if reader_id is None:
+        return replies
+    hidden = await consent.hidden_replies(session, confession_id, reader_id)
+    return [reply for reply in replies if reply.id not in hidden]
 
 
 async def answered(session: AsyncSession, confessions: Iterable[Confession]) -> set[int]:

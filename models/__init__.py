@@ -4,6 +4,7 @@ from models.confessions import ComposeStep, Confession, ConfessionStatus, Confes
 from models.interactions import Block, Reaction, Reply, Report, ReportStatus
 from models.media import Media
 from models.messaging import InboxUpdate, OutboxMessage, OutboxStatus
+from models.preferences import HeldItem, HoldDecision, HoldReason, Preferences, WhoMaySend
 from models.users import User
 
 __all__ = [
@@ -12,14 +13,19 @@ __all__ = [
     "Confession",
     "ConfessionStatus",
     "ConfessionStyle",
+    "HeldItem",
+    "HoldDecision",
+    "HoldReason",
     "InboxUpdate",
     "Media",
     "OutboxMessage",
     "OutboxStatus",
+    "Preferences",
     "Reaction",
     "Reply",
     "Report",
     "ReportStatus",
     "Signature",
     "User",
+    "WhoMaySend",
 ]

@@ -28,6 +28,7 @@ class ComposeStep(enum.StrEnum):
     MEDIA = "media"
     SIGNATURE = "signature"
     HINT = "hint"
+    MUTUAL = "mutual"
     PREVIEW = "preview"
 
 
@@ -76,6 +77,11 @@ class Confession(SQLModel, table=True):
     expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     matched_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="the recipient confessed back"
+    )
+    reveal_if_mutual: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa.false()},
+        description="the sender agreed to be named if the recipient confessed back the same way",
     )
 
 

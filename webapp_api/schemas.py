@@ -123,6 +123,9 @@ class ConfessionOut(BaseModel):
     signature: Signature
     hint: str | None
     sender_name: str | None
+    sender_pseudonym: str | None = Field(
+        description="to the recipient, the stable name an anonymous sender goes by with them"
+    )
     recipient_name: str | None
     media: MediaOut | None
     style: StyleOut
@@ -135,7 +138,12 @@ class ConfessionOut(BaseModel):
 
     @classmethod
     def of(
-        cls, reader: ReaderView, *, media: MediaOut | None = None, background_url: str | None = None
+        cls,
+        reader: ReaderView,
+        *,
+        media: MediaOut | None = None,
+        background_url: str | None = None,
+        sender_pseudonym: str | None = None,
     ) -> ConfessionOut:
         confession, style = reader.confession, reader.style
         visible = reader.content_visible
@@ -149,6 +157,7 @@ class ConfessionOut(BaseModel):
             signature=confession.signature,
             hint=confession.hint,
             sender_name=reader.sender_name,
+            sender_pseudonym=sender_pseudonym,
             recipient_name=(
                 recipient.display_name if recipient and reader.role == Role.SENDER else None
             ),
@@ -208,6 +217,9 @@ class ReplyOut(BaseModel):
 
     mine: bool
     author: str | None = Field(description="null when the author is the anonymous sender")
+    author_pseudonym: str | None = Field(
+        default=None, description="the anonymous sender's stable name, shown to the recipient"
+    )
     text_html: str
     created_at: datetime
 
@@ -216,7 +228,9 @@ class Thread(BaseModel):
     items: list[ReplyOut]
 
     @classmethod
-    def of(cls, reader: ReaderView, replies: list[Reply]) -> Thread:
+    def of(
+        cls, reader: ReaderView, replies: list[Reply], *, pseudonym: str | None = None
+    ) -> Thread:
         me_sender = reader.role == Role.SENDER
         view = reader.view
         items = []
@@ -229,6 +243,7 @@ class Thread(BaseModel):
                 ReplyOut(
                     mine=reply.from_sender == me_sender,
                     author=author,
+                    author_pseudonym=pseudonym if reply.from_sender and author is None else None,
                     text_html=reply.text_html,
                     created_at=reply.created_at,
                 )
