@@ -16,7 +16,7 @@ from core.settings import Settings
 from models.db import Database
 from webapp_api.errors import install_error_handlers
 from webapp_api.middleware import BodyLimit, RequestLog
-from webapp_api.routes import confessions, health, media, metrics, webhook
+from webapp_api.routes import confessions, health, media, metrics, preferences, webhook
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1024 * 1024
@@ -65,6 +65,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(confessions.router)
+    app.include_router(preferences.router)
     app.include_router(media.router)
     app.include_router(metrics.router)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt_prefixes=("/media/uploads/",))

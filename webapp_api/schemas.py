@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
 from core import styles
 from core.confessions import ReaderView, Role
-from models import ConfessionStatus, Reply, Signature, User
+from core.consent import FILTER_WORD_MAX_LENGTH, FILTER_WORDS_MAX
+from models import ConfessionStatus, HoldReason, Preferences, Reply, Signature, User, WhoMaySend
 
 
 class Me(BaseModel):
@@ -249,3 +250,62 @@ class Thread(BaseModel):
                 )
             )
         return cls(items=items)
+
+
+# --- the recipient's settings, held items, consent and the mutual reveal ---
+
+
+class SettingsOut(BaseModel):
+    """Who may send this person confessions, and the words they keep out."""
+
+    who_may_send: WhoMaySend = Field(
+        description=(
+            "everyone: a stranger's first confession comes as a request to accept; "
+            "threads: only people they already have a thread with; nobody: inbox paused"
+        )
+    )
+    filter_words: list[str]
+    filter_words_max: int
+
+    @classmethod
+    def of(cls, preferences: Preferences) -> SettingsOut:
+        return cls(
+            who_may_send=preferences.who_may_send,
+            filter_words=list(preferences.filter_words),
+            filter_words_max=FILTER_WORDS_MAX,
+        )
+
+
+class SettingsIn(BaseModel):
+    """Only what is given changes; `filter_words` replaces the whole list."""
+
+    who_may_send: WhoMaySend | None = None
+    filter_words: list[Annotated[str, Field(max_length=FILTER_WORD_MAX_LENGTH)]] | None = Field(
+        default=None, max_length=FILTER_WORDS_MAX
+    )
+
+
+class HeldOut(BaseModel):
+    """Something kept from its reader's notices; its sender was never told."""
+
+    id: int
+    kind: Literal["confession", "reply"]
+    reason: HoldReason
+    confession_id: str
+    sender_pseudonym: str | None = Field(description="null when the sender signed")
+    created_at: datetime
+
+
+class HeldList(BaseModel):
+    items: list[HeldOut]
+
+
+class MutualIn(BaseModel):
+    reveal_if_mutual: bool = Field(
+        description="be named to the recipient if they confess back and agree the same way"
+    )
+
+
+class MutualOut(BaseModel):
+    id: str
+    reveal_if_mutual: bool
