@@ -138,7 +138,7 @@
     held_show: 'Show',
     held_shown: 'It’s on its way to your chat 📬',
     settings_saved: 'Saved ✓',
-    sign_pseudonym: '— {name}'
+    sign_pseudonym: '— anonymous · {name}'
   };
 
   var user = (tg && tg.initDataUnsafe && tg.initDataUnsafe.user) || null;
@@ -847,12 +847,14 @@
   }
 
   function showSettings(settings, held, alive) {
+    // the radios already show the choice: only a new word list redraws, so typing is never lost
     function save(change) {
       return api('PATCH', '/settings', change).then(function (saved) {
         if (!alive()) return;
         haptic.done('success');
         say(t('settings_saved'));
-        showSettings(saved, held, alive);
+        if (change.filter_words) showSettings(saved, held, alive);
+        else settings = saved;
       }, function (error) { say(friendly(error), 'error'); });
     }
     var who = h('fieldset', { class: 'field settings-who' }, h('legend', { class: 'label', text: t('who_label') }),
