@@ -170,7 +170,11 @@ async def route(
     if caught_by(preferences.filter_words, _words_of(confession)):
         await _hold(session, confession, recipient, HoldReason.FILTER)
         return Route.HOLD
-    if claimed or await have_thread(session, confession.sender_id, recipient.id):
+    if claimed:
+        return Route.DELIVER
+    if preferences.who_may_send != WhoMaySend.NOBODY and await have_thread(
+        session, confession.sender_id, recipient.id
+    ):
         return Route.DELIVER
     if preferences.who_may_send == WhoMaySend.EVERYONE:
         await _hold(session, confession, recipient, HoldReason.REQUEST)

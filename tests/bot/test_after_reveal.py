@@ -306,11 +306,17 @@ def test_delete_me_erases_the_user_after_confirmation(
     started(bob)
     send(alice, bob)
     delivery = bob.accepts_request()
+    wait_until(lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id)
 
     alice.command("deleteme")
     alice.presses("Yes, delete everything")
 
-    bot_api.wait_for_call("editMessageText", chat_id=bob.id, ok=True)
+    bot_api.wait_for_call(
+        "editMessageText",
+        chat_id=bob.id,
+        ok=True,
+        where=lambda params: params.get("message_id") == delivery.message_id,
+    )
     assert "withdrawn" in (bot_api.message(bob.id, delivery.message_id).content or "")  # type: ignore[union-attr]
     db.expire_all()
     assert db.get(User, alice.id) is None

@@ -170,6 +170,21 @@ def test_threads_only_lets_a_thread_in_and_holds_a_stranger(
     assert requests_sent(bob) == 1
 
 
+def test_a_paused_inbox_holds_even_someone_with_a_thread(alice: Person, bob: Person) -> None:
+    started(bob)
+    send(alice, bob, "first")
+    bob.presses("Reveal", on=bob.accepts_request())
+    bob.command("settings")
+    bob.presses("Nobody")
+
+    send(alice, bob, "while paused")
+    nth_message(alice, "Your confession to Bob was delivered", 2)
+    settle()
+
+    deliveries = [m for m in bob.messages if "Someone has a confession" in (m.content or "")]
+    assert len(deliveries) == 1
+
+
 def test_the_settings_screen_marks_the_current_choice(bob: Person) -> None:
     started(bob)
 
@@ -330,13 +345,17 @@ def test_the_same_pseudonym_on_delivery_card_and_answer(alice: Person, bob: Pers
 
 
 def nth_delivery(person: Person, n: int, timeout: float = 10.0) -> StoredMessage:
+    return nth_message(person, "Someone has a confession", n, timeout)
+
+
+def nth_message(person: Person, containing: str, n: int, timeout: float = 10.0) -> StoredMessage:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [m for m in person.messages if "Someone has a confession" in (m.content or "")]
+        found = [m for m in person.messages if containing in (m.content or "")]
         if len(found) >= n:
             return found[n - 1]
         time.sleep(0.05)
-    raise AssertionError(f"{person.first_name} got fewer than {n} deliveries")
+    raise AssertionError(f"{person.first_name} got fewer than {n} of {containing!r}")
 
 
 def test_the_pseudonym_differs_for_each_recipient(alice: Person, people: People) -> None:
