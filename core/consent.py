@@ -384,14 +384,14 @@ async def hidden_replies(session: AsyncSession, confession_id: int, reader_id: i
 
 
 def kept_from_received(reader_id: int) -> Exists:
-    """The SQL condition "this confession is held back from its recipient's lists": refused
-    by their setting, filtered, or declined; a request still shows, to be answered."""
+    """The SQL condition "this confession is held back from its recipient's lists": a request
+    not accepted, or what their setting or filter holds; those are in the held list."""
     return exists().where(
         col(HeldItem.confession_id) == col(Confession.id),
         col(HeldItem.holder_id) == reader_id,
         col(HeldItem.reply_id).is_(None),
         or_(
-            and_(col(HeldItem.decision).is_(None), col(HeldItem.reason) != HoldReason.REQUEST),
+            col(HeldItem.decision).is_(None),
             col(HeldItem.decision) == HoldDecision.DECLINED,
         ),
     )

@@ -44,3 +44,19 @@ def test_a_held_confession_is_listed_and_shown_on_request(
 
     expect(page.get_by_text("Nothing is held for you.")).to_be_visible()
     bob.wait_for_message("Someone has a confession")
+
+
+def test_a_request_is_declined_from_the_held_list(
+    mini_app: MiniApp, api: Api, alice: Person, bob: Person
+) -> None:
+    started(bob)
+    send(alice, bob)
+    bob.wait_for_message("wants to tell you")
+
+    page = mini_app.open(bob, "settings")
+    expect(page.get_by_text("🙋 Request")).to_be_visible()
+    page.get_by_role("button", name="Decline").click()
+
+    expect(page.get_by_text("Nothing is held for you.")).to_be_visible()
+    assert api.get(bob, "/held")["items"] == []
+    assert api.get(bob, "/confessions?box=received")["items"] == []

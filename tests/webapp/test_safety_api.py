@@ -97,6 +97,8 @@ def test_a_request_is_accepted_or_declined_through_the_api(
     send(carol, bob, "from carol")
     from_carol = latest_confession(db, carol).public_id
 
+    assert app.get("/confessions", box="received").json()["items"] == []
+    assert [item["reason"] for item in app.get("/held").json()["items"]] == ["request", "request"]
     assert mini_app(alice).post(f"/confessions/{from_alice}/accept").status_code == 404
     assert app.post(f"/confessions/{from_alice}/accept").status_code == 204
     assert app.post(f"/confessions/{from_carol}/decline").status_code == 204

@@ -136,6 +136,9 @@
     held_setting: '⏸ Held by your settings',
     held_reply: '🙈 Filtered reply',
     held_show: 'Show',
+    held_accept: 'Accept',
+    held_decline: 'Decline',
+    held_declined: 'Declined. They won’t be told.',
     held_shown: 'It’s on its way to your chat 📬',
     settings_saved: 'Saved ✓',
     sign_pseudonym: '— anonymous · {name}'
@@ -886,12 +889,16 @@
         h('span', { class: 'item-main' },
           h('span', { class: 'item-title', text: label }),
           h('span', { class: 'item-meta', text: (item.sender_pseudonym ? item.sender_pseudonym + ' · ' : '') + ago(item.created_at) })),
-        h('button', { type: 'button', class: 'btn btn--ghost', text: t('held_show'), onclick: function () {
-          api('POST', '/held/' + item.id + '/release').then(function () {
-            say(t('held_shown'));
+        heldButton(item.reason === 'request' ? 'held_accept' : 'held_show', '/held/' + item.id + '/release', 'held_shown'),
+        item.reason === 'request' ? heldButton('held_decline', '/confessions/' + encodeURIComponent(item.confession_id) + '/decline', 'held_declined') : null);
+      function heldButton(label, path, done) {
+        return h('button', { type: 'button', class: 'btn btn--ghost', text: t(label), onclick: function () {
+          api('POST', path).then(function () {
+            say(t(done));
             if (alive()) showSettings(settings, held.filter(function (other) { return other.id !== item.id; }), alive);
           }, function (error) { say(friendly(error), 'error'); });
-        } }));
+        } });
+      }
     })) : h('p', { class: 'help', text: t('held_none') });
     mount(topbar(),
       h('header', { class: 'hello' },
