@@ -28,8 +28,6 @@ from models import (
     HeldItem,
     HoldDecision,
     HoldReason,
-    OutboxMessage,
-    OutboxStatus,
     Preferences,
     Reply,
     User,
@@ -268,23 +266,9 @@ async def accept(session: AsyncSession, confession: Confession, recipient: User)
     if held.decision == HoldDecision.ACCEPTED:
         return
     _decide(held, HoldDecision.ACCEPTED)
-    await _deliver_once(session, confession, recipient.id)
-
-
-async def _deliver_once(session: AsyncSession, confession: Confession, chat_id: int) -> None:
-    """The usual notice; a request still waiting in the outbox becomes it instead, as it is
-    rendered from the decision as it stands when sent."""
-    pending = await session.exec(
-        select(OutboxMessage.id).where(
-            OutboxMessage.confession_id == confession.id,
-            OutboxMessage.kind == Notice.DELIVERY.value,
-            OutboxMessage.status == OutboxStatus.PENDING,
-        )
+    await notices.enqueue(
+        session, Notice.DELIVERY, chat_id=recipient.id, confession_id=confession.id
     )
-    if pending.first() is None:
-        await notices.enqueue(
-            session, Notice.DELIVERY, chat_id=chat_id, confession_id=confession.id
-        )
 
 
 async def decline(session: AsyncSession, confession: Confession, recipient: User) -> None:
@@ -379,7 +363,9 @@ async def release(session: AsyncSession, holder: User, held_id: int) -> Held:
                 reply_id=reply.id,
             )
         elif confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
-            await _deliver_once(session, confession, holder.id)
+            await notices.enqueue(
+                session, Notice.DELIVERY, chat_id=holder.id, confession_id=confession.id
+            )
     await session.flush()
     return Held(item=held, confession=confession, reply=reply)
 
