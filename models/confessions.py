@@ -28,7 +28,6 @@ class ComposeStep(enum.StrEnum):
     MEDIA = "media"
     SIGNATURE = "signature"
     HINT = "hint"
-    MUTUAL = "mutual"
     PREVIEW = "preview"
 
 
