@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import callbacks
@@ -9,7 +11,7 @@ from bot.context import Context, Turn, turn
 from bot.i18n import t
 from bot.media import chat_media
 from bot.replies import StepNudge, answer_button, say, send_all
-from core import lifecycle, moderation, threads
+from core import confessions, lifecycle, moderation, pseudonyms, threads
 from core.moderation import Verdict
 from core.outbox import ApiCall
 
@@ -54,10 +56,16 @@ async def relay(message: Message, current: Turn) -> list[ApiCall]:
 async def on_block(update: Update, context: Context) -> None:
     """The recipient stops hearing from this sender, without learning who it is."""
     async with turn(update, context) as current:
-        await moderation.block_sender(
+        blocked = await moderation.block_sender(
             current.session, current.settings, _argument(update), current.user
         )
-        reply = say(current.user.id, t(current.language, "block.done"))
+        who = pseudonyms.shown_to(current.settings, blocked, current.language)
+        text = (
+            t(current.language, "pseudonym.blocked", pseudonym=escape(who))
+            if who
+            else t(current.language, "block.done")
+        )
+        reply = say(current.user.id, text)
     await answer_button(update)
     await send_all(context, [reply])
 
@@ -74,7 +82,14 @@ async def on_report(update: Update, context: Context) -> None:
     """The operators see it, with a button to ban its sender."""
     async with turn(update, context) as current:
         await moderation.report(current.session, current.settings, _argument(update), current.user)
-        reply = say(current.user.id, t(current.language, "report.done"))
+        reported = await confessions.for_reader(current.session, _argument(update), current.user)
+        who = pseudonyms.shown_to(current.settings, reported, current.language)
+        text = (
+            t(current.language, "pseudonym.reported", pseudonym=escape(who))
+            if who
+            else t(current.language, "report.done")
+        )
+        reply = say(current.user.id, text)
     await answer_button(update)
     await send_all(context, [reply])
 

@@ -18,6 +18,7 @@ from telegram.ext import (
 from telegram.request import HTTPXRequest
 
 from bot import after, callbacks, compose, menu, privacy, reveal
+from bot import settings as settings_screen
 from bot.context import DEPS_KEY, BotDeps, commit_parked
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
@@ -104,6 +105,21 @@ def build_application(
             CallbackQueryHandler(
                 privacy.on_delete_confirmed, pattern=callbacks.pattern(callbacks.DELETE_ME)
             ),
+            CommandHandler("settings", settings_screen.on_settings, filters=private),
+            CommandHandler("filter", settings_screen.on_filter, filters=private),
+            CallbackQueryHandler(
+                settings_screen.on_choice, pattern=callbacks.pattern(callbacks.SETTINGS)
+            ),
+            CallbackQueryHandler(
+                settings_screen.on_held, pattern=callbacks.pattern(callbacks.HELD)
+            ),
+            CallbackQueryHandler(
+                settings_screen.on_answer_request, pattern=callbacks.pattern(callbacks.ACCEPT)
+            ),
+            CallbackQueryHandler(
+                settings_screen.on_answer_request, pattern=callbacks.pattern(callbacks.DECLINE)
+            ),
+            CallbackQueryHandler(compose.on_mutual, pattern=callbacks.pattern(callbacks.MUTUAL)),
             InlineQueryHandler(reveal.on_inline_query),
             MessageHandler(
                 private & filters.UpdateType.MESSAGE & ~filters.COMMAND,
@@ -115,7 +131,7 @@ def build_application(
     return application
 
 
-COMMANDS = ("new", "my", "help", "cancel", "mydata", "deleteme", "privacy")
+COMMANDS = ("new", "my", "settings", "help", "cancel", "mydata", "deleteme", "privacy")
 
 
 async def register_commands(application: BotApplication) -> None:

@@ -79,3 +79,28 @@ def verdict(report_id: int, action: str) -> str:
 
 def unblock(block_id: int) -> str:
     return f"{UNBLOCK}:{block_id}"
+
+
+ACCEPT = "ac"
+DECLINE = "dc"
+SETTINGS = "set"
+HELD = "held"
+MUTUAL = "mut"
+
+
+def accept(confession: Confession) -> str:
+    return f"{ACCEPT}:{confession.public_id}"
+
+
+def decline(confession: Confession) -> str:
+    return f"{DECLINE}:{confession.public_id}"
+
+
+def settings(action: str, value: str = "") -> str:
+    """A choice on the settings screen: who may send, or a filter word to remove (by index)."""
+    return f"{SETTINGS}:{action}:{value}" if value else f"{SETTINGS}:{action}"
+
+
+def held(held_id: int) -> str:
+    """Show one held item; its number is checked against whoever presses."""
+    return f"{HELD}:{held_id}"

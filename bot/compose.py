@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import Message, ReplyKeyboardRemove, Update
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
 
 from bot import after, callbacks, keyboards
 from bot.context import Context, Turn, turn
@@ -12,7 +18,7 @@ from bot.i18n import t
 from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
 from bot.replies import StepNudge, answer_button, say, send_all
-from core import confessions, drafts, threads, users
+from core import confessions, drafts, pseudonyms, threads, users
 from core.confessions import ConfessionView, awaits_share
 from core.errors import WordsMayHurt
 from core.outbox import ApiCall
@@ -128,10 +134,18 @@ async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
     view = await confessions.view(current.session, draft)
     language, chat_id = current.language, current.user.id
     intro = t(language, "compose.preview_intro", to=recipient_label(view, language))
-    controls = keyboards.preview_controls(current.settings, draft, language)
+    controls = _with_mutual_choice(
+        keyboards.preview_controls(current.settings, draft, language), draft, language
+    )
     return [
         say(chat_id, intro, ReplyKeyboardRemove()),
-        *card_calls(view, language, chat_id=chat_id, markup=controls),
+        *card_calls(
+            view,
+            language,
+            chat_id=chat_id,
+            markup=controls,
+            pseudonym=pseudonyms.for_view(current.settings, view, language),
+        ),
     ]
 
 
@@ -228,3 +242,25 @@ async def on_cancel(update: Update, context: Context) -> None:
         reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
     await answer_button(update)
     await send_all(context, [reply])
+
+
+def _with_mutual_choice(
+    controls: InlineKeyboardMarkup, draft: Confession, language: str | None
+) -> InlineKeyboardMarkup:
+    """Whether to be named if they confess back the same way: off until the sender says so."""
+    key = "mutual.toggle_on" if draft.reveal_if_mutual else "mutual.toggle_off"
+    toggle = InlineKeyboardButton(t(language, key), callback_data=callbacks.MUTUAL)
+    rows = list(controls.inline_keyboard)
+    return InlineKeyboardMarkup([rows[0], [toggle], *rows[1:]])
+
+
+async def on_mutual(update: Update, context: Context) -> None:
+    """The preview's toggle: be named if it turns out mutual, or stay anonymous even then."""
+    async with turn(update, context) as current:
+        draft = await drafts.require(current.session, current.user)
+        await confessions.agree_to_mutual_reveal(
+            current.session, draft.public_id, current.user, not draft.reveal_if_mutual
+        )
+        replies = await next_prompt(current, draft)
+    await answer_button(update, t(current.language, "mutual.explain"))
+    await send_all(context, replies)

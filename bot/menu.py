@@ -10,8 +10,8 @@ from bot.context import Context, turn
 from bot.i18n import t
 from bot.render import item_label, opened_view
 from bot.replies import answer_button, say, send_all
-from core import confessions, moderation, threads, users
-from core.confessions import SHARE_PREFIX
+from core import confessions, consent, moderation, threads, users
+from core.confessions import SHARE_PREFIX, Role
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
 from core.settings import Settings
@@ -109,6 +109,15 @@ async def on_my(update: Update, context: Context) -> None:
                 rows.append(
                     [InlineKeyboardButton(t(language, f"button.more_{name}"), callback_data=more)]
                 )
+        held = 0 if box else await consent.held_count(current.session, current.user)
+        if held:
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        t(language, "held.button", count=held), callback_data=callbacks.HELD
+                    )
+                ]
+            )
         blocks = await moderation.blocks_of(current.session, current.user)
         markup = InlineKeyboardMarkup(rows)
         if blocks and not box:
@@ -124,9 +133,19 @@ async def on_thread(update: Update, context: Context) -> None:
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
     async with turn(update, context) as current:
         reader = await confessions.for_reader(current.session, public_id, current.user)
-        replies = await threads.thread(current.session, reader.confession.id or 0, role=reader.role)
+        replies = await threads.thread(
+            current.session, reader.confession.id or 0, role=reader.role, reader_id=current.user.id
+        )
+        request = reader.role == Role.RECIPIENT and await consent.is_request(
+            current.session, reader.confession
+        )
         calls = opened_view(
-            current.settings, reader, replies, current.language, chat_id=current.user.id
+            current.settings,
+            reader,
+            replies,
+            current.language,
+            chat_id=current.user.id,
+            request=request,
         )
     await answer_button(update)
     await send_all(context, calls)

@@ -22,8 +22,9 @@ from bot.render import (
     mini_app_button,
     recipient_label,
     reply_markup_for,
+    request_markup,
 )
-from core import confessions, styles
+from core import confessions, consent, pseudonyms, styles
 from core.confessions import ConfessionView
 from core.notices import Notice
 from core.outbox import ApiCall
@@ -56,6 +57,7 @@ class Context:
 
 Render = Callable[["NoticeRenderer", Context], Awaitable[ApiCall | None]]
 STILL_SENT_ONCE_WITHDRAWN = frozenset({Notice.WITHDRAWN})
+MATCH_EXCERPT = 60
 
 
 class NoticeRenderer:
@@ -82,10 +84,21 @@ class NoticeRenderer:
         language = reader.language_code if reader else None
         return await RENDERERS[notice](self, Context(session, message, language, view))
 
-    async def delivery(self, ctx: Context) -> ApiCall:
+    def _pseudonym(self, ctx: Context) -> str | None:
         assert ctx.view is not None
-        markup = delivery_markup(self._settings, ctx.confession, ctx.language)
-        return ctx.text(delivery_text(ctx.view, ctx.language), markup)
+        return pseudonyms.for_view(self._settings, ctx.view, ctx.language)
+
+    async def delivery(self, ctx: Context) -> ApiCall:
+        """The usual notice with Reveal, or a request when its recipient has to let it in."""
+        assert ctx.view is not None
+        request = await consent.is_request(ctx.session, ctx.confession)
+        markup = (
+            request_markup(ctx.confession, ctx.language)
+            if request
+            else delivery_markup(self._settings, ctx.confession, ctx.language)
+        )
+        text = delivery_text(ctx.view, ctx.language, self._pseudonym(ctx), request=request)
+        return ctx.text(text, markup)
 
     async def delivered(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
@@ -112,14 +125,18 @@ class NoticeRenderer:
         return ctx.text(t(ctx.language, "notice.undeliverable", to=to, link=escape(link)))
 
     async def match(self, ctx: Context) -> ApiCall:
+        """Both agreed to be named if it was mutual; each hears which confession it is about."""
         assert ctx.view is not None
         other = ctx.view.recipient.display_name if ctx.view.recipient else ""
         which = which_confession(ctx.confession, ctx.language, own=True)
         text = t(ctx.language, "notice.match", other=escape(other), which=which)
         return ctx.text(text, self._open_it(ctx.confession, ctx.language))
 
-    async def signed(self, ctx: Context) -> ApiCall:
+    async def signed(self, ctx: Context) -> ApiCall | None:
+        """Not for a confession its recipient has not let in: that stays unseen."""
         assert ctx.view is not None
+        if await consent.withheld(ctx.session, ctx.confession):
+            return None
         name = escape(ctx.view.sender.display_name)
         which = which_confession(ctx.confession, ctx.language)
         text = t(ctx.language, "notice.signed", name=name, which=which)
@@ -172,7 +189,7 @@ class NoticeRenderer:
             author = (
                 escape(ctx.view.sender.display_name)
                 if ctx.view.sender_shown
-                else t(ctx.language, "thread.anonymous")
+                else escape(self._pseudonym(ctx) or t(ctx.language, "thread.anonymous"))
             )
             header = t(ctx.language, "thread.from_sender", author=author)
         else:

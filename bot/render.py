@@ -12,7 +12,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
 from bot.i18n import t
-from core import styles
+from core import pseudonyms, styles
 from core.confessions import SHARE_PREFIX, ConfessionView, ReaderView, Role
 from core.outbox import ApiCall
 from core.settings import Settings
@@ -51,22 +51,28 @@ def mini_app_button(
     return None if url is None else InlineKeyboardButton(label, web_app=WebAppInfo(url=url))
 
 
-def signature_line(view: ConfessionView, language: str | None) -> str:
+def signature_line(view: ConfessionView, language: str | None, pseudonym: str | None) -> str:
     confession = view.confession
     if view.sender_shown:
         return t(language, "card.signed", name=escape(view.sender.display_name))
-    if confession.signature == Signature.HINT and confession.hint:
-        return t(language, "card.hint", hint=escape(confession.hint))
+    hinted = confession.signature == Signature.HINT and confession.hint
+    if pseudonym:
+        line = t(language, "pseudonym.card", pseudonym=escape(pseudonym))
+        if hinted:
+            line += t(language, "pseudonym.hint_part", hint=escape(confession.hint or ""))
+        return line
+    if hinted:
+        return t(language, "card.hint", hint=escape(confession.hint or ""))
     return t(language, "card.anonymous")
 
 
-def card_text(view: ConfessionView, language: str | None) -> str:
-    """The confession as its recipient reads it once revealed."""
+def card_text(view: ConfessionView, language: str | None, pseudonym: str | None = None) -> str:
+    """The confession as its recipient reads it once revealed, its sender by pseudonym."""
     return "\n\n".join(
         (
             t(language, "card.title"),
             view.confession.text_html,
-            signature_line(view, language),
+            signature_line(view, language, pseudonym),
         )
     )
 
@@ -77,9 +83,10 @@ def card_calls(
     *,
     chat_id: int,
     markup: InlineKeyboardMarkup | None = None,
+    pseudonym: str | None = None,
 ) -> list[ApiCall]:
     """The card, with its photo or video when it has one; buttons go on the last message."""
-    text = card_text(view, language)
+    text = card_text(view, language, pseudonym)
     keyboard = {"reply_markup": markup.to_dict()} if markup else {}
     media = view.media
     if media is None or media.telegram_file_id is None:
@@ -116,6 +123,22 @@ def delivery_markup(
     if open_button is not None:
         row.append(open_button)
     return InlineKeyboardMarkup([row])
+
+
+def request_markup(confession: Confession, language: str | None) -> InlineKeyboardMarkup:
+    """Under a stranger's first confession: only Accept lets it in."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    t(language, "consent.accept"), callback_data=callbacks.accept(confession)
+                ),
+                InlineKeyboardButton(
+                    t(language, "consent.decline"), callback_data=callbacks.decline(confession)
+                ),
+            ]
+        ]
+    )
 
 
 def revealed_markup(confession: Confession, language: str | None) -> InlineKeyboardMarkup:
@@ -165,8 +188,17 @@ def reply_markup_for(
     return InlineKeyboardMarkup(rows)
 
 
-def delivery_text(view: ConfessionView, language: str | None) -> str:
-    text = t(language, "delivery.text")
+def delivery_text(
+    view: ConfessionView,
+    language: str | None,
+    pseudonym: str | None = None,
+    *,
+    request: bool = False,
+) -> str:
+    """ "Someone has a confession for you", or, for a stranger's first, a request to accept."""
+    text = t(language, "consent.request" if request else "delivery.text")
+    if pseudonym:
+        text += "\n" + t(language, "pseudonym.from", pseudonym=escape(pseudonym))
     if view.confession.signature == Signature.HINT and view.confession.hint:
         text += "\n\n" + t(language, "delivery.hint", hint=escape(view.confession.hint))
     return text
@@ -194,7 +226,9 @@ def item_label(reader: ReaderView, language: str | None, *, answered: bool) -> s
     return f"📥 {confession.created_at:%d.%m.%Y} · {status}"
 
 
-def thread_text(reader: ReaderView, replies: list[Reply], language: str | None) -> str:
+def thread_text(
+    reader: ReaderView, replies: list[Reply], language: str | None, pseudonym: str | None = None
+) -> str:
     """The thread so far, each side named as this reader may know it."""
     lines = [t(language, "thread.title")]
     for reply in replies[-10:]:
@@ -205,7 +239,7 @@ def thread_text(reader: ReaderView, replies: list[Reply], language: str | None) 
             who = (
                 escape(reader.view.sender.display_name)
                 if reader.view.sender_shown
-                else t(language, "thread.anonymous")
+                else escape(pseudonym or t(language, "thread.anonymous"))
             )
         else:
             who = recipient_label(reader.view, language)
@@ -220,12 +254,21 @@ def opened_view(
     language: str | None,
     *,
     chat_id: int,
+    request: bool = False,
 ) -> list[ApiCall]:
     """A confession opened from /my, with what this reader can do with it."""
     confession = reader.confession
+    pseudonym = pseudonyms.shown_to(settings, reader, language)
     if not reader.content_visible:
-        markup = delivery_markup(settings, confession, language) if reader.can_reveal else None
-        text = delivery_text(reader.view, language) + "\n\n" + status_label(confession, language)
+        markup = None
+        if reader.can_reveal:
+            markup = (
+                request_markup(confession, language)
+                if request
+                else delivery_markup(settings, confession, language)
+            )
+        text = delivery_text(reader.view, language, pseudonym, request=request)
+        text += "\n\n" + status_label(confession, language)
         calls = [
             ApiCall(
                 "sendMessage",
@@ -243,14 +286,16 @@ def opened_view(
             if reader.role == Role.SENDER
             else revealed_markup(confession, language)
         )
-        calls = card_calls(reader.view, language, chat_id=chat_id, markup=markup)
+        calls = card_calls(
+            reader.view, language, chat_id=chat_id, markup=markup, pseudonym=pseudonym
+        )
     if replies:
         calls.append(
             ApiCall(
                 "sendMessage",
                 {
                     "chat_id": chat_id,
-                    "text": thread_text(reader, replies, language),
+                    "text": thread_text(reader, replies, language, pseudonym),
                     "parse_mode": "HTML",
                 },
             )

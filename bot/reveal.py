@@ -15,7 +15,7 @@ from bot.context import Context, turn
 from bot.i18n import t
 from bot.render import card_calls, deep_link, revealed_markup
 from bot.replies import answer_button, send_all
-from core import confessions, reactions, styles
+from core import confessions, pseudonyms, reactions, styles
 from core.confessions import SHARE_PREFIX
 
 
@@ -32,6 +32,7 @@ async def on_reveal(update: Update, context: Context) -> None:
             current.language,
             chat_id=current.user.id,
             markup=revealed_markup(view.confession, current.language),
+            pseudonym=pseudonyms.for_view(current.settings, view, current.language),
         )
     await answer_button(update)
     await send_all(context, replies)

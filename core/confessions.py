@@ -14,7 +14,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
 
-from core import limits, notices, safety, users, wordlist
+from core import consent, limits, notices, safety, users, wordlist
+from core.consent import Route
 from core.errors import (
     NotForYou,
     NotFound,
@@ -142,15 +143,24 @@ async def _withhold(session: AsyncSession, confession: Confession) -> None:
 
 
 async def _notice_a_match(session: AsyncSession, confession: Confession) -> None:
-    """Two people who confessed to each other, whatever the order: tell both, with names."""
-    if confession.recipient_id is None or confession.matched_at is not None:
+    """Two people who confessed to each other, whatever the order, each having agreed to be
+    named if it was mutual: tell both, with names. Without both agreeing, nothing is said, so
+    confessing back is never a way to find out who wrote."""
+    if (
+        confession.recipient_id is None
+        or confession.matched_at is not None
+        or not confession.reveal_if_mutual
+    ):
         return
     found = await session.exec(
-        select(Confession).where(
+        select(Confession)
+        .where(
             Confession.sender_id == confession.recipient_id,
             Confession.recipient_id == confession.sender_id,
+            col(Confession.reveal_if_mutual).is_(True),
             col(Confession.status).not_in([ConfessionStatus.DRAFT, ConfessionStatus.WITHDRAWN]),
         )
+        .order_by(col(Confession.id).desc())
     )
     other = found.first()
     if other is None:
@@ -159,6 +169,42 @@ async def _notice_a_match(session: AsyncSession, confession: Confession) -> None
     for side in (confession, other):
         side.matched_at = now
         await notices.enqueue(session, Notice.MATCH, chat_id=side.sender_id, confession_id=side.id)
+
+
+MAY_AGREE_TO_MUTUAL = frozenset(
+    {
+        ConfessionStatus.DRAFT,
+        ConfessionStatus.QUEUED,
+        ConfessionStatus.DELIVERED,
+        ConfessionStatus.REVEALED,
+    }
+)
+
+
+async def agree_to_mutual_reveal(
+    session: AsyncSession, public_id: str, sender: User, agreed: bool
+) -> Confession:
+    """The sender's own choice, off unless they turn it on: be named if it turns out mutual.
+    Turning it on may complete a match at once, as sending would have."""
+    confession = await get_by_public_id_or_draft(session, public_id)
+    if confession.sender_id != sender.id:
+        raise NotFound()
+    if confession.status not in MAY_AGREE_TO_MUTUAL:
+        raise WrongState()
+    confession.reveal_if_mutual = agreed
+    confession.updated_at = utcnow()
+    if agreed and confession.status != ConfessionStatus.DRAFT:
+        await _notice_a_match(session, confession)
+    await session.flush()
+    return confession
+
+
+async def get_by_public_id_or_draft(session: AsyncSession, public_id: str) -> Confession:
+    result = await session.exec(select(Confession).where(Confession.public_id == public_id))
+    confession = result.first()
+    if confession is None:
+        raise NotFound()
+    return confession
 
 
 def awaits_share(confession: Confession, recipient: User | None) -> bool:
@@ -191,7 +237,7 @@ async def open_shared(
         await (
             _withhold(session, confession)
             if blocked
-            else _queue_delivery(session, confession, opener)
+            else _queue_delivery(session, confession, opener, claimed=True)
         )
     await session.flush()
     return await view(session, confession)
@@ -205,9 +251,20 @@ def _may_claim(confession: Confession, opener: User) -> bool:
     return True
 
 
-async def _queue_delivery(session: AsyncSession, confession: Confession, recipient: User) -> None:
-    """One pending delivery per confession at most, however often the link is opened."""
+async def _queue_delivery(
+    session: AsyncSession, confession: Confession, recipient: User, *, claimed: bool = False
+) -> bool:
+    """One pending delivery per confession at most, however often the link is opened; the
+    recipient's consent and filter decide whether it is a notice, a request or nothing (then
+    it is marked delivered all the same: its sender must not tell the difference). True when
+    something is on its way to the recipient."""
     assert confession.id is not None
+    way = await consent.route(session, confession, recipient, claimed=claimed)
+    if way == Route.WAIT:
+        return False
+    if way == Route.HOLD:
+        await mark_delivered(session, confession.id, chat_id=recipient.id, message_id=None)
+        return False
     pending = await session.exec(
         select(OutboxMessage).where(
             OutboxMessage.confession_id == confession.id,
@@ -219,6 +276,7 @@ async def _queue_delivery(session: AsyncSession, confession: Confession, recipie
         await notices.enqueue(
             session, Notice.DELIVERY, chat_id=recipient.id, confession_id=confession.id
         )
+    return True
 
 
 async def mark_delivered(
@@ -258,6 +316,7 @@ async def reveal(session: AsyncSession, public_id: str, reader: User) -> Confess
     if confession.status == ConfessionStatus.WITHDRAWN:
         raise Withdrawn()
     if confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
+        await consent.accept_on_reveal(session, confession, reader)
         confession.status = ConfessionStatus.REVEALED
         confession.revealed_at = confession.updated_at = utcnow()
         if confession.delivered_at is None:
@@ -298,6 +357,7 @@ async def page_for(
                 col(Confession.status) != ConfessionStatus.QUEUED,
                 col(Confession.delivered_at).is_not(None),
             ),
+            ~consent.kept_from_received(reader.id),
         )
     if cursor and not is_public_id(cursor):
         return Page([], None)
@@ -347,8 +407,7 @@ async def deliver_waiting(session: AsyncSession, settings: Settings, user: User)
         if confession.recipient_id is None:
             confession.recipient_id = user.id
             await _notice_a_match(session, confession)
-        await _queue_delivery(session, confession, user)
-        count += 1
+        count += await _queue_delivery(session, confession, user)
     await session.flush()
     return count
 

@@ -113,6 +113,16 @@ class LimitReached(DomainError):
     message = "That is enough for now; try again later."
 
 
+class TooManyFilterWords(InvalidInput):
+    code = "too_many_filter_words"
+    message = "That is more filter words than can be kept."
+
+
+class BadFilterWord(InvalidInput):
+    code = "bad_filter_word"
+    message = "A filter word must have a letter or digit and be short."
+
+
 class PairLimitReached(LimitReached):
     code = "pair_limit_reached"
     message = "That is enough confessions to this person for today; try again tomorrow."

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, limits, notices, safety, users
+from core import confessions, consent, drafts, limits, notices, safety, users
 from core.confessions import ReaderView, Role
 from core.drafts import ChatMedia
 from core.errors import NoDraft, TextEmpty, WrongState
@@ -119,7 +119,7 @@ async def _post(
     )
     session.add(reply)
     await session.flush()
-    if withheld:  # kept for the sender's own thread, as an unanswered message would be
+    if withheld or await consent.hold_reply(session, reply, confession, to=other):
         return Relayed(reply=reply, to=other)
     await notices.enqueue(
         session, Notice.REPLY, chat_id=other, confession_id=confession.id, reply_id=reply.id
@@ -133,14 +133,18 @@ async def stop(session: AsyncSession, user: User) -> None:
         await session.flush()
 
 
-async def thread(session: AsyncSession, confession_id: int, *, role: Role) -> list[Reply]:
-    """The thread as one party sees it: its recipient never sees what a blocked sender wrote
-    (so the role is required: forgetting it must not show them)."""
+async def thread(
+    session: AsyncSession, confession_id: int, *, role: Role, reader_id: int
+) -> list[Reply]:
+    """The thread as one party sees it, oldest first: its recipient never sees what a blocked
+    sender wrote, and what the reader's filter holds stays out until they show it (so both are
+    required: forgetting them must not show either)."""
     query = select(Reply).where(Reply.confession_id == confession_id)
     if role == Role.RECIPIENT:
         query = query.where(col(Reply.withheld_at).is_(None))
-    found = await session.exec(query.order_by(col(Reply.id)))
-    return list(found.all())
+    replies = list((await session.exec(query.order_by(col(Reply.id)))).all())
+    hidden = await consent.hidden_replies(session, confession_id, reader_id)
+    return [reply for reply in replies if reply.id not in hidden]
 
 
 async def answered(session: AsyncSession, confessions: Iterable[Confession]) -> set[int]:

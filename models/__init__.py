@@ -5,6 +5,7 @@ from models.interactions import Ban, Block, Reaction, Reply, Report, ReportStatu
 from models.limits import LimitPenalty, RateCounter
 from models.media import Media
 from models.messaging import InboxUpdate, OutboxMessage, OutboxStatus
+from models.preferences import HeldItem, HoldDecision, HoldReason, Preferences, WhoMaySend
 from models.users import User
 
 __all__ = [
@@ -14,11 +15,15 @@ __all__ = [
     "Confession",
     "ConfessionStatus",
     "ConfessionStyle",
+    "HeldItem",
+    "HoldDecision",
+    "HoldReason",
     "InboxUpdate",
     "LimitPenalty",
     "Media",
     "OutboxMessage",
     "OutboxStatus",
+    "Preferences",
     "RateCounter",
     "Reaction",
     "Reply",
@@ -26,4 +31,5 @@ __all__ = [
     "ReportStatus",
     "Signature",
     "User",
+    "WhoMaySend",
 ]

@@ -80,6 +80,11 @@ class Confession(SQLModel, table=True):
     withheld_at: datetime | None = Field(
         default=None, sa_type=UTCDateTime, description="the recipient blocked its sender"
     )
+    reveal_if_mutual: bool = Field(
+        default=False,
+        sa_column_kwargs={"server_default": sa.false()},
+        description="the sender agreed to be named if the recipient confessed back the same way",
+    )
 
 
 class ConfessionStyle(SQLModel, table=True):

@@ -61,6 +61,12 @@ class PretendClient:
         answer: JSON = response.json()
         return answer
 
+    def accepts_request(self) -> JSON:
+        """A stranger's first confession comes as a request; accepted, the usual one follows."""
+        self.wait_for_bot("wants to tell you")
+        self.press("Accept")
+        return self.wait_for_bot("Someone has a confession for you")
+
     def button(self, label: str) -> JSON:
         return self._newest_button(label)[1]
 
@@ -100,7 +106,7 @@ class PretendClient:
         recipient.say("/start")
         self.writes_to(recipient, text)
         self.sends_anonymously()
-        recipient.wait_for_bot("Someone has a confession for you")
+        recipient.accepts_request()
         self.wait_for_bot("was delivered")
 
     def sends_anonymously(self) -> None:

@@ -109,6 +109,13 @@ class Person:
         seen = "\n".join(f"  - {m.content!r}" for m in self.messages[-10:])
         raise AssertionError(f"{self.first_name} got no message containing {containing!r}:\n{seen}")
 
+    def accepts_request(self, timeout: float = 10.0) -> StoredMessage:
+        """A stranger's first confession comes as a request: accept it, and the usual
+        "someone has a confession for you" follows, with Reveal."""
+        request = self.wait_for_message("wants to tell you", timeout)
+        self.presses("Accept", on=request)
+        return self.wait_for_message("Someone has a confession", timeout)
+
     # what the person does
 
     def _send(self, message_fields: dict[str, Any]) -> list[StoredMessage]:

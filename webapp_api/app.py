@@ -17,7 +17,7 @@ from models.db import Database
 from webapp_api.errors import install_error_handlers
 from webapp_api.middleware import BodyLimit, RequestLog
 from webapp_api.openapi import install_document
-from webapp_api.routes import confessions, health, media, metrics, safety, webhook
+from webapp_api.routes import confessions, health, media, metrics, preferences, safety, webhook
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1024 * 1024
@@ -69,6 +69,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(webhook.router)
     app.include_router(confessions.router)
+    app.include_router(preferences.router)
     app.include_router(media.router)
     app.include_router(safety.router)
     app.include_router(metrics.router)

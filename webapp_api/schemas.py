@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from core import styles
 from core.confessions import PUBLIC_ID, ReaderView, Role
-from models import ConfessionStatus, Reply, Signature, User
+from core.consent import FILTER_WORD_MAX_LENGTH, FILTER_WORDS_MAX
+from models import ConfessionStatus, HoldReason, Preferences, Reply, Signature, User, WhoMaySend
 
 
 class Me(BaseModel):
@@ -167,6 +168,9 @@ class ConfessionOut(BaseModel):
     signature: Signature
     hint: str | None
     sender_name: str | None
+    sender_pseudonym: str | None = Field(
+        description="to the recipient, the stable name an anonymous sender goes by with them"
+    )
     recipient_name: str | None
     media: MediaOut | None
     style: StyleOut
@@ -179,7 +183,12 @@ class ConfessionOut(BaseModel):
 
     @classmethod
     def of(
-        cls, reader: ReaderView, *, media: MediaOut | None = None, background_url: str | None = None
+        cls,
+        reader: ReaderView,
+        *,
+        media: MediaOut | None = None,
+        background_url: str | None = None,
+        sender_pseudonym: str | None = None,
     ) -> ConfessionOut:
         confession, style = reader.confession, reader.style
         visible = reader.content_visible
@@ -193,6 +202,7 @@ class ConfessionOut(BaseModel):
             signature=confession.signature,
             hint=confession.hint,
             sender_name=reader.sender_name,
+            sender_pseudonym=sender_pseudonym,
             recipient_name=(
                 recipient.display_name if recipient and reader.role == Role.SENDER else None
             ),
@@ -273,6 +283,9 @@ class ReplyOut(BaseModel):
 
     mine: bool
     author: str | None = Field(description="null when the author is the anonymous sender")
+    author_pseudonym: str | None = Field(
+        default=None, description="the anonymous sender's stable name, shown to the recipient"
+    )
     text_html: str
     created_at: datetime
 
@@ -281,7 +294,9 @@ class Thread(BaseModel):
     items: list[ReplyOut]
 
     @classmethod
-    def of(cls, reader: ReaderView, replies: list[Reply]) -> Thread:
+    def of(
+        cls, reader: ReaderView, replies: list[Reply], *, pseudonym: str | None = None
+    ) -> Thread:
         me_sender = reader.role == Role.SENDER
         view = reader.view
         items = []
@@ -294,8 +309,68 @@ class Thread(BaseModel):
                 ReplyOut(
                     mine=reply.from_sender == me_sender,
                     author=author,
+                    author_pseudonym=pseudonym if reply.from_sender and author is None else None,
                     text_html=reply.text_html,
                     created_at=reply.created_at,
                 )
             )
         return cls(items=items)
+
+
+# --- the recipient's settings, held items, consent and the mutual reveal ---
+
+
+class SettingsOut(BaseModel):
+    """Who may send this person confessions, and the words they keep out."""
+
+    who_may_send: WhoMaySend = Field(
+        description=(
+            "everyone: a stranger's first confession comes as a request to accept; "
+            "threads: only people they already have a thread with; nobody: inbox paused"
+        )
+    )
+    filter_words: list[str]
+    filter_words_max: int
+
+    @classmethod
+    def of(cls, preferences: Preferences) -> SettingsOut:
+        return cls(
+            who_may_send=preferences.who_may_send,
+            filter_words=list(preferences.filter_words),
+            filter_words_max=FILTER_WORDS_MAX,
+        )
+
+
+class SettingsIn(BaseModel):
+    """Only what is given changes; `filter_words` replaces the whole list."""
+
+    who_may_send: WhoMaySend | None = None
+    filter_words: list[Annotated[str, Field(max_length=FILTER_WORD_MAX_LENGTH)]] | None = Field(
+        default=None, max_length=FILTER_WORDS_MAX
+    )
+
+
+class HeldOut(BaseModel):
+    """Something kept from its reader's notices; its sender was never told."""
+
+    id: int
+    kind: Literal["confession", "reply"]
+    reason: HoldReason
+    confession_id: str
+    sender_pseudonym: str | None = Field(description="null when the sender signed")
+    created_at: datetime
+
+
+class HeldList(BaseModel):
+    items: list[HeldOut]
+
+
+class MutualIn(BaseModel):
+    reveal_if_mutual: bool = Field(
+        description="be named to the recipient if they confess back and agree the same way"
+    )
+
+
+class MutualOut(BaseModel):
+    id: str
+    reveal_if_mutual: bool

@@ -35,8 +35,13 @@ def send(
     words: str = "I think about you every day",
     signature: str = "Anonymous",
     hint: str | None = None,
+    *,
+    mutual: bool = False,
 ) -> None:
+    """`mutual`: the sender agrees, on the preview, to be named if it turns out mutual."""
     compose(sender, recipient, words, signature=signature, hint=hint)
+    if mutual:
+        sender.presses("If it's mutual, name me: no")
     sender.presses("Send")
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from emulator import BotApiState
+from emulator import BotApiState, StoredMessage
 from models import Confession, ConfessionStatus, User
 from models.types import utcnow
 from tests.bot.flows import latest_confession, send
@@ -17,13 +20,33 @@ from tests.support import Product, started
 from tests.telegram import People, Person
 
 
-def revealed(sender: Person, recipient: Person, words: str = "I think about you every day") -> None:
+def revealed(
+    sender: Person,
+    recipient: Person,
+    words: str = "I think about you every day",
+    *,
+    mutual: bool = False,
+) -> None:
     started(recipient)
-    send(sender, recipient, words)
-    recipient.wait_for_message("Someone has a confession")
+    send(sender, recipient, words, mutual=mutual)
+    recipient.accepts_request()
     sender.wait_for_message("was delivered")
     recipient.presses("Reveal")
     sender.wait_for_message("opened your confession")
+
+
+def pseudonym_in(message: StoredMessage) -> str:
+    """The name an anonymous sender goes by, as a delivery notice shows it ("From: …")."""
+    found = re.search(r"From: <b>(.+?)</b>", message.content or "")
+    assert found, message.content
+    return found.group(1)
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never held"
+        time.sleep(0.05)
 
 
 def seen_by(person: Person) -> str:
@@ -55,7 +78,8 @@ def test_the_senders_answer_reaches_the_recipient_anonymously(alice: Person, bob
     alice.says("someone who sits near you")
 
     answer = bob.wait_for_message("someone who sits near you")
-    assert "secret admirer" in (answer.content or "")
+    pseudonym = pseudonym_in(bob.wait_for_message("Someone has a confession"))
+    assert f"<b>{pseudonym}</b> answered" in (answer.content or "")
     assert "Alice" not in seen_by(bob)
 
 
@@ -122,11 +146,13 @@ def test_the_sender_reveals_who_they_are(alice: Person, bob: Person) -> None:
     assert "Alice" in (bob.wait_for_message("was from").content or "")
 
 
-def test_two_confessions_to_each_other_are_a_match(alice: Person, bob: Person) -> None:
+def test_two_confessions_to_each_other_both_agreeing_are_a_match(
+    alice: Person, bob: Person
+) -> None:
     started(alice)
-    revealed(alice, bob)
+    revealed(alice, bob, mutual=True)
 
-    send(bob, alice, "I like you too")
+    send(bob, alice, "I like you too", mutual=True)
 
     assert "Bob" in (alice.wait_for_message("It's mutual").content or "")
     assert "Alice" in (bob.wait_for_message("It's mutual").content or "")
@@ -134,8 +160,8 @@ def test_two_confessions_to_each_other_are_a_match(alice: Person, bob: Person) -
 
 def test_a_match_shows_the_names_on_the_cards(alice: Person, bob: Person) -> None:
     started(alice)
-    revealed(alice, bob)
-    send(bob, alice, "I like you too")
+    revealed(alice, bob, mutual=True)
+    send(bob, alice, "I like you too", mutual=True)
     alice.wait_for_message("Someone has a confession")
 
     card = alice.presses("Reveal")[-1]
@@ -206,12 +232,18 @@ def test_withdrawing_edits_the_recipients_message(
 ) -> None:
     started(bob)
     send(alice, bob)
-    delivery = bob.wait_for_message("Someone has a confession")
+    delivery = bob.accepts_request()
     notice = alice.wait_for_message("was delivered")
+    wait_until(lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id)
 
     alice.presses("Withdraw", on=notice)
 
-    bot_api.wait_for_call("editMessageText", chat_id=bob.id, ok=True)
+    bot_api.wait_for_call(
+        "editMessageText",
+        chat_id=bob.id,
+        ok=True,
+        where=lambda params: params.get("message_id") == delivery.message_id,
+    )
     edited = bot_api.message(bob.id, delivery.message_id)
     assert edited is not None
     assert "withdrawn" in (edited.content or "")
@@ -232,7 +264,7 @@ def test_an_unread_confession_expires_and_the_sender_is_told(
 ) -> None:
     started(bob)
     send(alice, bob)
-    bob.wait_for_message("Someone has a confession")
+    bob.accepts_request()
     confession = latest_confession(db, alice)
     confession.queued_at = utcnow() - timedelta(days=31)
     db.add(confession)
@@ -276,12 +308,18 @@ def test_delete_me_erases_the_user_after_confirmation(
 ) -> None:
     started(bob)
     send(alice, bob)
-    delivery = bob.wait_for_message("Someone has a confession")
+    delivery = bob.accepts_request()
+    wait_until(lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id)
 
     alice.command("deleteme")
     alice.presses("Yes, delete everything")
 
-    bot_api.wait_for_call("editMessageText", chat_id=bob.id, ok=True)
+    bot_api.wait_for_call(
+        "editMessageText",
+        chat_id=bob.id,
+        ok=True,
+        where=lambda params: params.get("message_id") == delivery.message_id,
+    )
     assert "withdrawn" in (bot_api.message(bob.id, delivery.message_id).content or "")  # type: ignore[union-attr]
     db.expire_all()
     assert db.get(User, alice.id) is None
@@ -341,7 +379,7 @@ def test_the_recipient_opens_an_unrevealed_one_from_my_and_can_reveal_it(
 ) -> None:
     started(bob)
     send(alice, bob)
-    bob.wait_for_message("Someone has a confession")
+    bob.accepts_request()
 
     listing = bob.command("my")[-1]
     opened = bob.presses("📥", on=listing)[-1]

@@ -19,7 +19,7 @@ def test_a_recipient_who_uses_the_bot_gets_it_with_a_reveal_button(
 
     send(alice, bob)
 
-    delivery = bob.wait_for_message("Someone has a confession for you")
+    delivery = bob.accepts_request()
     confession = latest_confession(db, alice)
     assert bob.button("Reveal", on=delivery)["callback_data"] == f"rv:{confession.public_id}"
     assert "I think about you" not in (delivery.content or "")
@@ -45,7 +45,7 @@ def test_the_delivery_has_an_open_button_into_the_mini_app(
 
     send(alice, bob)
 
-    delivery = bob.wait_for_message("Someone has a confession for you")
+    delivery = bob.accepts_request()
     public_id = latest_confession(db, alice).public_id
     assert bob.button("Open", on=delivery)["web_app"]["url"] == (
         f"https://confessions.example/app/?screen=reveal&c={public_id}"
@@ -57,7 +57,7 @@ def test_the_hint_comes_with_the_delivery(alice: Person, bob: Person) -> None:
 
     send(alice, bob, hint="we share a desk")
 
-    assert "we share a desk" in (bob.wait_for_message("Someone has").content or "")
+    assert "we share a desk" in (bob.accepts_request().content or "")
 
 
 def test_a_recipient_who_never_started_the_bot_gets_a_share_card_for_the_sender(
@@ -183,7 +183,7 @@ def test_starting_the_bot_later_brings_what_was_waiting(alice: Person, bob: Pers
 
     bob.command("start")
 
-    bob.wait_for_message("Someone has a confession for you")
+    bob.accepts_request()
 
 
 def test_the_sender_leaves_the_preview_before_sending(

@@ -29,6 +29,7 @@ def test_the_command_menu_is_set_in_english_and_russian(
     assert [command["command"] for command in by_language[None]] == [
         "new",
         "my",
+        "settings",
         "help",
         "cancel",
         "mydata",

@@ -16,7 +16,7 @@ def delivered(
 ) -> None:
     started(recipient)
     send(sender, recipient, signature=signature, hint=hint)
-    recipient.wait_for_message("Someone has a confession for you")
+    recipient.accepts_request()
     sender.wait_for_message("was delivered")
 
 
@@ -115,7 +115,7 @@ def test_a_photo_is_revealed_with_the_text(alice: Person, bob: Person) -> None:
     alice.sends_media("photo", b"\xff\xd8\xff fake jpeg")
     alice.presses("Anonymous")
     alice.presses("Send")
-    bob.wait_for_message("Someone has a confession")
+    bob.accepts_request()
 
     card = bob.presses("Reveal")[-1]
 

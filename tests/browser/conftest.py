@@ -260,7 +260,7 @@ def delivered(alice: Person, bob: Person, db: Session) -> str:
     """Alice's anonymous confession, delivered to Bob and not yet opened."""
     started(bob)
     send(alice, bob)
-    bob.wait_for_message("Someone has a confession for you")
+    bob.accepts_request()
     return latest_confession(db, alice).public_id
 
 

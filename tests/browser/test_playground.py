@@ -94,6 +94,8 @@ def test_alice_confesses_to_bob_who_reveals_and_reacts(
     last_bot_message(page, "Sent to Bob")
 
     act_as(page, "Bob")
+    last_bot_message(page, "wants to tell you")
+    tap(page, "✅ Accept")
     last_bot_message(page, "Someone has a confession for you")
     expect(page.locator(".msg.in .keyboard button", has_text="Reveal")).to_be_visible()
     screenshot(page, "playground-bob-before-reveal")

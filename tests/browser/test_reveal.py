@@ -19,15 +19,16 @@ def open_the_envelope(page: Page) -> None:
 
 
 def test_the_envelope_opens_into_the_confession(
-    mini_app: MiniApp, bob: Person, delivered: str, screenshot: Screenshot
+    mini_app: MiniApp, api: Api, bob: Person, delivered: str, screenshot: Screenshot
 ) -> None:
     page = mini_app.open(bob, "reveal", delivered)
     screenshot(page, "reveal-sealed")
+    pseudonym = api.confession(bob, delivered)["sender_pseudonym"]
 
     open_the_envelope(page)
 
     expect(page.locator(".card .card-text")).to_have_text("I think about you every day")
-    expect(page.locator(".card .card-sign")).to_have_text("— anonymous")
+    expect(page.locator(".card .card-sign")).to_have_text(f"— anonymous · {pseudonym}")
     screenshot(page, "reveal")
 
 
@@ -63,7 +64,7 @@ def test_the_hint_shows_on_the_sealed_envelope(
 ) -> None:
     started(bob)
     send(alice, bob, hint="we met at Anna's birthday")
-    bob.wait_for_message("Someone has a confession for you")
+    bob.accepts_request()
 
     page = mini_app.open(bob, "reveal", latest_confession(db, alice).public_id)
 
@@ -94,7 +95,7 @@ def test_formatting_is_kept_and_any_other_markup_stays_text(
     alice.presses("Skip")
     alice.presses("Anonymous")
     alice.presses("Send")
-    bob.wait_for_message("Someone has a confession for you")
+    bob.accepts_request()
     page = mini_app.open(bob, "reveal", latest_confession(db, alice).public_id)
 
     open_the_envelope(page)

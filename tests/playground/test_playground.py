@@ -48,7 +48,7 @@ def test_the_recipient_gets_a_confession_with_a_reveal_button(pretend: Pretend) 
 
     dan.sends_anonymously()
 
-    delivered = erin.wait_for_bot("Someone has a confession for you")
+    delivered = erin.accepts_request()
     assert "You make Mondays bearable" not in delivered["text"]
     erin.press("Reveal")
     assert "You make Mondays bearable" in erin.wait_for_bot("You make Mondays bearable")["text"]

@@ -89,7 +89,7 @@ def world(people: People, db: Session, product: Product) -> World:
     ann, ben, cleo = people("Ann", username="ann_s"), people("Ben"), people("Cleo")
     started(ben)
     send(ann, ben, SECRET_WORDS)
-    ben.wait_for_message("Someone has a confession")
+    ben.accepts_request()
     revealed = latest_confession(db, ann).public_id
     ben.presses("Reveal")
     send(ann, ben, SECRET_WORDS)

@@ -11,7 +11,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, editing, reactions, threads
+from core import confessions, editing, pseudonyms, reactions, threads
 from core import media as media_service
 from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.errors import DomainError, NotFound
@@ -148,7 +148,10 @@ async def _out(
             background = links.url
         except (NotFound, StorageUnavailable):
             background = None
-    return ConfessionOut.of(reader, media=media, background_url=background)
+    pseudonym = pseudonyms.shown_to(settings, reader, pseudonyms.language_of(user))
+    return ConfessionOut.of(
+        reader, media=media, background_url=background, sender_pseudonym=pseudonym
+    )
 
 
 async def _links(
@@ -243,12 +246,16 @@ async def react(
 
 
 @router.get("/confessions/{public_id}/replies", response_model=Thread, responses=responses(404))
-async def replies(public_id: PublicId, session: ReadSessionDep, caller: Caller) -> Thread:
+async def replies(
+    public_id: PublicId, session: ReadSessionDep, settings: SettingsDep, caller: Caller
+) -> Thread:
     """The anonymous thread under a confession, oldest first."""
     reader = await confessions.for_reader(session, public_id, caller)
-    return Thread.of(
-        reader, await threads.thread(session, reader.confession.id or 0, role=reader.role)
+    replies = await threads.thread(
+        session, reader.confession.id or 0, role=reader.role, reader_id=caller.id
     )
+    pseudonym = pseudonyms.shown_to(settings, reader, pseudonyms.language_of(caller))
+    return Thread.of(reader, replies, pseudonym=pseudonym)
 
 
 @router.post(
@@ -269,6 +276,8 @@ async def reply(
         session, settings, public_id, user, text=body.text, text_html=escape(body.text, quote=False)
     )
     reader = await confessions.for_reader(session, public_id, user)
-    return Thread.of(
-        reader, await threads.thread(session, reader.confession.id or 0, role=reader.role)
+    replies = await threads.thread(
+        session, reader.confession.id or 0, role=reader.role, reader_id=user.id
     )
+    pseudonym = pseudonyms.shown_to(settings, reader, user.language_code)
+    return Thread.of(reader, replies, pseudonym=pseudonym)

@@ -114,7 +114,34 @@
     err_wrong_state: 'That can’t be done any more.',
     err_network: 'I can’t reach the server. Check your connection and try again.',
     err_title: 'Oh no',
-    retry: 'Try again'
+    retry: 'Try again',
+    // the recipient's settings: who may send, the word filter, what was held
+    settings: '⚙️ Settings',
+    settings_title: 'Who can reach you',
+    settings_sub: 'Senders never see what you choose here: to them it just looks unopened.',
+    who_label: 'Who may send you confessions',
+    who_everyone: '🌍 Everyone — someone new asks first',
+    who_threads: '💬 Only people I have a thread with',
+    who_nobody: '⏸ Nobody — pause my inbox',
+    filter_label: 'Word filter',
+    filter_help: 'Confessions and replies with these words wait in “Held for you” instead of reaching you.',
+    filter_add: 'Add',
+    filter_placeholder: 'A word or a few, separated by commas',
+    filter_count: '{n} of {max} words',
+    filter_remove: 'Remove “{word}”',
+    held_label: 'Held for you',
+    held_none: 'Nothing is held for you.',
+    held_request: '🙋 Request',
+    held_filter: '🙈 Filtered',
+    held_setting: '⏸ Held by your settings',
+    held_reply: '🙈 Filtered reply',
+    held_show: 'Show',
+    held_accept: 'Accept',
+    held_decline: 'Decline',
+    held_declined: 'Declined. They won’t be told.',
+    held_shown: 'It’s on its way to your chat 📬',
+    settings_saved: 'Saved ✓',
+    sign_pseudonym: '— anonymous · {name}'
   };
 
   var user = (tg && tg.initDataUnsafe && tg.initDataUnsafe.user) || null;
@@ -489,8 +516,9 @@
     if (src && img.src !== src) img.src = src;
   }
 
-  function signLine(signature, hint, name) {
+  function signLine(signature, hint, name, pseudonym) {
     if (signature === 'signed' && name) return t('sign_signed', { name: name });
+    if (pseudonym) return t('sign_pseudonym', { name: pseudonym }) + (signature === 'hint' && hint ? ' · 🔎 ' + hint : '');
     if (signature === 'hint' && hint) return t('sign_hint', { hint: hint });
     return t('sign_anonymous');
   }
@@ -574,7 +602,7 @@
     else body.textContent = c.text || '';
     fitText(body);
     card.querySelector('.card-media-slot').replaceWith(mediaNode(c.media) || '');
-    card.querySelector('.card-sign').textContent = signLine(c.signature, c.hint, c.sender_name);
+    card.querySelector('.card-sign').textContent = signLine(c.signature, c.hint, c.sender_name, c.sender_pseudonym);
     stage.append(card);
     return { stage: stage, card: card, look: look };
   }
@@ -605,6 +633,7 @@
     if (screen === 'edit' && id) return screenEdit(id, alive);
     if (screen === 'reveal' && id) return screenReveal(id, alive);
     if (screen === 'privacy') return screenPrivacy(alive);
+    if (screen === 'settings') return screenSettings(alive);
     return screenHome(alive);
   }
 
@@ -785,7 +814,8 @@
       h('header', { class: 'hello' },
         h('p', { class: 'eyebrow', text: '💌 ' + t('brand') }),
         h('h1', { class: 'title', text: name ? t('hi', { name: name }) : t('hi_anon') }),
-        h('p', { class: 'subtitle', text: t('home_sub') })),
+        h('p', { class: 'subtitle', text: t('home_sub') }),
+        h('button', { type: 'button', class: 'btn btn--ghost settings-link', onclick: function () { haptic.tap(); go('settings'); }, text: t('settings') })),
       tabs.el, panel,
       h('p', { class: 'fineprint safety-link' },
         h('button', { type: 'button', class: 'btn btn--ghost', 'data-screen': 'privacy', onclick: function () { go('privacy'); }, text: safetyWord('link') })));
@@ -806,6 +836,80 @@
     }).catch(function (error) {
       if (alive()) problem(error, function () { go('home'); });
     });
+  }
+
+  /* ---------------- screen: settings (who may send, word filter, held) ---------------- */
+
+  var WHO = ['everyone', 'threads', 'nobody'];
+
+  function screenSettings(alive) {
+    backButton(goHome);
+    loadingStage();
+    return Promise.all([api('GET', '/settings'), api('GET', '/held')]).then(function (results) {
+      if (alive()) showSettings(results[0], results[1].items, alive);
+    }).catch(function (error) {
+      if (alive()) problem(error, function () { go('settings'); });
+    });
+  }
+
+  function showSettings(settings, held, alive) {
+    // the radios already show the choice: only a new word list redraws, so typing is never lost
+    function save(change) {
+      return api('PATCH', '/settings', change).then(function (saved) {
+        if (!alive()) return;
+        haptic.done('success');
+        say(t('settings_saved'));
+        if (change.filter_words) showSettings(saved, held, alive);
+        else settings = saved;
+      }, function (error) { say(friendly(error), 'error'); });
+    }
+    var who = h('fieldset', { class: 'field settings-who' }, h('legend', { class: 'label', text: t('who_label') }),
+      WHO.map(function (choice) {
+        return h('label', { class: 'choice' },
+          h('input', { type: 'radio', name: 'who', value: choice, checked: settings.who_may_send === choice,
+            onchange: function () { haptic.pick(); save({ who_may_send: choice }); } }),
+          h('span', { text: t('who_' + choice) }));
+      }));
+    var input = h('input', { type: 'text', class: 'input', id: 'filter-word', maxlength: '200', placeholder: t('filter_placeholder'), 'aria-label': t('filter_placeholder') });
+    function add(e) {
+      if (e) e.preventDefault();
+      var typed = input.value.split(',').map(function (w) { return w.trim(); }).filter(Boolean);
+      if (typed.length) save({ filter_words: settings.filter_words.concat(typed) });
+    }
+    var words = h('ul', { class: 'chips settings-words' }, settings.filter_words.map(function (word) {
+      return h('li', null, h('button', { type: 'button', class: 'chip', 'aria-label': t('filter_remove', { word: word }),
+        onclick: function () { save({ filter_words: settings.filter_words.filter(function (w) { return w !== word; }) }); } }, word + ' ✕'));
+    }));
+    var filter = h('section', { class: 'field settings-filter' },
+      h('h2', { class: 'label', text: t('filter_label') }),
+      h('p', { class: 'help', text: t('filter_help') }),
+      h('form', { class: 'row', onsubmit: add }, input, h('button', { type: 'submit', class: 'btn', text: t('filter_add') })),
+      h('p', { class: 'help', text: t('filter_count', { n: settings.filter_words.length, max: settings.filter_words_max }) }),
+      words);
+    var heldList = held.length ? h('ul', { class: 'list settings-held' }, held.map(function (item) {
+      var label = item.kind === 'reply' ? t('held_reply') : t('held_' + item.reason);
+      return h('li', { class: 'item' },
+        h('span', { class: 'item-main' },
+          h('span', { class: 'item-title', text: label }),
+          h('span', { class: 'item-meta', text: (item.sender_pseudonym ? item.sender_pseudonym + ' · ' : '') + ago(item.created_at) })),
+        heldButton(item.reason === 'request' ? 'held_accept' : 'held_show', '/held/' + item.id + '/release', 'held_shown'),
+        item.reason === 'request' ? heldButton('held_decline', '/confessions/' + encodeURIComponent(item.confession_id) + '/decline', 'held_declined') : null);
+      function heldButton(label, path, done) {
+        return h('button', { type: 'button', class: 'btn btn--ghost', text: t(label), onclick: function () {
+          api('POST', path).then(function () {
+            say(t(done));
+            if (alive()) showSettings(settings, held.filter(function (other) { return other.id !== item.id; }), alive);
+          }, function (error) { say(friendly(error), 'error'); });
+        } });
+      }
+    })) : h('p', { class: 'help', text: t('held_none') });
+    mount(topbar(),
+      h('header', { class: 'hello' },
+        h('h1', { class: 'title', text: t('settings_title') }),
+        h('p', { class: 'subtitle', text: t('settings_sub') })),
+      who, filter,
+      h('section', { class: 'field settings-held-section' }, h('h2', { class: 'label', text: t('held_label') }), heldList));
+    focusHeading();
   }
 
   /* ---------------- screen: editor ---------------- */
