@@ -57,7 +57,6 @@ class Context:
 
 Render = Callable[["NoticeRenderer", Context], Awaitable[ApiCall | None]]
 STILL_SENT_ONCE_WITHDRAWN = frozenset({Notice.WITHDRAWN})
-MATCH_EXCERPT = 60
 
 
 class NoticeRenderer:
