@@ -22,9 +22,12 @@ from models import (
     Block,
     Confession,
     ConfessionStatus,
+    HeldItem,
     InboxUpdate,
+    LimitPenalty,
     Media,
     OutboxMessage,
+    Preferences,
     RateCounter,
     Reaction,
     Reply,
@@ -65,6 +68,11 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     reactions = (await session.exec(select(Reaction).where(Reaction.user_id == user.id))).all()
     blocks = (await session.exec(select(Block).where(Block.blocker_id == user.id))).all()
     reports = (await session.exec(select(Report).where(Report.reporter_id == user.id))).all()
+    preferences = await session.get(Preferences, user.id) or Preferences(user_id=user.id)
+    held = (await session.exec(select(HeldItem).where(HeldItem.holder_id == user.id))).all()
+    penalties = (
+        await session.exec(select(LimitPenalty).where(LimitPenalty.user_id == user.id))
+    ).all()
     return {
         "user": {
             "id": user.id,
@@ -101,6 +109,19 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
         "reactions": [{"kind": r.kind, "created_at": _when(r.created_at)} for r in reactions],
         "blocks": [{"created_at": _when(b.created_at)} for b in blocks],
         "reports": [{"status": r.status.value, "created_at": _when(r.created_at)} for r in reports],
+        "settings": {
+            "who_may_send": preferences.who_may_send.value,
+            "filter_words": list(preferences.filter_words),
+        },
+        "held": [
+            {
+                "reason": h.reason.value,
+                "decision": h.decision.value if h.decision else None,
+                "created_at": _when(h.created_at),
+            }
+            for h in held
+        ],
+        "limits_halved": [{"since": _when(p.imposed_at)} for p in penalties],
     }
 
 

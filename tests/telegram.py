@@ -116,6 +116,23 @@ class Person:
         self.presses("Accept", on=request)
         return self.wait_for_message("Someone has a confession", timeout)
 
+    def receives_confession(self, timeout: float = 10.0) -> StoredMessage:
+        """The newest confession's arrival, "someone has a confession for you": directly from
+        someone they have a thread with, or once a stranger's request is accepted (pressed
+        here). For tests about what follows delivery, whoever sent it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for message in reversed(self.messages):
+                content = message.content or ""
+                if "Someone has a confession" in content:
+                    return message
+                if "wants to tell you" in content:
+                    self.presses("Accept", on=message)
+                    return self.wait_for_message("Someone has a confession", timeout)
+            time.sleep(0.02)
+        seen = "\n".join(f"  - {m.content!r}" for m in self.messages[-10:])
+        raise AssertionError(f"{self.first_name} got no confession:\n{seen}")
+
     # what the person does
 
     def _send(self, message_fields: dict[str, Any]) -> list[StoredMessage]:

@@ -27,7 +27,7 @@ OPERATOR = 4_000_001
 def revealed(sender: Person, recipient: Person, words: str = "I think about you every day") -> None:
     started(recipient)
     send(sender, recipient, words)
-    recipient.wait_for_message("Someone has a confession")
+    recipient.receives_confession()
     sender.wait_for_message("was delivered")
     recipient.presses("Reveal")
     sender.wait_for_message("opened your confession")
@@ -141,7 +141,7 @@ def test_the_blocker_unblocks_from_my_and_the_button_names_the_confession_they_s
     send(alice, bob, "second chance")
 
     assert "the words Bob read" in button["text"]
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
 
 
 # a ban that survives
@@ -229,7 +229,7 @@ def test_a_banned_user_cannot_report(
     banned_by_operator(alice, bob, people)
     started(alice)
     send(bob, alice, "a confession to a banned user")
-    alice.wait_for_message("Someone has a confession")
+    alice.receives_confession()
     alice.presses("Reveal")
 
     alice.presses("Report")
@@ -289,7 +289,7 @@ def test_deleteme_leaves_the_users_id_in_no_column_of_any_table(
     alice.presses("Answer")
     alice.says("a friend")
     send(bob, alice, "and one for you")
-    alice.wait_for_message("Someone has a confession")
+    alice.receives_confession()
     alice.presses("Reveal")
     alice.presses("❤️")
     alice.presses("Report")
@@ -310,7 +310,7 @@ def test_sent_notices_are_pruned_after_the_kept_days_and_pending_ones_stay(
 ) -> None:
     started(bob)
     send(alice, bob)
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     outbox_drained(db)
     old = utcnow() - timedelta(days=8)
     db.exec(text("UPDATE outbox SET created_at = :old"), params={"old": old})  # type: ignore[call-overload]
@@ -343,7 +343,7 @@ def test_the_recipients_reply_button_does_not_claim_anonymity_and_no_reaction_lo
 ) -> None:
     started(bob)
     send(alice, bob)
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
 
     card = bob.presses("Reveal")[-1]
 
@@ -367,9 +367,12 @@ def test_it_was_me_names_the_confession_and_opens_it(alice: Person, bob: Person)
 
 def test_a_match_notice_names_the_confession_and_opens_it(alice: Person, bob: Person) -> None:
     started(alice)
-    revealed(alice, bob, "alice to bob")
+    started(bob)
+    send(alice, bob, "alice to bob", mutual=True)
+    bob.receives_confession()
+    bob.presses("Reveal")
 
-    send(bob, alice, "bob to alice")
+    send(bob, alice, "bob to alice", mutual=True)
     notice = alice.wait_for_message("It's mutual")
     opened = alice.presses("Open it", on=notice)
 
@@ -428,3 +431,16 @@ def test_my_data_lists_my_blocks_without_naming_whom(
     exported = bot_api.files[document.result["document"]["file_id"]].data.decode()
     assert len(json.loads(exported)["blocks"]) == 1
     assert str(alice.id) not in exported
+
+
+def test_my_data_includes_my_settings_and_filter_words(bob: Person, bot_api: BotApiState) -> None:
+    started(bob)
+    bob.command("filter", "whisper")
+
+    bob.command("mydata")
+
+    document = bot_api.wait_for_call("sendDocument", chat_id=bob.id, ok=True)
+    exported = json.loads(bot_api.files[document.result["document"]["file_id"]].data)
+    assert exported["settings"] == {"who_may_send": "everyone", "filter_words": ["whisper"]}
+    assert exported["held"] == []
+    assert exported["limits_halved"] == []

@@ -97,7 +97,7 @@ def test_a_reply_in_the_chat_with_an_override_is_refused_and_not_relayed(
     alice: Person, bob: Person, db: Session
 ) -> None:
     revealed(alice, bob)
-    bob.presses("Reply anonymously")
+    bob.presses("Reply")
 
     refusal = bob.says(f"who {RLO}si siht")[-1]
 
@@ -111,7 +111,7 @@ def test_a_reply_of_only_zero_width_characters_is_refused(
     alice: Person, bob: Person, db: Session
 ) -> None:
     revealed(alice, bob)
-    bob.presses("Reply anonymously")
+    bob.presses("Reply")
 
     refusal = bob.says("\u200b\u2060")[-1]
 
@@ -173,7 +173,7 @@ def test_a_name_that_reverses_itself_reaches_the_recipient_without_the_override(
     started(bob)
 
     send(eve, bob, "it was me", signature="Signed")
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     bob.presses("Reveal")
 
     shown = " ".join(message.content or "" for message in bob.messages)

@@ -70,7 +70,7 @@ def test_send_anyway_sends_it(alice: Person, bob: Person, db: Session) -> None:
 
     alice.presses("Send anyway")
 
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     assert latest_confession(db, alice).status != ConfessionStatus.DRAFT
 
 
@@ -85,7 +85,7 @@ def test_edit_takes_the_sender_back_to_the_words_and_kinder_ones_go_without_aski
     sent = alice.presses("Send")[-1]
 
     assert ASKED not in (sent.content or "")
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     assert db.exec(select(LimitPenalty)).all() == []
 
 
@@ -212,7 +212,7 @@ def test_the_limit_per_person_is_said_in_russian(people: People, bob: Person) ->
 def delivered(sender: Person, recipient: Person, db: Session) -> str:
     started(recipient)
     send(sender, recipient)
-    recipient.wait_for_message("Someone has a confession")
+    recipient.receives_confession()
     return latest_confession(db, sender).public_id
 
 
@@ -249,7 +249,7 @@ def test_one_hit_halves_the_replies_per_minute(
 ) -> None:
     started(bob)
     sent_anyway(alice, bob)
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     bob.presses("Reveal")
     public_id = latest_confession(db, alice).public_id
     app = mini_app(alice)

@@ -29,7 +29,7 @@ def revealed_to(sender: Person, recipient: Person, db: Session) -> str:
     """A confession from `sender` that `recipient` has opened; its public id."""
     started(recipient)
     send(sender, recipient)
-    recipient.wait_for_message("Someone has a confession")
+    recipient.receives_confession()
     recipient.presses("Reveal")
     return latest_confession(db, sender).public_id
 

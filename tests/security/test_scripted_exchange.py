@@ -51,7 +51,7 @@ def test_the_recipient_learns_nothing_of_the_sender_until_they_sign(
 
     # compose anonymously in the chat; it is delivered
     send(alice, bob, "I think about you every day")
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     public_id = latest_confession(db, alice).public_id
     seen(bobs_app.get("/confessions", box="received"))
     seen(bobs_app.get(f"/confessions/{public_id}"))

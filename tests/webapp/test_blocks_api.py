@@ -18,7 +18,7 @@ OpenMiniApp = Callable[[Person], MiniApp]
 def blocked_after_reading(sender: Person, recipient: Person, words: str) -> None:
     started(recipient)
     send(sender, recipient, words)
-    recipient.wait_for_message("Someone has a confession")
+    recipient.receives_confession()
     recipient.presses("Reveal")
     recipient.presses("Block sender")
 
@@ -60,7 +60,7 @@ def test_unblocking_in_the_mini_app_lets_the_sender_through_again(
     send(alice, bob, "second")
 
     assert app.get("/blocks").json()["items"] == []
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
 
 
 def test_nobody_else_can_see_or_undo_a_block(

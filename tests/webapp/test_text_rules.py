@@ -23,7 +23,7 @@ def delivered(alice: Person, bob: Person, db: Session) -> str:
     """Alice's confession with a hint, delivered to Bob; its public id."""
     started(bob)
     send(alice, bob, hint="we met at the library")
-    bob.wait_for_message("Someone has a confession")
+    bob.receives_confession()
     return latest_confession(db, alice).public_id
 
 
