@@ -98,9 +98,10 @@ def clean_filter_words(words: Iterable[str]) -> list[str]:
     """Trimmed, compared without case, each once, in the order given."""
     cleaned: list[str] = []
     for word in words:
-        normal = " ".join(word.split()).casefold()
-        if not normal or len(normal) > FILTER_WORD_MAX_LENGTH:
+        spaced = " ".join(word.split())
+        if not spaced or len(spaced) > FILTER_WORD_MAX_LENGTH:
             raise BadFilterWord()
+        normal = spaced.casefold()  # may grow ("ß" is "ss"): the length is the typed one
         if not any(character.isalnum() for character in normal):
             raise BadFilterWord()
         if normal not in cleaned:

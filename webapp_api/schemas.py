@@ -341,13 +341,21 @@ class SettingsOut(BaseModel):
         )
 
 
+FilterWord = Annotated[
+    str,
+    Field(
+        max_length=FILTER_WORD_MAX_LENGTH,
+        pattern=r"[^\W_]",
+        description="a word or a short phrase, with at least one letter or digit",
+    ),
+]
+
+
 class SettingsIn(BaseModel):
     """Only what is given changes; `filter_words` replaces the whole list."""
 
     who_may_send: WhoMaySend | None = None
-    filter_words: list[Annotated[str, Field(max_length=FILTER_WORD_MAX_LENGTH)]] | None = Field(
-        default=None, max_length=FILTER_WORDS_MAX
-    )
+    filter_words: list[FilterWord] | None = Field(default=None, max_length=FILTER_WORDS_MAX)
 
 
 class HeldOut(BaseModel):
@@ -367,6 +375,7 @@ class HeldList(BaseModel):
 
 class MutualIn(BaseModel):
     reveal_if_mutual: bool = Field(
+        strict=True,
         description="be named to the recipient if they confess back and agree the same way"
     )
 

@@ -48,10 +48,15 @@ def seeded(db: Session) -> Seeded:
     db.add(User(id=RECIPIENT, first_name="Buzz", username="buzz", can_message=True))
     db.flush()
     ids = []
-    for status in (ConfessionStatus.DELIVERED, ConfessionStatus.REVEALED):
+    # the last one the other way, so each caller's received list leads somewhere
+    for status, sender, recipient in (
+        (ConfessionStatus.DELIVERED, SENDER, RECIPIENT),
+        (ConfessionStatus.REVEALED, SENDER, RECIPIENT),
+        (ConfessionStatus.DELIVERED, RECIPIENT, SENDER),
+    ):
         confession = Confession(
-            sender_id=SENDER,
-            recipient_id=RECIPIENT,
+            sender_id=sender,
+            recipient_id=recipient,
             status=status,
             text="I think about you every day",
             text_html="I think about you every day",
