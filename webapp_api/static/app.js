@@ -1,7 +1,6 @@
-/* Confessions mini app: lists, the sender's editor and the recipient's reveal view.
-   Plain JS, no build step. Every DOM node is built with createElement/textContent; the only
-   markup taken from the server (text_html) goes through richText(), which rebuilds Telegram's
-   small tag subset and shows anything else as text. */
+/* Confessions mini app. Plain JS, no build step. Every node is built with createElement and
+   textContent; the server's markup (text_html) goes through richText(), which rebuilds
+   Telegram's small tag subset and shows anything else as text. */
 (function () {
   'use strict';
 
@@ -11,7 +10,7 @@
   var reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)');
   var HEX = /^#[0-9a-f]{6}$/i;
 
-  /* ---------------- words ---------------- */
+  /* ---------- words ---------- */
 
   var EN = {
     opening: 'Opening…',
@@ -35,7 +34,6 @@
     to: 'To {name}',
     to_link: 'To whoever opens your link',
     for_you: 'A confession for you',
-    for_you_opened: 'A confession for you',
     sealed: 'Still sealed — tap to open',
     st_draft: 'Draft', st_queued: 'On its way', st_delivered: 'Delivered', st_revealed: 'Opened',
     st_withdrawn: 'Withdrawn', st_expired: 'Expired', st_new: 'New',
@@ -67,7 +65,6 @@
     background: 'Background',
     bg_theme: 'Theme', bg_color: 'Colour', bg_gradient: 'Gradient', bg_image: 'Photo',
     bg_colour: 'Background colour',
-    bg_gradients: 'Gradient',
     photo_choose: 'Choose a photo',
     photo_replace: 'Choose another photo',
     photo_help: 'JPEG, PNG or WebP. It’s only shown to them.',
@@ -86,7 +83,6 @@
     saved_short: 'All changes saved',
     unsaved: 'You have unsaved changes',
     leave: 'Leave without saving your changes?',
-    card_eyebrow: 'A confession for you',
     placeholder: 'Your words will appear here…',
     sign_anonymous: '— anonymous',
     sign_hint: '— anonymous · 🔎 {hint}',
@@ -115,7 +111,6 @@
     err_network: 'I can’t reach the server. Check your connection and try again.',
     err_title: 'Oh no',
     retry: 'Try again',
-    // the recipient's settings: who may send, the word filter, what was held
     settings: '⚙️ Settings',
     settings_title: 'Who can reach you',
     settings_sub: 'Senders never see what you choose here: to them it just looks unopened.',
@@ -141,22 +136,60 @@
     held_declined: 'Declined. They won’t be told.',
     held_shown: 'It’s on its way to your chat 📬',
     settings_saved: 'Saved ✓',
-    sign_pseudonym: '— anonymous · {name}'
+    sign_pseudonym: '— anonymous · {name}', privacy_link: '🔐 Privacy and blocked senders',
+    privacy: 'Privacy',
+    privacy_sub: 'What is kept, for how long, and who can see it.',
+    stored_h: 'What is stored',
+    stored: 'Your Telegram profile as Telegram sends it (id, name, @username, language); the confessions you write and receive, with their photos or videos and look; your replies, reactions, blocks and reports; your settings and filter words.',
+    who_h: 'Who sees what',
+    who_1: 'The person you write to sees your confession and replies; your name only if you sign, tap “Reveal it was me”, or you both confessed to each other and both agreed. Otherwise they see a pseudonym made with the server’s key, the same for the two of you, that nobody can trace to you.',
+    who_2: 'When you receive one, its sender knows it went to you and sees when you opened it, your reaction and your replies.',
+    who_3: 'Moderators see a confession that was reported, with who sent it (name, @username, Telegram id), so they can ban. Nobody else sees anything; media opens only for the two of you.',
+    kept_h: 'For how long',
+    kept: 'Your data stays until you send /deleteme. An unopened confession expires after {expiry} days. A record of each message the bot sent you is kept {outbox} days. What you send the bot is kept until it is handled: the words at once, the rest after {inbox} days.',
+    hash_h: 'Blocks and bans',
+    hash: 'A block or a ban keeps only a keyed hash of a Telegram id — a one-way code made with a secret key on the server, with no name and no text. It stays after /deleteme. Someone you block is never told.',
+    blocks_h: 'Blocked senders', blocks_none: 'You haven’t blocked anyone.',
+    blocked_anonymous: 'An anonymous sender', blocked_on: 'blocked on {date}', unblock: 'Unblock',
+    unblocked: 'Unblocked. They can write to you again.'
+  };
+
+  /* Russian so far covers the privacy screen: what is kept, for how long (figures from
+     /privacy, so they match the server's settings), who sees what, and blocked senders. */
+  var RU = {
+    privacy_link: '🔐 Приватность и блокировки',
+    privacy: 'Приватность',
+    privacy_sub: 'Что хранится, сколько и кто это видит.',
+    stored_h: 'Что хранится',
+    stored: 'Твой профиль Telegram в том виде, в каком его присылает Telegram (id, имя, @username, язык); признания, которые ты пишешь и получаешь, с фото или видео и оформлением; твои ответы, реакции, блокировки и жалобы; твои настройки и слова-фильтры.',
+    who_h: 'Кто что видит',
+    who_1: 'Адресат видит твоё признание и ответы, а имя — только если ты подпишешься, нажмёшь «Признаться, что это я» или вы признались друг другу и оба согласились. Иначе он видит псевдоним, вычисленный ключом сервера, один и тот же для вас двоих, по которому тебя не узнать.',
+    who_2: 'Когда признание получаешь ты, отправитель знает, что оно пришло тебе, и видит, когда ты его открыл(а), твою реакцию и ответы.',
+    who_3: 'Модераторы видят признание, на которое пожаловались, и кто его отправил (имя, @username, id в Telegram), чтобы можно было забанить. Больше никто ничего не видит; медиа открываются только вам двоим.',
+    kept_h: 'Сколько хранится',
+    kept: 'Твои данные хранятся, пока ты не отправишь /deleteme. Неоткрытое признание истекает через {expiry} дн. Запись о каждом сообщении бота тебе хранится {outbox} дн. То, что ты присылаешь боту, хранится до обработки: текст удаляется сразу, остальное — через {inbox} дн.',
+    hash_h: 'Блокировки и баны',
+    hash: 'Блокировка или бан хранит только ключевой хеш id в Telegram — одностороннее значение с секретным ключом на сервере, без имени и без текста. Он остаётся после /deleteme. Тот, кого ты заблокировал(а), об этом не узнаёт.',
+    blocks_h: 'Заблокированные отправители',
+    blocks_none: 'Ты никого не блокировал(а).',
+    blocked_anonymous: 'Анонимный отправитель',
+    blocked_on: 'заблокирован {date}',
+    unblock: 'Разблокировать',
+    unblocked: 'Разблокировано. Этот человек снова может тебе писать.'
   };
 
   var user = (tg && tg.initDataUnsafe && tg.initDataUnsafe.user) || null;
-  // English only for now: every word is here, so another language is one more table like EN
   var lang = 'en';
-  var WORDS = EN;
+  var WORDS = /^ru/i.test((user && user.language_code) || '') ? RU : EN;
 
   function t(key, vars) {
-    var text = WORDS[key] || key;
+    var text = WORDS[key] || EN[key] || key;
     return vars ? text.replace(/\{(\w+)\}/g, function (m, name) {
       return vars[name] == null ? m : String(vars[name]);
     }) : text;
   }
 
-  /* ---------------- DOM helpers ---------------- */
+  /* ---------- DOM helpers ---------- */
 
   function h(tag, props) {
     var el = document.createElement(tag);
@@ -179,10 +212,34 @@
     return el;
   }
 
+  function btn(cls, text, onclick, props) {
+    return h('button', Object.assign({ type: 'button', class: cls, text: text, onclick: onclick }, props));
+  }
+
+  /** A screen's header: eyebrow, h1, subtitle (each but the h1 optional), then `extra`. */
+  function intro(cls, eyebrow, title, sub, extra) {
+    return h('header', { class: cls },
+      eyebrow ? h('p', { class: 'eyebrow', text: eyebrow }) : null,
+      h('h1', { class: 'title', text: title }),
+      sub ? h('p', { class: 'subtitle', text: sub }) : null,
+      extra);
+  }
+
+  /** A row with a title, a line under it and its buttons (held items, blocked senders). */
+  function actionRow(cls, title, meta, buttons) {
+    return h('li', { class: cls },
+      h('span', { class: 'item-main' }, h('span', { class: 'item-title', text: title }), h('span', { class: 'item-meta', text: meta })),
+      buttons);
+  }
+
   function append(parent, child) {
     if (child == null || child === false) return;
     if (Array.isArray(child)) child.forEach(function (c) { append(parent, c); });
     else parent.append(child);
+  }
+
+  function showOnly(nodes, shown) {
+    Object.keys(nodes).forEach(function (key) { nodes[key].hidden = key !== shown; });
   }
 
   function mount() {
@@ -212,10 +269,12 @@
     toastTimer = setTimeout(function () { toastEl.classList.remove('is-shown'); }, 3600);
   }
 
+  function sayError(error) { say(friendly(error), 'error'); }
+
   function motionOK() { return !(reducedMotion && reducedMotion.matches); }
   function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
 
-  /* ---------------- Telegram's rich text, safely ---------------- */
+  /* ---------- Telegram's rich text, safely ---------- */
 
   var TAGS = {
     b: 'b', strong: 'b', i: 'i', em: 'i', u: 'u', ins: 'u', s: 's', strike: 's', del: 's',
@@ -312,7 +371,7 @@
     return root;
   }
 
-  /* ---------------- the API ---------------- */
+  /* ---------- the API ---------- */
 
   var API = new URL('../api/v1', document.baseURI).pathname.replace(/\/$/, '');
 
@@ -340,6 +399,8 @@
       throw new ApiError(0, 'network', t('err_network'));
     });
   }
+
+  function confessionPath(id, tail) { return '/confessions/' + encodeURIComponent(id) + (tail || ''); }
 
   function friendly(error) {
     if (!(error instanceof ApiError) && window.console) console.error(error);
@@ -388,14 +449,14 @@
     return catalogPromise;
   }
 
-  /* ---------------- Telegram chrome ---------------- */
+  /* ---------- Telegram chrome ---------- */
 
   function supports(version) { return !!(tg && tg.isVersionAtLeast && tg.isVersionAtLeast(version)); }
 
   var haptic = {
     tap: function (style) { if (supports('6.1')) tg.HapticFeedback.impactOccurred(style || 'light'); },
     pick: function () { if (supports('6.1')) tg.HapticFeedback.selectionChanged(); },
-    done: function (kind) { if (supports('6.1')) tg.HapticFeedback.notificationOccurred(kind || 'success'); }
+    done: function (kind) { if (supports('6.1')) tg.HapticFeedback.notificationOccurred(kind); }
   };
 
   var mainHandler = null;
@@ -470,7 +531,7 @@
     }
   }
 
-  /* ---------------- styles: the sender's presets made visible ---------------- */
+  /* ---------- styles: the sender's presets made visible ---------- */
 
   function find(list, id) {
     for (var i = 0; i < list.length; i++) if (list[i].id === id) return list[i];
@@ -526,23 +587,27 @@
   function buildCard() {
     return h('article', { class: 'card' },
       h('span', { class: 'card-deco', 'aria-hidden': 'true' }),
-      h('p', { class: 'card-eyebrow', text: t('card_eyebrow') }),
+      h('p', { class: 'card-eyebrow', text: t('for_you') }),
       h('div', { class: 'card-text', 'data-placeholder': t('placeholder') }),
       h('div', { class: 'card-media-slot' }),
       h('p', { class: 'card-sign' }));
   }
 
-  /** Short words get room to breathe; long ones a smaller size. */
-  function fitText(body) {
+  /** Stage and card in `look`, with the words (Telegram's markup if any) and signature. */
+  function dress(stage, card, look, html, text, sign) {
+    paintStage(stage, look);
+    var deco = card.querySelector('.card-deco');
+    deco.textContent = look.decoration || '';
+    deco.hidden = !look.decoration;
+    var body = card.querySelector('.card-text');
+    body.replaceChildren();
+    if (html) body.append(richText(html));
+    else body.textContent = text;
+    // short words get room to breathe; long ones a smaller size
     var length = body.textContent.length;
     body.classList.toggle('is-short', length > 0 && length <= 70);
     body.classList.toggle('is-long', length > 420);
-  }
-
-  function setDecoration(card, decoration) {
-    var deco = card.querySelector('.card-deco');
-    deco.textContent = decoration || '';
-    deco.hidden = !decoration;
+    card.querySelector('.card-sign').textContent = sign;
   }
 
   function animate(card, animation, stage) {
@@ -595,19 +660,13 @@
     var look = resolve(c.style, cat);
     var stage = h('div', { class: 'stage' });
     var card = buildCard();
-    paintStage(stage, look);
-    setDecoration(card, look.decoration);
-    var body = card.querySelector('.card-text');
-    if (c.text_html) body.append(richText(c.text_html));
-    else body.textContent = c.text || '';
-    fitText(body);
+    dress(stage, card, look, c.text_html, c.text || '', signLine(c.signature, c.hint, c.sender_name, c.sender_pseudonym));
     card.querySelector('.card-media-slot').replaceWith(mediaNode(c.media) || '');
-    card.querySelector('.card-sign').textContent = signLine(c.signature, c.hint, c.sender_name, c.sender_pseudonym);
     stage.append(card);
     return { stage: stage, card: card, look: look };
   }
 
-  /* ---------------- navigation ---------------- */
+  /* ---------- navigation ---------- */
 
   var screenId = 0;
   var leaveGuard = null;
@@ -651,14 +710,21 @@
       h('div', { class: 'problem-emoji', 'aria-hidden': 'true', text: '🥀' }),
       h('h1', { class: 'title', text: t('err_title') }),
       h('p', { class: 'subtitle', role: 'alert', text: message }),
-      retry ? h('button', { type: 'button', class: 'btn', onclick: retry, text: t('retry') }) : null,
-      h('button', { type: 'button', class: 'btn btn--ghost', onclick: function () { go('home'); }, text: t('back') })));
+      retry ? btn('btn', t('retry'), retry) : null,
+      btn('btn btn--ghost', t('back'), function () { go('home'); })));
     focusHeading();
   }
 
-  function loadingStage() {
+  /** A screen that loads first: `show` gets the answers, or the problem offers to try again. */
+  function loadScreen(alive, requests, retry, show) {
+    backButton(goHome);
     mount(topbar(), h('div', { class: 'stage', 'aria-busy': 'true' },
       h('div', { class: 'boot', role: 'status' }, h('span', { class: 'boot-heart', 'aria-hidden': 'true', text: '💌' }), t('opening'))));
+    return Promise.all(requests).then(function (results) {
+      if (alive()) show.apply(null, results);
+    }).catch(function (error) {
+      if (alive()) problem(error, retry);
+    });
   }
 
   /** WAI-ARIA tabs: arrow keys, Home and End move between them; `onSelect` shows the panel. */
@@ -692,7 +758,7 @@
     return { el: list, select: select, buttons: buttons };
   }
 
-  /* ---------------- screen: outside Telegram ---------------- */
+  /* ---------- screen: outside Telegram ---------- */
 
   function envelopeArt(seal) {
     return [
@@ -714,7 +780,7 @@
       h('p', { class: 'fineprint', text: t('outside_foot') })));
   }
 
-  /* ---------------- screen: lists ---------------- */
+  /* ---------- screen: lists ---------- */
 
   var SENT_ICON = { draft: '✏️', queued: '⏳', delivered: '📬', revealed: '💞', withdrawn: '↩️', expired: '⌛' };
 
@@ -733,21 +799,14 @@
     return date.toLocaleDateString(lang, { day: 'numeric', month: 'short' });
   }
 
-  function reactionEmoji(cat, id) {
-    var found = id && find(cat.reactions, id);
-    return found ? found.emoji : '';
-  }
-
   function listItem(item, cat) {
     var received = item.role === 'recipient';
     var sealed = received && item.status === 'delivered';
-    var icon = received ? (sealed ? '💌' : SENT_ICON[item.status] || '💌') : SENT_ICON[item.status] || '💌';
-    var title = received
-      ? (sealed ? t('for_you') : t('for_you_opened'))
-      : (item.recipient_name ? t('to', { name: item.recipient_name }) : t('to_link'));
+    var icon = sealed ? '💌' : SENT_ICON[item.status] || '💌';
+    var title = received ? t('for_you') : item.recipient_name ? t('to', { name: item.recipient_name }) : t('to_link');
     var preview = sealed ? t('sealed') : item.preview ? '“' + item.preview + (item.preview.length >= 80 ? '…' : '') + '”' : '';
     var chipText = sealed ? t('st_new') : t('st_' + item.status);
-    var emoji = reactionEmoji(cat, item.reaction);
+    var reaction = item.reaction && find(cat.reactions, item.reaction);
     return h('li', null, h('button', {
       type: 'button',
       class: 'item' + (sealed ? ' is-new' : ''),
@@ -759,7 +818,7 @@
       h('span', { class: 'item-title', text: title }),
       preview ? h('span', { class: 'item-preview', text: preview }) : null,
       h('span', { class: 'item-meta' },
-        h('span', { class: 'chip' + (sealed ? ' chip--new' : item.status === 'revealed' ? ' chip--revealed' : ''), text: (emoji ? emoji + ' ' : '') + chipText }),
+        h('span', { class: 'chip' + (sealed ? ' chip--new' : item.status === 'revealed' ? ' chip--revealed' : ''), text: (reaction ? reaction.emoji + ' ' : '') + chipText }),
         h('span', { class: 'item-time', text: ago(item.created_at) })))));
   }
 
@@ -788,21 +847,18 @@
         panel.replaceChildren(h('div', { class: 'empty' },
           h('div', { class: 'empty-emoji', 'aria-hidden': 'true', text: selected === 'received' ? '🕊️' : '✍️' }),
           h('p', { text: t('empty_' + selected) }),
-          h('button', { type: 'button', class: 'btn btn--ghost', style: { 'margin-top': '16px' }, onclick: function () { tg.close(); }, text: t('back_to_chat') })));
+          btn('btn btn--ghost', t('back_to_chat'), function () { tg.close(); }, { style: { 'margin-top': '16px' } })));
         return;
       }
       var list = h('ul', { class: 'list' }, data.items.map(function (item) { return listItem(item, cat); }));
-      var more = data.next ? h('button', {
-        type: 'button', class: 'btn btn--ghost btn--block more',
-        onclick: function () {
-          more.disabled = true;
-          load(selected, data.next).then(function (page) {
-            data.items = data.items.concat(page.items);
-            data.next = page.next_cursor;
-            fill();
-          }, function (error) { more.disabled = false; say(friendly(error), 'error'); });
-        }
-      }, t('more')) : null;
+      var more = data.next ? btn('btn btn--ghost btn--block more', t('more'), function () {
+        more.disabled = true;
+        load(selected, data.next).then(function (page) {
+          data.items = data.items.concat(page.items);
+          data.next = page.next_cursor;
+          fill();
+        }, function (error) { more.disabled = false; sayError(error); });
+      }) : null;
       panel.replaceChildren(list, more || '');
     }
 
@@ -811,14 +867,11 @@
     }
 
     mount(
-      h('header', { class: 'hello' },
-        h('p', { class: 'eyebrow', text: '💌 ' + t('brand') }),
-        h('h1', { class: 'title', text: name ? t('hi', { name: name }) : t('hi_anon') }),
-        h('p', { class: 'subtitle', text: t('home_sub') }),
-        h('button', { type: 'button', class: 'btn btn--ghost settings-link', onclick: function () { haptic.tap(); go('settings'); }, text: t('settings') })),
+      intro('hello', '💌 ' + t('brand'), name ? t('hi', { name: name }) : t('hi_anon'), t('home_sub'),
+        btn('btn btn--ghost settings-link', t('settings'), function () { haptic.tap(); go('settings'); })),
       tabs.el, panel,
       h('p', { class: 'fineprint safety-link' },
-        h('button', { type: 'button', class: 'btn btn--ghost', 'data-screen': 'privacy', onclick: function () { go('privacy'); }, text: safetyWord('link') })));
+        btn('btn btn--ghost', t('privacy_link'), function () { go('privacy'); }, { 'data-screen': 'privacy' })));
     tabs.select('received');
 
     // the catalog first: a person's first request also registers them, so it goes alone
@@ -838,17 +891,13 @@
     });
   }
 
-  /* ---------------- screen: settings (who may send, word filter, held) ---------------- */
+  /* ---------- screen: settings (who may send, word filter, held) ---------- */
 
   var WHO = ['everyone', 'threads', 'nobody'];
 
   function screenSettings(alive) {
-    backButton(goHome);
-    loadingStage();
-    return Promise.all([api('GET', '/settings'), api('GET', '/held')]).then(function (results) {
-      if (alive()) showSettings(results[0], results[1].items, alive);
-    }).catch(function (error) {
-      if (alive()) problem(error, function () { go('settings'); });
+    return loadScreen(alive, [api('GET', '/settings'), api('GET', '/held')], function () { go('settings'); }, function (settings, held) {
+      showSettings(settings, held.items, alive);
     });
   }
 
@@ -861,7 +910,7 @@
         say(t('settings_saved'));
         if (change.filter_words) showSettings(saved, held, alive);
         else settings = saved;
-      }, function (error) { say(friendly(error), 'error'); });
+      }, sayError);
     }
     var who = h('fieldset', { class: 'field settings-who' }, h('legend', { class: 'label', text: t('who_label') }),
       WHO.map(function (choice) {
@@ -887,39 +936,47 @@
       h('p', { class: 'help', text: t('filter_count', { n: settings.filter_words.length, max: settings.filter_words_max }) }),
       words);
     var heldList = held.length ? h('ul', { class: 'list settings-held' }, held.map(function (item) {
-      var label = item.kind === 'reply' ? t('held_reply') : t('held_' + item.reason);
-      return h('li', { class: 'item' },
-        h('span', { class: 'item-main' },
-          h('span', { class: 'item-title', text: label }),
-          h('span', { class: 'item-meta', text: (item.sender_pseudonym ? item.sender_pseudonym + ' · ' : '') + ago(item.created_at) })),
-        heldButton(item.reason === 'request' ? 'held_accept' : 'held_show', '/held/' + item.id + '/release', 'held_shown'),
-        item.reason === 'request' ? heldButton('held_decline', '/confessions/' + encodeURIComponent(item.confession_id) + '/decline', 'held_declined') : null);
+      var request = item.reason === 'request';
+      return actionRow('item', item.kind === 'reply' ? t('held_reply') : t('held_' + item.reason),
+        (item.sender_pseudonym ? item.sender_pseudonym + ' · ' : '') + ago(item.created_at),
+        [heldButton(request ? 'held_accept' : 'held_show', '/held/' + item.id + '/release', 'held_shown'),
+          request ? heldButton('held_decline', confessionPath(item.confession_id, '/decline'), 'held_declined') : null]);
       function heldButton(label, path, done) {
-        return h('button', { type: 'button', class: 'btn btn--ghost', text: t(label), onclick: function () {
+        return btn('btn btn--ghost', t(label), function () {
           api('POST', path).then(function () {
             say(t(done));
             if (alive()) showSettings(settings, held.filter(function (other) { return other.id !== item.id; }), alive);
-          }, function (error) { say(friendly(error), 'error'); });
-        } });
+          }, sayError);
+        });
       }
     })) : h('p', { class: 'help', text: t('held_none') });
     mount(topbar(),
-      h('header', { class: 'hello' },
-        h('h1', { class: 'title', text: t('settings_title') }),
-        h('p', { class: 'subtitle', text: t('settings_sub') })),
+      intro('hello', null, t('settings_title'), t('settings_sub')),
       who, filter,
       h('section', { class: 'field settings-held-section' }, h('h2', { class: 'label', text: t('held_label') }), heldList));
     focusHeading();
   }
 
-  /* ---------------- screen: editor ---------------- */
+  /* ---------- screen: editor ---------- */
 
   var ACCENTS = ['#e2506b', '#ff6f91', '#f0782b', '#e0a100', '#3fa66b', '#2b8fd6', '#8c9eff', '#7e57c2', '#1c1c1c'];
   var BACKDROPS = ['#fff5f7', '#ffe4ec', '#fff0e0', '#fdf6d8', '#eef8ee', '#e6f0ff', '#f1e8ff', '#1b1f3b', '#2a1a22'];
   /** Names a screen reader can say, in the order of the colours above. */
   var COLOUR_NAMES = ['Rose', 'Pink', 'Tangerine', 'Honey', 'Green', 'Sky blue', 'Periwinkle', 'Violet', 'Ink',
     'Petal', 'Rosewater', 'Peach', 'Butter', 'Mint', 'Mist', 'Lilac', 'Night sky', 'Plum'];
-  function colourName(index) { return COLOUR_NAMES[index]; }
+
+  /** One item for choices(): its value, the name a screen reader says, and its face. */
+  function option(value, label, kind, props, children) {
+    return { value: value, label: label, face: h('span', Object.assign({ class: 'choice-face ' + kind, 'aria-hidden': 'true' }, props), children) };
+  }
+
+  /** The rainbow swatch that opens the system colour picker; `onPick` gets #rrggbb. */
+  function customColour(value, onPick) {
+    var input = h('input', { type: 'color', 'aria-label': t('custom_colour'), value: value, oninput: function () { onPick(input.value.toLowerCase()); } });
+    var wrap = h('label', { class: 'custom-colour', title: t('custom_colour') }, input);
+    wrap.input = input;
+    return wrap;
+  }
 
   var groupCount = 0;
   /** Radio buttons dressed as swatches: real inputs, so arrows, Tab and screen readers work. */
@@ -967,15 +1024,9 @@
   }
 
   function screenEdit(id, alive) {
-    backButton(goHome);
-    loadingStage();
-    return Promise.all([api('GET', '/confessions/' + encodeURIComponent(id)), catalog()]).then(function (results) {
-      if (!alive()) return;
-      var c = results[0];
-      if (c.role !== 'sender') { go('reveal', id); return; }
-      editor(c, results[1], alive);
-    }).catch(function (error) {
-      if (alive()) problem(error, function () { go('edit', id); });
+    return loadScreen(alive, [api('GET', confessionPath(id)), catalog()], function () { go('edit', id); }, function (c, cat) {
+      if (c.role !== 'sender') go('reveal', id);
+      else editor(c, cat, alive);
     });
   }
 
@@ -1004,15 +1055,8 @@
     }, h('span', { 'aria-hidden': 'true', text: '↻' }), t('replay'));
 
     function paint(options) {
-      var look = resolve(state.style, cat);
-      paintStage(stage, look);
-      setDecoration(card, look.decoration);
-      var body = card.querySelector('.card-text');
-      body.replaceChildren();
-      if (!textEdited && c.text_html) body.append(richText(c.text_html));
-      else body.textContent = state.text;
-      fitText(body);
-      card.querySelector('.card-sign').textContent = signLine(state.signature, state.hint, c.sender_name || (user && user.first_name));
+      dress(stage, card, resolve(state.style, cat), !textEdited && c.text_html, state.text,
+        signLine(state.signature, state.hint, c.sender_name || (user && user.first_name)));
       if (options && options.replay) animate(card, state.style.animation, stage);
       refreshDirty();
     }
@@ -1038,7 +1082,7 @@
     var signature = choices({
       name: 'signature', title: t('sig'), layout: 'rows', value: state.signature,
       items: ['anonymous', 'hint', 'signed'].map(function (value) {
-        return { value: value, label: t('sig_' + value), face: h('span', { class: 'choice-face row-face', 'aria-hidden': 'true', text: t('sig_' + value) }) };
+        return option(value, t('sig_' + value), 'row-face', { text: t('sig_' + value) });
       }),
       onChange: function (value) {
         state.signature = value;
@@ -1057,32 +1101,25 @@
 
     /* look */
     var accent;
-    var customAccent = h('input', {
-      type: 'color', 'aria-label': t('custom_colour'), value: colour(state.style.accent_color, '#e2506b'),
-      oninput: function () { setAccent(customAccent.value.toLowerCase(), true); }
-    });
-    var customAccentWrap = h('label', { class: 'custom-colour', title: t('custom_colour') }, customAccent);
+    var customAccent = customColour(colour(state.style.accent_color, '#e2506b'), function (value) { setAccent(value, true); });
     function setAccent(value, fromCustom) {
       state.style.accent_color = value;
-      if (!fromCustom) customAccent.value = value;
+      if (!fromCustom) customAccent.input.value = value;
       var preset = ACCENTS.indexOf(value) >= 0;
       accent.set(preset ? value : null);
-      customAccentWrap.classList.toggle('is-active', !preset);
+      customAccent.classList.toggle('is-active', !preset);
       paint();
     }
 
     var theme = choices({
       name: 'theme', title: t('theme'), layout: 'themes', value: state.style.theme,
       items: cat.themes.map(function (item) {
-        return {
-          value: item.id, label: item.name,
-          face: h('span', { class: 'choice-face theme-face', 'aria-hidden': 'true' },
-            h('span', { class: 'theme-mini', style: { background: colour(item.background, '#fff') } },
-              h('span', { class: 'theme-mini-card', style: { background: colour(item.card, '#fff') } },
-                h('i', { style: { background: colour(item.text, '#000') } }),
-                h('i', { style: { background: colour(item.accent, '#e2506b') } }))),
-            item.name)
-        };
+        return option(item.id, item.name, 'theme-face', null, [
+          h('span', { class: 'theme-mini', style: { background: colour(item.background, '#fff') } },
+            h('span', { class: 'theme-mini-card', style: { background: colour(item.card, '#fff') } },
+              h('i', { style: { background: colour(item.text, '#000') } }),
+              h('i', { style: { background: colour(item.accent, '#e2506b') } }))),
+          item.name]);
       }),
       onChange: function (value) {
         state.style.theme = value;
@@ -1095,22 +1132,19 @@
     accent = choices({
       name: 'accent', title: t('accent'), layout: 'dots', value: state.style.accent_color,
       items: ACCENTS.map(function (value, i) {
-        return { value: value, label: colourName(i), face: h('span', { class: 'choice-face dot-face', 'aria-hidden': 'true', style: { background: value } }) };
+        return option(value, COLOUR_NAMES[i], 'dot-face', { style: { background: value } });
       }),
       onChange: function (value) { setAccent(value); }
     });
-    accent.box.append(customAccentWrap);
-    customAccentWrap.classList.toggle('is-active', ACCENTS.indexOf(state.style.accent_color) < 0);
+    accent.box.append(customAccent);
+    customAccent.classList.toggle('is-active', ACCENTS.indexOf(state.style.accent_color) < 0);
 
     var font = choices({
       name: 'font', title: t('font'), layout: 'fonts', value: state.style.font,
       items: cat.fonts.map(function (item) {
-        return {
-          value: item.id, label: item.name,
-          face: h('span', { class: 'choice-face font-face', 'aria-hidden': 'true' },
-            h('span', { class: 'font-sample', style: { 'font-family': item.css }, text: 'Aa' }),
-            h('span', { class: 'font-name', text: item.name }))
-        };
+        return option(item.id, item.name, 'font-face', null, [
+          h('span', { class: 'font-sample', style: { 'font-family': item.css }, text: 'Aa' }),
+          h('span', { class: 'font-name', text: item.name })]);
       }),
       onChange: function (value) { state.style.font = value; paint(); }
     });
@@ -1118,7 +1152,7 @@
     var animation = choices({
       name: 'animation', title: t('animation'), layout: 'chips', value: state.style.animation,
       items: cat.animations.map(function (item) {
-        return { value: item.id, label: item.name, face: h('span', { class: 'choice-face chip-face', 'aria-hidden': 'true', text: item.name }) };
+        return option(item.id, item.name, 'chip-face', { text: item.name });
       }),
       onChange: function (value) { state.style.animation = value; paint({ replay: true }); }
     });
@@ -1127,25 +1161,25 @@
 
     /* background */
     var bg = state.style.background;
-    var customBg = h('input', {
-      type: 'color', 'aria-label': t('custom_colour'), value: bg.kind === 'color' ? colour(bg.value, '#fff5f7') : '#fff5f7',
-      oninput: function () { setBackground({ kind: 'color', value: customBg.value.toLowerCase() }); backdrop.set(null); customBgWrap.classList.add('is-active'); }
+    var customBg = customColour(bg.kind === 'color' ? colour(bg.value, '#fff5f7') : '#fff5f7', function (value) {
+      setBackground({ kind: 'color', value: value });
+      backdrop.set(null);
+      customBg.classList.add('is-active');
     });
-    var customBgWrap = h('label', { class: 'custom-colour', title: t('custom_colour') }, customBg);
     var backdrop = choices({
       name: 'backdrop', title: t('bg_colour'), layout: 'dots', value: bg.kind === 'color' ? bg.value : null,
       items: BACKDROPS.map(function (value, i) {
-        return { value: value, label: colourName(ACCENTS.length + i), face: h('span', { class: 'choice-face dot-face', 'aria-hidden': 'true', style: { background: value } }) };
+        return option(value, COLOUR_NAMES[ACCENTS.length + i], 'dot-face', { style: { background: value } });
       }),
-      onChange: function (value) { customBgWrap.classList.remove('is-active'); customBg.value = value; setBackground({ kind: 'color', value: value }); }
+      onChange: function (value) { customBg.classList.remove('is-active'); customBg.input.value = value; setBackground({ kind: 'color', value: value }); }
     });
-    backdrop.box.append(customBgWrap);
-    customBgWrap.classList.toggle('is-active', bg.kind === 'color' && BACKDROPS.indexOf(bg.value) < 0);
+    backdrop.box.append(customBg);
+    customBg.classList.toggle('is-active', bg.kind === 'color' && BACKDROPS.indexOf(bg.value) < 0);
 
     var gradients = choices({
-      name: 'gradient', title: t('bg_gradients'), layout: 'dots', value: bg.kind === 'gradient' ? bg.value : null,
+      name: 'gradient', title: t('bg_gradient'), layout: 'dots', value: bg.kind === 'gradient' ? bg.value : null,
       items: cat.gradients.map(function (item) {
-        return { value: item.id, label: item.name, face: h('span', { class: 'choice-face grad-face', 'aria-hidden': 'true', style: { 'background-image': item.css } }) };
+        return option(item.id, item.name, 'grad-face', { style: { 'background-image': item.css } });
       }),
       onChange: function (value) { setBackground({ kind: 'gradient', value: value }); }
     });
@@ -1165,7 +1199,7 @@
     var kind = choices({
       name: 'bgkind', title: t('background'), layout: 'seg', value: bg.kind,
       items: kinds.filter(function (k) { return k[0] !== 'gradient' || cat.gradients.length; }).map(function (k) {
-        return { value: k[0], label: t('bg_' + k[0]), face: h('span', { class: 'choice-face seg-face', 'aria-hidden': 'true' }, h('b', { text: k[1] }), t('bg_' + k[0])) };
+        return option(k[0], t('bg_' + k[0]), 'seg-face', null, [h('b', { text: k[1] }), t('bg_' + k[0])]);
       }),
       onChange: function (value) {
         showSub(value);
@@ -1174,9 +1208,7 @@
         else if (value === 'image') photo.focus();
       }
     });
-    function showSub(value) {
-      Object.keys(subs).forEach(function (key) { subs[key].hidden = key !== value; });
-    }
+    function showSub(value) { showOnly(subs, value); }
     function setBackground(next) {
       state.style.background = next;
       if (next.kind !== 'theme') lastOf[next.kind] = next;
@@ -1193,10 +1225,9 @@
     /* decoration */
     var decoration = choices({
       name: 'decoration', title: t('decoration'), layout: 'emoji', value: state.style.decoration || '',
-      items: [{ value: '', label: t('none'), face: h('span', { class: 'choice-face emoji-face emoji-none', 'aria-hidden': 'true', text: t('none') }) }]
-        .concat(cat.decorations.map(function (emoji) {
-          return { value: emoji, label: emoji, face: h('span', { class: 'choice-face emoji-face', 'aria-hidden': 'true', text: emoji }) };
-        })),
+      items: [option('', t('none'), 'emoji-face emoji-none', { text: t('none') })].concat(cat.decorations.map(function (emoji) {
+        return option(emoji, emoji, 'emoji-face', { text: emoji });
+      })),
       onChange: function (value) { state.style.decoration = value || null; paint(); }
     });
     var extras = h('div', { class: 'panel' }, animation.el, decoration.el);
@@ -1208,7 +1239,7 @@
       panel.setAttribute('aria-labelledby', 'tab-' + entry[0]);
       return { id: entry[0], panel: panel.id, label: [h('span', { class: 'tab-emoji', 'aria-hidden': 'true', text: entry[1] }), t(entry[0])] };
     }), function (id) {
-      Object.keys(panels).forEach(function (key) { panels[key].hidden = key !== id; });
+      showOnly(panels, id);
     });
 
     /* photo upload */
@@ -1349,11 +1380,11 @@
         if (state.signature === 'hint') patch.hint = state.hint.trim();
       }
       var chain = Object.keys(patch).length
-        ? api('PATCH', '/confessions/' + encodeURIComponent(c.id), patch)
+        ? api('PATCH', confessionPath(c.id), patch)
         : Promise.resolve(null);
       chain.then(function (updated) {
         if (updated) { c = updated; }
-        return api('PUT', '/confessions/' + encodeURIComponent(c.id) + '/style', styleBody(state.style));
+        return api('PUT', confessionPath(c.id, '/style'), styleBody(state.style));
       }).then(function (updated) {
         c = updated;
         textEdited = false;
@@ -1371,7 +1402,7 @@
       }, function (error) {
         if (!alive()) return;
         haptic.done('error');
-        say(friendly(error), 'error');
+        sayError(error);
         if (/^(text|hint)/.test(error.code || '')) sections.select('words');
         if (error.status === 409) { editable = false; form.querySelector('fieldset').disabled = true; mainButton(null); }
       }).then(function () {
@@ -1391,10 +1422,7 @@
 
     mount(
       topbar(),
-      h('header', { class: 'intro' },
-        h('p', { class: 'eyebrow', text: '🎨 ' + t('customise') }),
-        h('h1', { class: 'title', text: t('edit_title') }),
-        h('p', { class: 'subtitle', text: t('edit_sub') })),
+      intro('intro', '🎨 ' + t('customise'), t('edit_title'), t('edit_sub')),
       editable ? null : h('p', { class: 'notice notice--soft', role: 'note', style: { 'margin-bottom': '14px' }, text: t('locked') }),
       h('div', { class: 'preview-wrap' }, stage, editable ? replay : null),
       editable ? form : null);
@@ -1409,32 +1437,23 @@
     focusHeading();
   }
 
-  /* ---------------- screen: reveal ---------------- */
+  /* ---------- screen: reveal ---------- */
 
   function screenReveal(id, alive) {
-    backButton(goHome);
-    loadingStage();
-    return Promise.all([api('GET', '/confessions/' + encodeURIComponent(id)), catalog()]).then(function (results) {
-      if (!alive()) return;
-      var c = results[0];
-      var cat = results[1];
+    return loadScreen(alive, [api('GET', confessionPath(id)), catalog()], function () { go('reveal', id); }, function (c, cat) {
       if (c.status === 'withdrawn' || c.status === 'expired') { problem(t(c.status)); return; }
       if (c.role === 'sender') ownCard(c, cat);
       else if (c.text == null && c.status !== 'revealed') envelope(c, cat, alive);
       else opened(c, cat, false);
-    }).catch(function (error) {
-      if (alive()) problem(error, function () { go('reveal', id); });
     });
   }
 
   function ownCard(c, cat) {
     var view = cardView(c, cat);
     mount(topbar(),
-      h('header', { class: 'intro' },
-        h('h1', { class: 'title', text: t('own_title') }),
-        h('p', { class: 'subtitle', text: t('own_sub') })),
+      intro('intro', null, t('own_title'), t('own_sub')),
       view.stage,
-      c.can_edit ? h('div', { class: 'save-bar' }, h('button', { type: 'button', class: 'btn btn--block', onclick: function () { go('edit', c.id); }, text: t('own_edit') })) : null);
+      c.can_edit ? h('div', { class: 'save-bar' }, btn('btn btn--block', t('own_edit'), function () { go('edit', c.id); })) : null);
     animate(view.card, view.look.animation, view.stage);
     focusHeading();
   }
@@ -1450,11 +1469,7 @@
     var hint = c.signature === 'hint' && c.hint ? h('p', { class: 'hint-pill', text: t('reveal_hint', { hint: c.hint }) }) : null;
 
     mount(topbar(),
-      h('header', { class: 'reveal-head' },
-        h('p', { class: 'eyebrow', text: t('reveal_eyebrow') }),
-        h('h1', { class: 'title', text: t('reveal_title') }),
-        h('p', { class: 'subtitle', text: t('reveal_sub') }),
-        hint),
+      intro('reveal-head', t('reveal_eyebrow'), t('reveal_title'), t('reveal_sub'), hint),
       stage);
     mainButton(t('open_main'), open);
     focusHeading();
@@ -1468,7 +1483,7 @@
       var motion = motionOK();
       if (motion) button.classList.add('is-opening');
       tap.hidden = true;
-      var request = api('POST', '/confessions/' + encodeURIComponent(c.id) + '/reveal');
+      var request = api('POST', confessionPath(c.id, '/reveal'));
       Promise.all([request, wait(motion ? 1150 : 0)]).then(function (results) {
         if (!alive()) return;
         if (motion) button.classList.add('is-done');
@@ -1484,7 +1499,7 @@
         button.removeAttribute('aria-busy');
         tap.hidden = false;
         haptic.done('error');
-        say(friendly(error), 'error');
+        sayError(error);
         if (error.status === 409 || error.status === 404) problem(error, function () { go('reveal', c.id); });
         else mainButton(t('open_main'), open);
       });
@@ -1495,9 +1510,7 @@
     var view = cardView(c, cat);
     var reactions = c.role === 'recipient' && c.status === 'revealed' && cat.reactions.length ? reactionPicker(c, cat) : null;
     mount(topbar(),
-      h('header', { class: 'reveal-head' },
-        h('p', { class: 'eyebrow', text: t('reveal_eyebrow') }),
-        h('h1', { class: 'title', text: t('opened_title') })),
+      intro('reveal-head', t('reveal_eyebrow'), t('opened_title')),
       view.stage,
       reactions);
     if (justNow) animate(view.card, view.look.animation, view.stage);
@@ -1527,7 +1540,7 @@
       haptic.pick();
       var before = current;
       mark(reaction.id);
-      api('POST', '/confessions/' + encodeURIComponent(c.id) + '/reaction', { reaction: reaction.id }).then(function (updated) {
+      api('POST', confessionPath(c.id, '/reaction'), { reaction: reaction.id }).then(function (updated) {
         current = (updated && updated.reaction) || reaction.id;
         mark(current);
         haptic.done('success');
@@ -1535,7 +1548,7 @@
       }, function (error) {
         mark(before);
         haptic.done('error');
-        say(friendly(error), 'error');
+        sayError(error);
       }).then(function () { busy = false; });
     }
     return h('section', { class: 'reactions', 'aria-labelledby': 'react-title' },
@@ -1543,118 +1556,41 @@
       h('div', { class: 'reaction-row' }, buttons), caption);
   }
 
-  /* ---------------- screen: privacy and blocks ---------------- */
-
-  /* Its words in English and Russian, chosen by Telegram's language: what is kept, for how
-     long (figures from /privacy, so they match the server's settings), who sees what, and the
-     senders this person blocked, each named only by the words they read, with Unblock. */
-  var SAFETY_WORDS = {
-    en: {
-      link: '🔐 Privacy and blocked senders',
-      title: 'Privacy',
-      sub: 'What is kept, for how long, and who can see it.',
-      stored_h: 'What is stored',
-      stored: 'Your Telegram profile as Telegram sends it (id, name, @username, language); the confessions you write and receive, with their photos or videos and look; your replies, reactions, blocks and reports; your settings and filter words.',
-      who_h: 'Who sees what',
-      who_1: 'The person you write to sees your confession and replies; your name only if you sign, tap “Reveal it was me”, or you both confessed to each other and both agreed. Otherwise they see a pseudonym made with the server’s key, the same for the two of you, that nobody can trace to you.',
-      who_2: 'When you receive one, its sender knows it went to you and sees when you opened it, your reaction and your replies.',
-      who_3: 'Moderators see a confession that was reported, with who sent it (name, @username, Telegram id), so they can ban. Nobody else sees anything; media opens only for the two of you.',
-      kept_h: 'For how long',
-      kept: 'Your data stays until you send /deleteme. An unopened confession expires after {expiry} days. A record of each message the bot sent you is kept {outbox} days. What you send the bot is kept until it is handled: the words at once, the rest after {inbox} days.',
-      hash_h: 'Blocks and bans',
-      hash: 'A block or a ban keeps only a keyed hash of a Telegram id — a one-way code made with a secret key on the server, with no name and no text. It stays after /deleteme. Someone you block is never told.',
-      blocks_h: 'Blocked senders',
-      blocks_none: 'You haven’t blocked anyone.',
-      anonymous: 'An anonymous sender',
-      blocked_on: 'blocked on {date}',
-      unblock: 'Unblock',
-      unblocked: 'Unblocked. They can write to you again.'
-    },
-    ru: {
-      link: '🔐 Приватность и блокировки',
-      title: 'Приватность',
-      sub: 'Что хранится, сколько и кто это видит.',
-      stored_h: 'Что хранится',
-      stored: 'Твой профиль Telegram в том виде, в каком его присылает Telegram (id, имя, @username, язык); признания, которые ты пишешь и получаешь, с фото или видео и оформлением; твои ответы, реакции, блокировки и жалобы; твои настройки и слова-фильтры.',
-      who_h: 'Кто что видит',
-      who_1: 'Адресат видит твоё признание и ответы, а имя — только если ты подпишешься, нажмёшь «Признаться, что это я» или вы признались друг другу и оба согласились. Иначе он видит псевдоним, вычисленный ключом сервера, один и тот же для вас двоих, по которому тебя не узнать.',
-      who_2: 'Когда признание получаешь ты, отправитель знает, что оно пришло тебе, и видит, когда ты его открыл(а), твою реакцию и ответы.',
-      who_3: 'Модераторы видят признание, на которое пожаловались, и кто его отправил (имя, @username, id в Telegram), чтобы можно было забанить. Больше никто ничего не видит; медиа открываются только вам двоим.',
-      kept_h: 'Сколько хранится',
-      kept: 'Твои данные хранятся, пока ты не отправишь /deleteme. Неоткрытое признание истекает через {expiry} дн. Запись о каждом сообщении бота тебе хранится {outbox} дн. То, что ты присылаешь боту, хранится до обработки: текст удаляется сразу, остальное — через {inbox} дн.',
-      hash_h: 'Блокировки и баны',
-      hash: 'Блокировка или бан хранит только ключевой хеш id в Telegram — одностороннее значение с секретным ключом на сервере, без имени и без текста. Он остаётся после /deleteme. Тот, кого ты заблокировал(а), об этом не узнаёт.',
-      blocks_h: 'Заблокированные отправители',
-      blocks_none: 'Ты никого не блокировал(а).',
-      anonymous: 'Анонимный отправитель',
-      blocked_on: 'заблокирован {date}',
-      unblock: 'Разблокировать',
-      unblocked: 'Разблокировано. Этот человек снова может тебе писать.'
-    }
-  };
-
-  function safetyWord(key, vars) {
-    var code = ((user && user.language_code) || 'en').slice(0, 2).toLowerCase();
-    var words = SAFETY_WORDS[code] || SAFETY_WORDS.en;
-    var text = words[key] || SAFETY_WORDS.en[key] || key;
-    return vars ? text.replace(/\{(\w+)\}/g, function (m, name) {
-      return vars[name] == null ? m : String(vars[name]);
-    }) : text;
-  }
+  /* ---------- screen: privacy and blocks ---------- */
 
   function screenPrivacy(alive) {
-    backButton(goHome);
-    loadingStage();
-    return Promise.all([api('GET', '/privacy'), api('GET', '/blocks')]).then(function (results) {
-      if (!alive()) return;
-      var kept = results[0];
-      var list = h('ul', { class: 'list blocks-list' });
-      var none = h('p', { class: 'fineprint', text: safetyWord('blocks_none') });
-      function fill(items) {
-        list.replaceChildren.apply(list, items.map(blockItem));
-        none.hidden = items.length > 0;
-      }
+    return loadScreen(alive, [api('GET', '/privacy'), api('GET', '/blocks')], function () { go('privacy'); }, function (kept, blocks) {
+      var list = h('ul', { class: 'list blocks-list' }, blocks.items.map(blockItem));
+      var none = h('p', { class: 'fineprint', text: t('blocks_none'), hidden: blocks.items.length > 0 });
       function blockItem(block) {
         var date = new Date(block.created_at).toLocaleDateString(lang, { day: 'numeric', month: 'short', year: 'numeric' });
-        var button = h('button', {
-          type: 'button', class: 'btn btn--ghost', 'data-block': String(block.id), text: safetyWord('unblock'),
-          onclick: function () {
-            button.disabled = true;
-            api('DELETE', '/blocks/' + encodeURIComponent(block.id)).then(function () {
-              haptic.done('success');
-              say(safetyWord('unblocked'));
-              item.remove();
-              none.hidden = list.children.length > 0;
-            }, function (error) { button.disabled = false; say(friendly(error), 'error'); });
-          }
-        });
-        var item = h('li', { class: 'item block-item' },
-          h('span', { class: 'item-main' },
-            h('span', { class: 'item-title', text: block.preview ? '“' + block.preview + '”' : safetyWord('anonymous') }),
-            h('span', { class: 'item-meta', text: safetyWord('blocked_on', { date: date }) })),
-          button);
+        var button = btn('btn btn--ghost', t('unblock'), function () {
+          button.disabled = true;
+          api('DELETE', '/blocks/' + encodeURIComponent(block.id)).then(function () {
+            haptic.done('success');
+            say(t('unblocked'));
+            item.remove();
+            none.hidden = list.children.length > 0;
+          }, function (error) { button.disabled = false; sayError(error); });
+        }, { 'data-block': String(block.id) });
+        var item = actionRow('item block-item', block.preview ? '“' + block.preview + '”' : t('blocked_anonymous'), t('blocked_on', { date: date }), button);
         return item;
       }
-      fill(results[1].items);
       function part(heading, body) {
-        return h('section', { class: 'privacy-part' }, h('h2', { text: safetyWord(heading) }), body);
+        return h('section', { class: 'privacy-part' }, h('h2', { text: t(heading) }), typeof body === 'string' ? h('p', { text: body }) : body);
       }
       mount(topbar(),
-        h('header', { class: 'intro' },
-          h('h1', { class: 'title', text: safetyWord('title') }),
-          h('p', { class: 'subtitle', text: safetyWord('sub') })),
-        part('stored_h', h('p', { text: safetyWord('stored') })),
-        part('who_h', h('ul', null, ['who_1', 'who_2', 'who_3'].map(function (k) { return h('li', { text: safetyWord(k) }); }))),
-        part('kept_h', h('p', { text: safetyWord('kept', { expiry: kept.confession_expiry_days, outbox: kept.outbox_kept_days, inbox: kept.inbox_kept_days }) })),
-        part('hash_h', h('p', { text: safetyWord('hash') })),
-        h('section', { class: 'privacy-part', id: 'blocks' }, h('h2', { text: safetyWord('blocks_h') }), list, none));
+        intro('intro', null, t('privacy'), t('privacy_sub')),
+        part('stored_h', t('stored')),
+        part('who_h', h('ul', null, ['who_1', 'who_2', 'who_3'].map(function (k) { return h('li', { text: t(k) }); }))),
+        part('kept_h', t('kept', { expiry: kept.confession_expiry_days, outbox: kept.outbox_kept_days, inbox: kept.inbox_kept_days })),
+        part('hash_h', t('hash')),
+        h('section', { class: 'privacy-part', id: 'blocks' }, h('h2', { text: t('blocks_h') }), list, none));
       focusHeading();
-    }).catch(function (error) {
-      if (alive()) problem(error, function () { go('privacy'); });
     });
   }
 
-  /* ---------------- start ---------------- */
+  /* ---------- start ---------- */
 
   function start() {
     if (!tg || !tg.initData) {
