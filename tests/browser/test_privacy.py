@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from playwright.sync_api import expect
 
@@ -29,3 +31,19 @@ def test_the_privacy_screen_says_what_is_kept_and_unblocks_a_sender(
     blocked.get_by_role("button", name="Unblock").click()
     expect(page.locator(".block-item")).to_have_count(0)
     expect(page.locator("main")).to_contain_text("You haven’t blocked anyone.")
+
+
+def test_the_privacy_screen_speaks_russian_to_a_russian_speaker_and_the_rest_stays_english(
+    mini_app: MiniApp, people: Callable[..., Person]
+) -> None:
+    sasha = people("Саша", language_code="ru")
+    page = mini_app.open(sasha, "home")
+
+    expect(page.get_by_role("button", name="🔐 Приватность и блокировки")).to_be_visible()
+    expect(page.get_by_role("tab", name="Received")).to_be_visible()
+    page.locator("[data-screen='privacy']").click()
+
+    expect(page.get_by_role("heading", name="Приватность")).to_be_visible()
+    expect(page.locator("main")).to_contain_text("ключевой хеш")
+    expect(page.locator("main")).to_contain_text("Ты никого не блокировал(а).")
+    expect(page.get_by_role("button", name="All confessions")).to_be_visible()
