@@ -25,7 +25,8 @@ def accepted_by_the_rule(text: str) -> bool:
     return True
 
 
-@settings(max_examples=400, derandomize=True, database=None)
+# no deadline: the first example also builds the pattern, which takes a while on a busy machine
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
 @given(st.text(st.one_of(TRICKY, st.characters(exclude_categories=["Cs"])), max_size=12))
 def test_the_pattern_accepts_what_the_rule_accepts(text: str) -> None:
     pattern = re.compile(json_schema_pattern())
