@@ -376,7 +376,7 @@ class HeldList(BaseModel):
 class MutualIn(BaseModel):
     reveal_if_mutual: bool = Field(
         strict=True,
-        description="be named to the recipient if they confess back and agree the same way"
+        description="be named to the recipient if they confess back and agree the same way",
     )
 
 

@@ -13,9 +13,7 @@ from webapp_api.deps import SessionDep, SettingsDep
 from webapp_api.errors import responses
 from webapp_api.schemas import HeldList, HeldOut, MutualIn, MutualOut, SettingsIn, SettingsOut
 
-router = APIRouter(
-    prefix="/api/v1", tags=["safety"], responses=responses(401, 413, 422, 429, 503)
-)
+router = APIRouter(prefix="/api/v1", tags=["safety"], responses=responses(401, 413, 422, 429, 503))
 
 
 @router.get("/settings", response_model=SettingsOut)
