@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import notices
@@ -59,3 +59,6 @@ MediaStoreDep = Annotated[MediaStore, Depends(get_media_store)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+
+RowId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+"""A row's id in a path: the tables' integer keys are 32-bit on PostgreSQL."""

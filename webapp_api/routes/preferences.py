@@ -9,7 +9,7 @@ from core.consent import Held
 from core.settings import Settings
 from models import Signature
 from webapp_api.auth import CurrentUser
-from webapp_api.deps import SessionDep, SettingsDep
+from webapp_api.deps import RowId, SessionDep, SettingsDep
 from webapp_api.errors import responses
 from webapp_api.schemas import HeldList, HeldOut, MutualIn, MutualOut, SettingsIn, SettingsOut
 
@@ -40,7 +40,7 @@ async def held(session: SessionDep, settings: SettingsDep, user: CurrentUser) ->
 
 @router.post("/held/{held_id}/release", response_model=HeldOut, responses=responses(404))
 async def release(
-    held_id: int, session: SessionDep, settings: SettingsDep, user: CurrentUser
+    held_id: RowId, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> HeldOut:
     """Show it: a confession arrives as usual, a reply joins the thread and is passed on."""
     released = await consent.release(session, user, held_id)

@@ -4,18 +4,16 @@ figures. A block is named only by what its blocker saw, never by who it blocks."
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
 from core import moderation, privacy
 from webapp_api.auth import Caller
-from webapp_api.deps import ReadSessionDep, SessionDep, SettingsDep
+from webapp_api.deps import ReadSessionDep, RowId, SessionDep, SettingsDep
 from webapp_api.errors import responses
 
 router = APIRouter(prefix="/api/v1", tags=["safety"], responses=responses(401, 413, 422, 429, 503))
-BlockId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class BlockOut(BaseModel):
@@ -49,7 +47,7 @@ async def list_blocks(session: ReadSessionDep, caller: Caller) -> Blocks:
 
 
 @router.delete("/blocks/{block_id}", status_code=204, responses=responses(404))
-async def unblock(block_id: BlockId, session: SessionDep, caller: Caller) -> Response:
+async def unblock(block_id: RowId, session: SessionDep, caller: Caller) -> Response:
     """Undo one of the caller's blocks; anyone else's is not found."""
     await moderation.unblock(session, caller, block_id)
     return Response(status_code=204)
