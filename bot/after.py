@@ -12,6 +12,7 @@ from bot.i18n import t
 from bot.media import chat_media
 from bot.replies import StepNudge, answer_button, say, send_all
 from core import confessions, lifecycle, moderation, pseudonyms, threads
+from core.confessions import ReaderView
 from core.moderation import Verdict
 from core.outbox import ApiCall
 
@@ -59,15 +60,17 @@ async def on_block(update: Update, context: Context) -> None:
         blocked = await moderation.block_sender(
             current.session, current.settings, _argument(update), current.user
         )
-        who = pseudonyms.shown_to(current.settings, blocked, current.language)
-        text = (
-            t(current.language, "pseudonym.blocked", pseudonym=escape(who))
-            if who
-            else t(current.language, "block.done")
-        )
-        reply = say(current.user.id, text)
+        reply = say(current.user.id, _naming(current, blocked, "pseudonym.blocked", "block.done"))
     await answer_button(update)
     await send_all(context, [reply])
+
+
+def _naming(current: Turn, view: ReaderView, named: str, plain: str) -> str:
+    """A confirmation that names the sender by their pseudonym, where they have one."""
+    who = pseudonyms.shown_to(current.settings, view, current.language)
+    if who:
+        return t(current.language, named, pseudonym=escape(who))
+    return t(current.language, plain)
 
 
 async def on_unblock(update: Update, context: Context) -> None:
@@ -83,12 +86,7 @@ async def on_report(update: Update, context: Context) -> None:
     async with turn(update, context) as current:
         await moderation.report(current.session, current.settings, _argument(update), current.user)
         reported = await confessions.for_reader(current.session, _argument(update), current.user)
-        who = pseudonyms.shown_to(current.settings, reported, current.language)
-        text = (
-            t(current.language, "pseudonym.reported", pseudonym=escape(who))
-            if who
-            else t(current.language, "report.done")
-        )
+        text = _naming(current, reported, "pseudonym.reported", "report.done")
         reply = say(current.user.id, text)
     await answer_button(update)
     await send_all(context, [reply])
