@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 from telegram import BotCommand
 from telegram.ext import (
     Application,
@@ -15,25 +14,25 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import HTTPXRequest
 
 from bot import after, callbacks, compose, menu, privacy, reveal
 from bot import settings as settings_screen
+from bot.bot_api import BotApi, BotApiRequest
 from bot.context import DEPS_KEY, BotDeps, commit_parked
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
+from bot.sender import BotApiSender
 from core.media import MediaStore
 from core.settings import Settings
-from core.telegram_api import BotApi
 from models.db import Database
 
 BotApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
-class TurnFirstRequest(HTTPXRequest):
-    """python-telegram-bot's HTTP client (with its default pool), which commits a turn
-    parked for its replies before any call goes out: a transaction is never held open
-    across a call to Telegram, which may take seconds, or never answer."""
+class TurnFirstRequest(BotApiRequest):
+    """python-telegram-bot's requests, on our Bot API client, each committing first a turn
+    parked for its replies: a transaction is never held open across a call to Telegram,
+    which may take seconds, or never answer."""
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         await commit_parked()
@@ -47,11 +46,10 @@ def build_application(
     api: BotApi,
     media_store: MediaStore,
     wake_outbox: Callable[[], None],
-    transport: httpx.AsyncBaseTransport | None = None,
 ) -> BotApplication:
     """Updates reach it from the inbox (webhook) or from polling; it never owns an updater.
 
-    `transport` replaces the network, as the playground does with its in-process Telegram."""
+    Its calls go through `api`, the process's one client to Telegram."""
     assert settings.token is not None
     builder = (
         Application.builder()
@@ -60,10 +58,11 @@ def build_application(
         .base_file_url(settings.file_base_url)
         .updater(None)
     )
-    httpx_kwargs = {"transport": transport} if transport is not None else None
-    builder = builder.request(TurnFirstRequest(connection_pool_size=256, httpx_kwargs=httpx_kwargs))
-    application = builder.build()
-    application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, media_store, wake_outbox)
+    request = TurnFirstRequest(api)
+    application = builder.request(request).get_updates_request(request).build()
+    application.bot_data[DEPS_KEY] = BotDeps(
+        settings, database, BotApiSender(api), media_store, wake_outbox
+    )
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [

@@ -1,7 +1,10 @@
-"""A small Bot API client for the outbox worker, which needs Telegram's raw answers.
+"""The one client to Telegram's Bot API: every call the product makes goes through it.
 
-python-telegram-bot serves the conversation; the worker wants the status, `retry_after`
-and description of every failure to decide between waiting, retrying and giving up.
+Our own calls (replies, notices, file downloads) want Telegram's raw answers: the status,
+`retry_after` and description of every failure, which the Sender maps to outcomes.
+python-telegram-bot's calls (answering buttons and inline queries, the data export, the
+command menu, the webhook's address, polling) go through the same HTTP client, by
+`BotApiRequest`: one connection pool, one set of timeouts, one metric.
 """
 
 from __future__ import annotations
@@ -10,6 +13,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from telegram.error import NetworkError, TimedOut
+from telegram.request import BaseRequest, RequestData
 
 from core import metrics
 
@@ -32,13 +37,17 @@ class BotApi:
         self._endpoint = f"{base_url}{token}/"
         self._client = client
 
+    @property
+    def timeout(self) -> httpx.Timeout:
+        return self._client.timeout
+
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         try:
             result = await self._call(method, params)
         except BotApiError as error:
-            metrics.BOT_API_CALLS.labels(method, metrics.bot_api_result(error.status)).inc()
+            count(method, error.status)
             raise
-        metrics.BOT_API_CALLS.labels(method, "ok").inc()
+        count(method, 200)
         return result
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
@@ -58,6 +67,83 @@ class BotApi:
             str(body.get("description") or response.reason_phrase),
             float(retry_after) if retry_after is not None else None,
         )
+
+    async def forward(
+        self,
+        url: str,
+        *,
+        method: str,
+        timeouts: httpx.Timeout,
+        data: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> tuple[int, bytes]:
+        """A request python-telegram-bot built, sent on our client; it reads the answer."""
+        try:
+            response = await self._client.request(
+                method, url, data=data, files=files, timeout=timeouts
+            )
+        except httpx.HTTPError:
+            count(url.rsplit("/", 1)[-1], 0)
+            raise
+        count(url.rsplit("/", 1)[-1], response.status_code)
+        return response.status_code, response.content
+
+
+def count(method: str, status: int) -> None:
+    metrics.BOT_API_CALLS.labels(method, metrics.bot_api_result(status)).inc()
+
+
+class BotApiRequest(BaseRequest):
+    """python-telegram-bot's HTTP layer served by our `BotApi`, so the library's calls and
+    ours share one client. The client belongs to whoever made the `BotApi`: shutting the
+    library down leaves it open."""
+
+    def __init__(self, api: BotApi) -> None:
+        self._api = api
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self._api.timeout.read
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        write_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        connect_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+        pool_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        default = self._api.timeout
+
+        def chosen(given: Any, fallback: float | None) -> float | None:
+            return fallback if given is BaseRequest.DEFAULT_NONE else given
+
+        timeouts = httpx.Timeout(
+            connect=chosen(connect_timeout, default.connect),
+            read=chosen(read_timeout, default.read),
+            write=chosen(write_timeout, default.write),
+            pool=chosen(pool_timeout, default.pool),
+        )
+        try:
+            return await self._api.forward(
+                url,
+                method=method,
+                timeouts=timeouts,
+                data=request_data.json_parameters if request_data else None,
+                files=request_data.multipart_data if request_data else None,
+            )
+        except httpx.TimeoutException as error:
+            raise TimedOut from error
+        except httpx.HTTPError as error:
+            raise NetworkError(f"httpx.{type(error).__name__}: {error}") from error
 
 
 def file_downloader(

@@ -14,9 +14,8 @@ from telegram.ext import ContextTypes
 
 from core import inbox, notices, outbox, users
 from core.media import MediaStore
-from core.outbox import ApiCall
+from core.outbox import ApiCall, Sender
 from core.settings import Settings
-from core.telegram_api import BotApi
 from core.users import TelegramIdentity
 from models import OutboxMessage, User
 from models.db import Database
@@ -33,8 +32,9 @@ def _nothing() -> None:
 class BotDeps:
     settings: Settings
     database: Database
-    api: BotApi
-    """Sends what handlers render; python-telegram-bot parses updates and answers buttons."""
+    sender: Sender
+    """Sends what handlers render, as the outbox worker does; python-telegram-bot parses
+    updates and answers buttons (through the same Bot API client)."""
     media_store: MediaStore
     wake_outbox: Callable[[], None] = _nothing
     """Called after a handler queued notices, so the worker sends them without waiting."""

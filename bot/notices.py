@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import callbacks
+from bot.calls import fits_caption, say, send_media
 from bot.i18n import t
 from bot.render import (
-    CAPTION_LIMIT,
-    CAPTIONLESS,
-    SEND_MEDIA,
     deep_link,
     delivery_markup,
     delivery_text,
@@ -49,10 +46,7 @@ class Context:
         return self.view.confession
 
     def text(self, text: str, markup: InlineKeyboardMarkup | None = None) -> ApiCall:
-        params: dict[str, Any] = {"chat_id": self.chat_id, "text": text, "parse_mode": "HTML"}
-        if markup is not None:
-            params["reply_markup"] = markup.to_dict()
-        return ApiCall("sendMessage", params)
+        return say(self.chat_id, text, markup)
 
 
 Render = Callable[["NoticeRenderer", Context], Awaitable[ApiCall | None]]
@@ -205,15 +199,10 @@ class NoticeRenderer:
         media = await ctx.session.get(Media, reply.media_id) if reply.media_id else None
         if media is None or media.telegram_file_id is None:
             return ctx.text(text, markup)
-        caption = text if media.kind not in CAPTIONLESS and len(text) <= CAPTION_LIMIT else None
-        params: dict[str, Any] = {
-            "chat_id": ctx.chat_id,
-            media.kind: media.telegram_file_id,
-            "reply_markup": markup.to_dict(),
-        }
-        if caption:
-            params |= {"caption": caption, "parse_mode": "HTML"}
-        return ApiCall(SEND_MEDIA[media.kind], params)
+        caption = text if fits_caption(media.kind, text) else None
+        return send_media(
+            ctx.chat_id, media.kind, media.telegram_file_id, caption=caption, markup=markup
+        )
 
     async def report(self, ctx: Context) -> ApiCall | None:
         """To an operator, who may see who sent it: that is what moderation needs."""

@@ -11,22 +11,13 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 
 from bot import callbacks
+from bot.calls import fits_caption, say, send_media
 from bot.i18n import t
 from core import pseudonyms, styles
 from core.confessions import SHARE_PREFIX, ConfessionView, ReaderView, Role
 from core.outbox import ApiCall
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Reply, Signature
-
-CAPTION_LIMIT = 1024
-SEND_MEDIA = {
-    "photo": "sendPhoto",
-    "video": "sendVideo",
-    "animation": "sendAnimation",
-    "voice": "sendVoice",
-    "video_note": "sendVideoNote",
-}
-CAPTIONLESS = frozenset({"video_note"})
 
 
 def deep_link(bot_username: str, confession: Confession) -> str:
@@ -87,28 +78,15 @@ def card_calls(
 ) -> list[ApiCall]:
     """The card, with its photo or video when it has one; buttons go on the last message."""
     text = card_text(view, language, pseudonym)
-    keyboard = {"reply_markup": markup.to_dict()} if markup else {}
     media = view.media
     if media is None or media.telegram_file_id is None:
+        return [say(chat_id, text, markup)]
+    if not fits_caption(media.kind, text):
         return [
-            ApiCall(
-                "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": "HTML", **keyboard}
-            )
+            send_media(chat_id, media.kind, media.telegram_file_id),
+            say(chat_id, text, markup),
         ]
-    send_media = {"chat_id": chat_id, media.kind: media.telegram_file_id}
-    if media.kind in CAPTIONLESS or len(text) > CAPTION_LIMIT:
-        return [
-            ApiCall(SEND_MEDIA[media.kind], send_media),
-            ApiCall(
-                "sendMessage", {"chat_id": chat_id, "text": text, "parse_mode": "HTML", **keyboard}
-            ),
-        ]
-    return [
-        ApiCall(
-            SEND_MEDIA[media.kind],
-            {**send_media, "caption": text, "parse_mode": "HTML", **keyboard},
-        )
-    ]
+    return [send_media(chat_id, media.kind, media.telegram_file_id, caption=text, markup=markup)]
 
 
 def delivery_markup(
@@ -269,17 +247,7 @@ def opened_view(
             )
         text = delivery_text(reader.view, language, pseudonym, request=request)
         text += "\n\n" + status_label(confession, language)
-        calls = [
-            ApiCall(
-                "sendMessage",
-                {
-                    "chat_id": chat_id,
-                    "text": text,
-                    "parse_mode": "HTML",
-                    **({"reply_markup": markup.to_dict()} if markup else {}),
-                },
-            )
-        ]
+        calls = [say(chat_id, text, markup)]
     else:
         markup = (
             sender_markup(settings, reader, language)
@@ -290,16 +258,7 @@ def opened_view(
             reader.view, language, chat_id=chat_id, markup=markup, pseudonym=pseudonym
         )
     if replies:
-        calls.append(
-            ApiCall(
-                "sendMessage",
-                {
-                    "chat_id": chat_id,
-                    "text": thread_text(reader, replies, language, pseudonym),
-                    "parse_mode": "HTML",
-                },
-            )
-        )
+        calls.append(say(chat_id, thread_text(reader, replies, language, pseudonym)))
     return calls
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
 
+from bot.calls import say as say  # handlers say things with the turn's tools
 from bot.context import (
     Context,
     answer_after_turn,
@@ -30,14 +30,6 @@ class StepNudge(Exception):
         self.key = key
 
 
-def say(chat_id: int, text: str, markup: Any | None = None) -> ApiCall:
-    """A sendMessage in HTML; `markup` is any of python-telegram-bot's reply markups."""
-    params: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML"}
-    if markup is not None:
-        params["reply_markup"] = markup.to_dict()
-    return ApiCall("sendMessage", params)
-
-
 async def send_all(context: Context, calls: list[ApiCall]) -> None:
     """Commit the turn with its replies in the outbox, send them at once (the worker sends
     what Telegram refused meanwhile), then let the worker send the turn's notices: replies
@@ -45,7 +37,7 @@ async def send_all(context: Context, calls: list[ApiCall]) -> None:
     dependencies = deps(context)
     replies = await settle(dependencies, calls)
     await answer_held_button()
-    sent = await send_replies(dependencies.database, dependencies.api, replies)
+    sent = await send_replies(dependencies.database, dependencies.sender, replies)
     if queued_notices.get() or not sent:
         dependencies.wake_outbox()
 

@@ -10,6 +10,7 @@ from typing import Any
 from telegram import Update
 
 from bot.app import BotApplication
+from bot.calls import say
 from bot.context import (
     DEPS_KEY,
     BotDeps,
@@ -137,6 +138,7 @@ class InboxConsumer:
                 text = t(
                     user.language_code, "error.slow_down", seconds=limit.details["retry_after"]
                 )
-                await self._application.bot.send_message(user.id, text)
+                dependencies: BotDeps = self._application.bot_data[DEPS_KEY]
+                await dependencies.sender.send(say(user.id, text))
             return True
         return False

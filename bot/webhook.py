@@ -8,6 +8,7 @@ from collections.abc import Callable
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from bot import updates
 from core import constant_time, inbox
 from core.inbox import InboxWriter
 from core.settings import Settings
@@ -47,8 +48,8 @@ async def telegram_webhook(request: Request) -> Response:
         return error_response(403, "forbidden", "Wrong or missing webhook secret.")
     body = await request.body()
     try:
-        payload = inbox.parse(body)
-        is_new = await writer.receive(payload)  # committed before Telegram hears 200
+        inbound = updates.parse(body)
+        is_new = await writer.receive(inbound)  # committed before Telegram hears 200
     except inbox.MalformedUpdate as error:
         log.warning("ignored a malformed update: %s", error)
         return JSONResponse({"ok": True, "ignored": "malformed"})

@@ -20,15 +20,16 @@ from fastapi import FastAPI
 from telegram import Update
 
 from bot.app import build_application, register_commands
+from bot.bot_api import BotApi
 from bot.notices import NoticeRenderer
+from bot.polling import poll
 from bot.runner import InboxConsumer
-from core import inbox
-from core.background import retry_delay, run_until_stopped
+from bot.sender import BotApiSender
+from core.background import run_until_stopped
 from core.housekeeping import Housekeeper
 from core.media import MediaStore, StorageUnavailable, build_media_store
 from core.outbox import OutboxWorker
 from core.settings import Settings
-from core.telegram_api import BotApi
 from models.db import Database
 from playground import Playground, create_playground_app
 from webapp_api.app import create_app, public_base
@@ -36,6 +37,8 @@ from webapp_api.app import create_app, public_base
 log = logging.getLogger("confessions")
 
 WEBHOOK_PATH = "/telegram/webhook"
+TELEGRAM_CONNECTIONS = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+"""As python-telegram-bot's own pool was, now that its calls share our client."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +140,10 @@ async def background_work(
         yield None
         return
     stop = asyncio.Event()
-    async with httpx.AsyncClient(timeout=httpx.Timeout(15.0), transport=transport) as http:
+    # the process's one client to Telegram: our calls and python-telegram-bot's share it
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(15.0), limits=TELEGRAM_CONNECTIONS, transport=transport
+    ) as http:
         api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
         wake_outbox = asyncio.Event()
         store = build_media_store(settings, base_url=public_base(settings))
@@ -147,14 +153,13 @@ async def background_work(
             api=api,
             media_store=store,
             wake_outbox=wake_outbox.set,
-            transport=transport,
         )
         await application.initialize()
         await register_commands(application)
         worker = OutboxWorker(
             database,
             settings,
-            api=api,
+            sender=BotApiSender(api),
             render=NoticeRenderer(settings, application.bot.username),
             wakeup=wake_outbox,
         )
@@ -168,7 +173,7 @@ async def background_work(
         ]
         if polling:
             await application.bot.delete_webhook()
-            jobs.append(_poll(application.bot, database, consumer.wakeup, stop))
+            jobs.append(poll(application.bot, database, consumer.wakeup, stop))
             log.info("Bot @%s connected by polling", application.bot.username)
         elif settings.public_url is not None:
             url = str(settings.public_url).rstrip("/") + WEBHOOK_PATH
@@ -212,35 +217,3 @@ async def run_worker(settings: Settings) -> None:
             log.info("worker stopping")
     finally:
         await database.dispose()
-
-
-async def _poll(bot: Any, database: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
-    """Local development without HTTPS: fetch updates and store them as the webhook would."""
-    offset = 0
-    failures = 0
-    while not stop.is_set():
-        try:
-            updates = await bot.get_updates(
-                offset=offset, timeout=20, allowed_updates=Update.ALL_TYPES
-            )
-        except Exception as error:
-            log.warning("polling failed (%s); retrying", type(error).__name__)
-            await asyncio.sleep(3)
-            continue
-        try:
-            async with database.session() as session:
-                for update in updates:
-                    await inbox.receive(session, update.to_dict())
-        except Exception as error:  # not stored: fetched again, since the offset stays
-            failures += 1
-            reason = database.unreachable(error)
-            if reason is None:
-                log.exception("polling could not store updates; retrying")
-            else:
-                log.warning("polling could not store updates: %s", reason)
-            await asyncio.sleep(retry_delay(failures))
-            continue
-        failures = 0
-        if updates:
-            offset = updates[-1].update_id + 1
-            wakeup.set()

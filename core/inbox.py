@@ -1,17 +1,16 @@
-"""Updates from Telegram, stored before they are acknowledged and handled once.
+"""Updates from the messaging platform, stored before they are acknowledged and handled once.
 
-The webhook only writes here and answers 200, so Telegram never waits for our handlers and
-an update acknowledged is never lost: a process that dies mid-update leaves it to be taken
-again when its lease runs out. Updates of one user are handled one at a time, in order.
+The platform's adapter reads each update (`InboundUpdate`); its webhook only writes it here
+and answers 200, so the platform never waits for our handlers and an update acknowledged is
+never lost: a process that dies mid-update leaves it to be taken again when its lease runs
+out. Updates of one user are handled one at a time, in order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
-import math
-import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,119 +25,43 @@ from models import InboxUpdate, OutboxMessage, OutboxStatus
 from models.db import Database, insert_or_skip
 from models.types import utcnow
 
-USER_FIELDS = (
-    "message",
-    "edited_message",
-    "callback_query",
-    "inline_query",
-    "chosen_inline_result",
-    "my_chat_member",
-    "pre_checkout_query",
-    "message_reaction",
-)
-
-
-MAX_DEPTH = 64
-"""Nesting an update may have: Telegram's deepest (a reply's message inside a message, a
-keyboard's rows of buttons) stay around ten levels; a hundred thousand would make the JSON
-parser, and everything that walks the payload after it, recurse past Python's limit."""
 INT64 = range(-(2**63), 2**63)
 """What an id may be: the database's BIGINT, which Telegram's ids (52 bits) fit easily."""
-_SUSPECT_NUMBER = re.compile(rb"\d{19}|\d[eE]\+?\d{3}")
-"""A number that might not fit: 19 digits or more, or an exponent of three digits. Only
-updates holding one (or such digits in their text) are walked to check every number."""
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
-_BRACKET = re.compile(rb"[\[\]{}]")
 
 
 class MalformedUpdate(ValueError):
-    """Not an update Telegram would send; answered 200 so it is not re-sent forever."""
+    """Not an update the platform would send; answered 200 so it is not re-sent forever."""
 
 
-def parse(body: bytes) -> dict[str, Any]:
-    """The update in a webhook body, or MalformedUpdate: too deep, not JSON, or holding a
-    number the database cannot store. Checked before the update joins a group commit, where
-    it would fail every update stored with it."""
-    if body.count(b"[") + body.count(b"{") > MAX_DEPTH and _too_deep(body):
-        raise MalformedUpdate(f"nested deeper than {MAX_DEPTH} levels")
-    try:
-        payload = json.loads(body, parse_constant=_no_constant)
-    except ValueError as error:  # not JSON, or not UTF-8
-        raise MalformedUpdate(f"not JSON ({type(error).__name__})") from None
-    if not isinstance(payload, dict):
-        raise MalformedUpdate("an update is a JSON object")
-    if _SUSPECT_NUMBER.search(body) and not _numbers_fit(payload):
-        raise MalformedUpdate("a number beyond 64 bits or beyond a double")
-    return payload
+@dataclass(frozen=True, slots=True)
+class InboundUpdate:
+    """An update as the platform's adapter read it: its id (the same when the platform sends
+    it again), the user whose updates are handled in order (None when it has none), and the
+    payload the adapter's handlers get back."""
+
+    update_id: int
+    user_id: int | None
+    payload: dict[str, Any]
 
 
-def _too_deep(body: bytes) -> bool:
-    """Whether brackets outside strings nest deeper than MAX_DEPTH; no recursion."""
-    depth = 0
-    for bracket in _BRACKET.finditer(_STRING.sub(b'""', body)):
-        depth += 1 if bracket.group() in (b"[", b"{") else -1
-        if depth > MAX_DEPTH:
-            return True
-    return False
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _numbers_fit(payload: Any) -> bool:
-    """Every integer within BIGINT and every float finite, walked without recursion (the
-    depth is already bounded, but a loop costs nothing more)."""
-    stack = [payload]
-    while stack:
-        value = stack.pop()
-        if isinstance(value, dict):
-            stack.extend(value.values())
-        elif isinstance(value, list):
-            stack.extend(value)
-        elif not _fits(value):
-            return False
-    return True
-
-
-def _fits(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return not isinstance(value, int) or isinstance(value, bool) or value in INT64
-
-
-def update_user_id(payload: dict[str, Any]) -> int | None:
-    """The user whose updates must be handled in order: the sender of this one."""
-    for field in USER_FIELDS:
-        body = payload.get(field)
-        if isinstance(body, dict):
-            sender = body.get("from") or body.get("user")
-            if isinstance(sender, dict) and isinstance(sender.get("id"), int):
-                return int(sender["id"])
-    return None
-
-
-def _row(payload: Any) -> dict[str, Any]:
-    """The inbox row of an update, or MalformedUpdate."""
-    if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
-        raise MalformedUpdate("an update is a JSON object with an integer update_id")
-    if isinstance(payload["update_id"], bool) or payload["update_id"] not in INT64:
+def _row(inbound: InboundUpdate) -> dict[str, Any]:
+    """The inbox row of an update, or MalformedUpdate when the database could not hold it."""
+    if isinstance(inbound.update_id, bool) or inbound.update_id not in INT64:
         raise MalformedUpdate("update_id must be an integer of at most 64 bits")
-    user_id = update_user_id(payload)
-    if user_id is not None and user_id not in INT64:
+    if inbound.user_id is not None and inbound.user_id not in INT64:
         raise MalformedUpdate("the sender's id must be an integer of at most 64 bits")
     return {
-        "update_id": payload["update_id"],
-        "user_id": user_id,
-        "payload": payload,
+        "update_id": inbound.update_id,
+        "user_id": inbound.user_id,
+        "payload": inbound.payload,
         "received_at": utcnow(),
         "attempts": 0,
     }
 
 
-async def receive(session: AsyncSession, payload: Any) -> bool:
+async def receive(session: AsyncSession, inbound: InboundUpdate) -> bool:
     """Store an update; False when that update id was already stored."""
-    result = await session.exec(insert_or_skip(session, InboxUpdate).values(**_row(payload)))
+    result = await session.exec(insert_or_skip(session, InboxUpdate).values(**_row(inbound)))
     return bool(result.rowcount)
 
 
@@ -162,9 +85,9 @@ class InboxWriter:
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._writers: set[asyncio.Task[None]] = set()
 
-    async def receive(self, payload: Any) -> bool:
+    async def receive(self, inbound: InboundUpdate) -> bool:
         """Store an update durably; False when that update id was already stored."""
-        row = _row(payload)
+        row = _row(inbound)
         answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
         self._waiting.append((row, answer))
         if len(self._writers) < self.WRITERS:

@@ -1,8 +1,11 @@
-"""The delivery worker: sends queued notices within Telegram's limits and loses none.
+"""The delivery worker: sends queued notices within the platform's limits and loses none.
 
 Each entry is claimed with a lease and marked sent in its own transaction right after
-Telegram accepts it. The one window no design closes is a process dying between
-Telegram's answer and that commit: the entry is then sent again once, after its lease.
+the platform accepts it. The one window no design closes is a process dying between
+its answer and that commit: the entry is then sent again once, after its lease.
+
+Sending goes through a `Sender` (the messaging platform's adapter), which answers with an
+`Outcome`; the worker decides from outcomes alone and knows no platform's error texts.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import confessions, users
 from core.notices import Notice
 from core.settings import Settings
-from core.telegram_api import BotApi, BotApiError
 from models import OutboxMessage, OutboxStatus
 from models.db import Database
 from models.types import utcnow
@@ -41,8 +43,57 @@ someone who has just deleted their data."""
 
 @dataclass(frozen=True, slots=True)
 class ApiCall:
+    """One call to the messaging platform, as its adapter built it: opaque to the core,
+    which stores it, hands it back to the `Sender`, and reads only the chat it goes to."""
+
     method: str
     params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """Delivered; `reference` is the platform's id for the message, to edit it later."""
+
+    reference: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryAfter:
+    """The platform asks for a pause of `seconds` before anything more is sent."""
+
+    seconds: float
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """The recipient cannot be written to (blocked the bot, deleted their account)."""
+
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """An edit that would change nothing: as good as sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """Refused; `transient` when trying again later may succeed (the platform's or the
+    network's trouble), else for good."""
+
+    reason: str
+    transient: bool = False
+
+
+Outcome = Sent | RetryAfter | Unreachable | Unchanged | Failed
+
+
+class Sender(Protocol):
+    """The messaging platform's way out: sends a call and says how it went, never raising
+    for the platform's refusals."""
+
+    async def send(self, call: ApiCall) -> Outcome: ...
 
 
 class NoticeRenderer(Protocol):
@@ -51,13 +102,12 @@ class NoticeRenderer(Protocol):
     async def __call__(self, session: AsyncSession, message: OutboxMessage) -> ApiCall | None: ...
 
 
-SentEffect = Callable[[AsyncSession, OutboxMessage, Any], Awaitable[None]]
+SentEffect = Callable[[AsyncSession, OutboxMessage, int | None], Awaitable[None]]
 FailedEffect = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
 
 
-async def _delivered(session: AsyncSession, message: OutboxMessage, result: Any) -> None:
+async def _delivered(session: AsyncSession, message: OutboxMessage, message_id: int | None) -> None:
     assert message.confession_id is not None
-    message_id = result.get("message_id") if isinstance(result, dict) else None
     await confessions.mark_delivered(
         session, message.confession_id, chat_id=message.chat_id, message_id=message_id
     )
@@ -158,25 +208,39 @@ def queue_replies(
     return replies
 
 
-async def send_replies(database: Database, api: BotApi, replies: Sequence[OutboxMessage]) -> bool:
-    """Send a committed turn's replies in order, each recorded as sent right after Telegram's
-    answer (so a process killed meanwhile sends again only the call in flight). On a failure
-    the rest are handed to the worker, which retries, backs off and gives up as for any
-    notice; False then."""
+async def send_replies(
+    database: Database, sender: Sender, replies: Sequence[OutboxMessage]
+) -> bool:
+    """Send a committed turn's replies in order, each recorded as sent right after the
+    platform's answer (so a process killed meanwhile sends again only the call in flight). On
+    a failure the rest are handed to the worker, which retries, backs off and gives up as for
+    any notice; False then."""
     for index, reply in enumerate(replies):
-        try:
-            await api.call(reply.params["method"], reply.params["params"])
-        except BotApiError as error:
-            delay = (error.retry_after or 1.0) if error.is_transient else 0.0
-            await _hand_to_worker(database, replies[index:], error, delay=delay)
+        outcome = await sender.send(ApiCall(reply.params["method"], reply.params["params"]))
+        if not isinstance(outcome, Sent | Unchanged):
+            await _hand_to_worker(database, replies[index:], outcome, delay=_reply_delay(outcome))
             return False
         async with database.reading() as session:  # one autocommit statement
             await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == reply.id))
     return True
 
 
+def _reply_delay(outcome: Outcome) -> float:
+    """When the worker takes up a reply that could not go at once: after the pause asked
+    for, a second later when it may pass then, at once when the worker decides its fate."""
+    if isinstance(outcome, RetryAfter):
+        return outcome.seconds
+    if isinstance(outcome, Failed) and outcome.transient:
+        return 1.0
+    return 0.0
+
+
+def _reason(outcome: Outcome) -> str:
+    return getattr(outcome, "reason", "") or type(outcome).__name__
+
+
 async def _hand_to_worker(
-    database: Database, replies: Sequence[OutboxMessage], error: BotApiError, *, delay: float
+    database: Database, replies: Sequence[OutboxMessage], outcome: Outcome, *, delay: float
 ) -> None:
     async with database.reading() as session:
         await session.exec(
@@ -185,7 +249,7 @@ async def _hand_to_worker(
             .values(
                 locked_until=None,
                 next_attempt_at=utcnow() + timedelta(seconds=delay),
-                last_error=error.description[:500],
+                last_error=_reason(outcome)[:500],
             )
         )
 
@@ -198,13 +262,13 @@ class OutboxWorker:
         database: Database,
         settings: Settings,
         *,
-        api: BotApi,
+        sender: Sender,
         render: NoticeRenderer,
         wakeup: asyncio.Event | None = None,
     ) -> None:
         self._database = database
         self._settings = settings
-        self._api = api
+        self._sender = sender
         self._render = render
         self._limiter = RateLimiter(settings.outbox_rate_per_second)
         # a batch must be sent well within its lease, or another worker could take it too
@@ -245,10 +309,9 @@ class OutboxWorker:
         if call is None:
             await self._finish(message, OutboxStatus.DROPPED, error="nothing to send any more")
             return
-        try:
-            result = await self._api.call(call.method, call.params)
-        except BotApiError as error:
-            await self._failed(message, error)
+        outcome = await self._sender.send(call)
+        if not isinstance(outcome, Sent):
+            await self._failed(message, outcome)
             return
         if message.kind == ANSWER:
             await self._forget(message)
@@ -260,50 +323,50 @@ class OutboxWorker:
             entry.sent_at = utcnow()
             entry.locked_until = None
             entry.attempts += 1
-            if isinstance(result, dict) and isinstance(result.get("message_id"), int):
-                entry.message_id = result["message_id"]
+            if outcome.reference is not None:
+                entry.message_id = outcome.reference
             effect = ON_SENT.get(entry.kind)
             if effect is not None:
-                await effect(session, entry, result)
+                await effect(session, entry, outcome.reference)
 
-    async def _failed(self, message: OutboxMessage, error: BotApiError) -> None:
-        if error.status == 429:
-            wait = error.retry_after or 1.0
-            self._paused_until = time.monotonic() + wait
-            log.warning("Telegram asked to slow down for %.0f s", wait)
-            await self._retry(message, error, delay=wait, count_attempt=False)
-        elif error.status == 403:
-            async with self._database.session() as session:
-                await users.mark_unreachable(session, message.chat_id)
-            await self._finish(
-                message, OutboxStatus.FAILED, error=error.description, effects=ON_FORBIDDEN
-            )
-        elif error.is_transient:
-            age = (utcnow() - message.created_at).total_seconds()
-            if age > self._settings.outbox_give_up_after_seconds:
-                await self._finish(
-                    message, OutboxStatus.FAILED, error=error.description, effects=ON_GIVEN_UP
-                )
-            else:
-                delay = min(MAX_BACKOFF_SECONDS, 2.0 ** max(message.attempts, 0))
-                await self._retry(message, error, delay=delay, count_attempt=True)
-        elif "message is not modified" in error.description:
-            await self._finish(message, OutboxStatus.SENT)
-        else:
-            log.error("outbox %s %s refused: %s", message.id, message.kind, error)
-            await self._finish(
-                message, OutboxStatus.FAILED, error=error.description, effects=ON_GIVEN_UP
-            )
+    async def _failed(
+        self, message: OutboxMessage, outcome: RetryAfter | Unreachable | Unchanged | Failed
+    ) -> None:
+        """What a refusal means for the entry: wait (everyone), give up on this recipient,
+        count it as sent, back off, or give up on the entry."""
+        match outcome:
+            case RetryAfter(seconds=wait):
+                self._paused_until = time.monotonic() + wait
+                log.warning("the platform asked to slow down for %.0f s", wait)
+                await self._retry(message, outcome, delay=wait, count_attempt=False)
+            case Unreachable(reason=reason):
+                async with self._database.session() as session:
+                    await users.mark_unreachable(session, message.chat_id)
+                await self._finish(message, OutboxStatus.FAILED, error=reason, effects=ON_FORBIDDEN)
+            case Unchanged():
+                await self._finish(message, OutboxStatus.SENT)
+            case Failed(reason=reason, transient=True):
+                age = (utcnow() - message.created_at).total_seconds()
+                if age > self._settings.outbox_give_up_after_seconds:
+                    await self._finish(
+                        message, OutboxStatus.FAILED, error=reason, effects=ON_GIVEN_UP
+                    )
+                else:
+                    delay = min(MAX_BACKOFF_SECONDS, 2.0 ** max(message.attempts, 0))
+                    await self._retry(message, outcome, delay=delay, count_attempt=True)
+            case Failed(reason=reason):
+                log.error("outbox %s %s refused: %s", message.id, message.kind, reason)
+                await self._finish(message, OutboxStatus.FAILED, error=reason, effects=ON_GIVEN_UP)
 
     async def _retry(
-        self, message: OutboxMessage, error: BotApiError, *, delay: float, count_attempt: bool
+        self, message: OutboxMessage, outcome: Outcome, *, delay: float, count_attempt: bool
     ) -> None:
         async with self._database.session() as session:
             entry = await session.get(OutboxMessage, message.id)
             assert entry is not None
             entry.locked_until = None
             entry.next_attempt_at = utcnow() + timedelta(seconds=delay)
-            entry.last_error = error.description[:500]
+            entry.last_error = _reason(outcome)[:500]
             if count_attempt:
                 entry.attempts += 1
 

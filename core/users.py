@@ -35,6 +35,14 @@ class TelegramIdentity:
     is_bot: bool = False
 
 
+class IdentityVerifier(Protocol):
+    """Who the messaging platform vouches a web request comes from, read from the
+    credentials the request carries (its Authorization header), or Unauthorized saying which
+    check failed. The platform's adapter implements it; the web app asks it."""
+
+    def verify(self, credentials: str | None) -> TelegramIdentity: ...
+
+
 def username_key(username: str) -> str:
     """Telegram usernames are case-insensitive; `@Alice` and `alice` are one person."""
     return username.strip().removeprefix("@").lower()

@@ -26,7 +26,7 @@ from PIL import Image, UnidentifiedImageError
 from pydantic import AnyHttpUrl, SecretStr
 from starlette.types import ASGIApp
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.settings import Settings
 from emulator import BotApiState, BotIdentity, RecordedCall, create_emulator_app
 

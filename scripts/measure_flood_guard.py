@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import delete
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.limits import SharedThrottle, Throttle
 from core.settings import Settings
 from models import RateCounter, migrate

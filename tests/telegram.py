@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 from sqlalchemy import Engine, text
 
-from core import telegram_auth
+from bot import telegram_auth
 from emulator import BotApiState, StoredMessage
 
 _update_ids = itertools.count(1_000)

@@ -1,4 +1,8 @@
-"""The FastAPI application: health, the Telegram webhook, the mini-app API and page."""
+"""The FastAPI application: health, the Telegram webhook, the mini-app API and page.
+
+The messaging platform comes in here and nowhere else in the web app: its identity port
+(who signed a mini-app request) and its inbound route (the webhook), both from its adapter.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from bot import telegram_auth, webhook
 from core.inbox import InboxWriter
 from core.limits import SharedThrottle
 from core.media import build_media_store
@@ -17,7 +22,7 @@ from models.db import Database
 from webapp_api.errors import install_error_handlers
 from webapp_api.middleware import BodyLimit, RequestLog
 from webapp_api.openapi import install_document
-from webapp_api.routes import confessions, health, media, metrics, preferences, safety, webhook
+from webapp_api.routes import confessions, health, media, metrics, preferences, safety
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1024 * 1024
@@ -60,6 +65,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.inbox_writer = inbox_writer
+    app.state.identity = telegram_auth.verifier(settings)
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
     app.state.api_throttle = SharedThrottle(
         database, scope="api", per_minute=settings.api_requests_per_minute

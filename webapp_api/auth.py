@@ -1,4 +1,5 @@
-"""Who is calling the mini-app API: the Telegram user in signed init data, and no one else."""
+"""Who is calling the mini-app API: the user the messaging platform vouches for (on Telegram,
+in signed init data), and no one else."""
 
 from __future__ import annotations
 
@@ -6,15 +7,11 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from core import telegram_auth, users
+from core import users
 from core.errors import Unauthorized
-from core.settings import Settings
-from core.users import TelegramIdentity
+from core.users import IdentityVerifier, TelegramIdentity
 from models import User
 from webapp_api.deps import SessionDep
-
-SCHEME = "tma "
-
 
 Authorization = Annotated[
     str | None,
@@ -30,20 +27,12 @@ async def caller(request: Request, authorization: Authorization = None) -> Teleg
 
 
 async def identify(request: Request, authorization: str | None) -> TelegramIdentity:
-    settings: Settings = request.app.state.settings
-    if settings.token is None:
+    verifier: IdentityVerifier | None = request.app.state.identity
+    if verifier is None:
         raise Unauthorized("The bot is not connected, so nobody can sign in.")
-    if not authorization:
-        raise telegram_auth.InitDataMissing()
-    if not authorization.startswith(SCHEME):
-        raise telegram_auth.InitDataMalformed()
-    init_data = telegram_auth.validate(
-        authorization.removeprefix(SCHEME).strip(),
-        bot_token=settings.token,
-        max_age_seconds=settings.init_data_max_age_seconds,
-    )
-    await request.app.state.api_throttle.check(init_data.user.id)
-    return init_data.user
+    identity = verifier.verify(authorization)
+    await request.app.state.api_throttle.check(identity.id)
+    return identity
 
 
 Caller = Annotated[TelegramIdentity, Depends(caller)]

@@ -26,7 +26,7 @@ from queries import read_costs
 from sqlalchemy import create_engine, func, text
 from sqlmodel import Session, col, select
 
-from core import telegram_auth
+from bot import telegram_auth
 from emulator import EmulatorServer
 from models import (
     Confession,

@@ -28,7 +28,7 @@ from playwright.sync_api import (
 )
 from sqlmodel import Session
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.settings import Settings
 from tests.bot.flows import compose, latest_confession, send
 from tests.support import Product, started

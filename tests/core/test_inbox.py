@@ -13,15 +13,15 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from core import inbox
-from core.inbox import InboxWriter
+from core.inbox import InboundUpdate, InboxWriter
 from models import InboxUpdate
 from models.db import Database
 from tests.core.conftest import CommitCounter
 from tests.telegram import next_update_id
 
 
-def update(update_id: int, user_id: int = 42) -> dict[str, Any]:
-    return {
+def update(update_id: int, user_id: int = 42) -> InboundUpdate:
+    payload: dict[str, Any] = {
         "update_id": update_id,
         "message": {
             "message_id": 1,
@@ -31,6 +31,7 @@ def update(update_id: int, user_id: int = 42) -> dict[str, Any]:
             "text": "hello",
         },
     }
+    return InboundUpdate(update_id=update_id, user_id=user_id, payload=payload)
 
 
 def stored(engine: Engine, update_ids: list[int]) -> set[int]:
@@ -110,8 +111,8 @@ async def test_when_the_database_fails_every_waiting_caller_hears_it() -> None:
 async def test_a_malformed_update_is_refused_before_it_joins_a_batch(database: Database) -> None:
     writer = InboxWriter(database)
 
-    with pytest.raises(ValueError, match="update_id"):
-        await writer.receive({"update_id": "7"})
+    with pytest.raises(inbox.MalformedUpdate, match="update_id"):
+        await writer.receive(update(2**64))
 
 
 async def test_an_update_the_database_refuses_fails_alone_in_its_batch(

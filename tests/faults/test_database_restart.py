@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.settings import Settings
 from tests.support import Product
 from tests.telegram import Person

@@ -21,8 +21,8 @@ from moto.server import ThreadedMotoServer
 from sqlmodel import Session, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import telegram_auth
 from core import media as service
-from core import telegram_auth
 from core.media import MediaStore, MediaUrls, PendingUpload, UploadKind, UploadTarget
 from core.media.service import UPLOAD_SWEEP_MARGIN, Download
 from core.settings import Settings

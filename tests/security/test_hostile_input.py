@@ -11,8 +11,9 @@ import time
 import httpx
 import pytest
 
+from bot import telegram_auth
 from confessions.logs import TextFormatter
-from core import constant_time, telegram_auth
+from core import constant_time
 from core.settings import Settings
 from tests.support import Product, ServeProcess
 

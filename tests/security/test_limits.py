@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.settings import Settings
 from emulator import BotApiState
 from models import Reply

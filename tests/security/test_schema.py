@@ -20,7 +20,7 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.pytest.lazy import get_all_tests
 from sqlmodel import Session
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.settings import Settings
 from models import Confession, ConfessionStatus, ConfessionStyle, User
 from models.db import Database

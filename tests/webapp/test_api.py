@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlmodel import Session
 
-from core import telegram_auth
+from bot import telegram_auth
 from core.settings import Settings
 from tests.bot.flows import compose, latest_confession, send
 from tests.support import Product, started

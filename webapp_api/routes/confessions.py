@@ -11,13 +11,13 @@ from typing import Annotated, Generic, Literal, TypeVar
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.bot_api import BotApiError, file_downloader
 from core import confessions, editing, pseudonyms, reactions, threads
 from core import media as media_service
 from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.errors import DomainError, NotFound
 from core.media import MediaStore, MediaUrls, StorageUnavailable
 from core.settings import Settings
-from core.telegram_api import BotApiError, file_downloader
 from core.users import Party, TelegramIdentity
 from models import Media, User
 from models.db import Database

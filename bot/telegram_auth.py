@@ -1,5 +1,8 @@
 """Mini-app init data: Telegram signs who the user is; we check the signature and its age.
 
+The web app's identity port on Telegram (`InitDataVerifier`): a mini app sends its init
+data as `Authorization: tma <init data>`.
+
 As Telegram specifies: every field but `hash`, sorted, as `key=value` lines joined by `\\n`;
 the key is HMAC-SHA-256 of the bot token keyed with "WebAppData"; the hex HMAC-SHA-256 of
 the lines must equal `hash`.
@@ -16,7 +19,10 @@ from urllib.parse import parse_qsl, urlencode
 
 from core import constant_time
 from core.errors import Unauthorized
+from core.settings import Settings
 from core.users import TelegramIdentity
+
+SCHEME = "tma "
 
 
 class InitDataMissing(Unauthorized):
@@ -105,6 +111,29 @@ def validate(
     if age > max_age_seconds or age < -60:
         raise InitDataExpired()
     return InitData(user=identity, auth_date=auth_date, start_param=fields.get("start_param"))
+
+
+@dataclass(frozen=True, slots=True)
+class InitDataVerifier:
+    """Who Telegram vouches a mini-app request comes from (`core.users.IdentityVerifier`)."""
+
+    bot_token: str
+    max_age_seconds: int
+
+    def verify(self, credentials: str | None) -> TelegramIdentity:
+        if not credentials:
+            raise InitDataMissing()
+        if not credentials.startswith(SCHEME):
+            raise InitDataMalformed()
+        raw = credentials.removeprefix(SCHEME).strip()
+        return validate(raw, bot_token=self.bot_token, max_age_seconds=self.max_age_seconds).user
+
+
+def verifier(settings: Settings) -> InitDataVerifier | None:
+    """The bot's verifier; none without a token, since nothing could be signed for it."""
+    if settings.token is None:
+        return None
+    return InitDataVerifier(settings.token, settings.init_data_max_age_seconds)
 
 
 def sign(

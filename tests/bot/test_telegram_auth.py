@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from core import telegram_auth
-from core.telegram_auth import (
+from bot import telegram_auth
+from bot.telegram_auth import (
     InitDataBadSignature,
     InitDataExpired,
     InitDataMalformed,

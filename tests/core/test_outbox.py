@@ -1,0 +1,190 @@
+"""The delivery worker acts on a Sender's outcomes alone: no Telegram, no error texts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import outbox
+from core.outbox import (
+    ApiCall,
+    Failed,
+    OutboxWorker,
+    Outcome,
+    RetryAfter,
+    Sent,
+    Unchanged,
+    Unreachable,
+)
+from core.settings import Settings
+from models import OutboxMessage, OutboxStatus, User
+from models.db import Database
+from models.types import utcnow
+
+CHAT = 7001
+
+
+class ScriptedSender:
+    """A messaging platform that answers each send with the next outcome it was given."""
+
+    def __init__(self, *outcomes: Outcome) -> None:
+        self.outcomes = list(outcomes)
+        self.sent: list[ApiCall] = []
+
+    async def send(self, call: ApiCall) -> Outcome:
+        self.sent.append(call)
+        return self.outcomes.pop(0)
+
+
+async def render(_session: AsyncSession, message: OutboxMessage) -> ApiCall:
+    return ApiCall("post", {"chat_id": message.chat_id, "text": "a notice"})
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(outbox_rate_per_second=1000.0)
+
+
+async def queued(database: Database, **fields: Any) -> int:
+    """A notice waiting for a reader who may be written to."""
+    async with database.session() as session:
+        session.add(User(id=CHAT, first_name="Reader", can_message=True))
+        entry = OutboxMessage(kind="note", chat_id=CHAT, **fields)
+        session.add(entry)
+        await session.flush()
+        assert entry.id is not None
+        return entry.id
+
+
+async def entry_of(database: Database, entry_id: int) -> OutboxMessage:
+    async with database.reading() as session:
+        entry = await session.get(OutboxMessage, entry_id)
+        assert entry is not None
+        return entry
+
+
+async def drained(database: Database, settings: Settings, *outcomes: Outcome) -> OutboxWorker:
+    worker = OutboxWorker(database, settings, sender=ScriptedSender(*outcomes), render=render)
+    await worker.drain_once()
+    return worker
+
+
+async def test_sent_marks_the_entry_sent_and_keeps_the_platforms_reference(
+    database: Database, settings: Settings
+) -> None:
+    entry_id = await queued(database)
+
+    await drained(database, settings, Sent(reference=4242))
+
+    entry = await entry_of(database, entry_id)
+    assert (entry.status, entry.message_id, entry.attempts) == (OutboxStatus.SENT, 4242, 1)
+
+
+async def test_retry_after_waits_as_asked_and_pauses_every_send(
+    database: Database, settings: Settings
+) -> None:
+    entry_id = await queued(database)
+    other_id = await queued_for_another_chat(database)
+
+    worker = await drained(database, settings, RetryAfter(30, "slow down"))
+
+    entry = await entry_of(database, entry_id)
+    assert entry.status == OutboxStatus.PENDING
+    assert entry.attempts == 0, "a pause asked for is not the entry's failure"
+    assert entry.next_attempt_at - utcnow() > timedelta(seconds=25)
+    assert (await entry_of(database, other_id)).status == OutboxStatus.PENDING
+    assert await worker.drain_once() == 0, "nothing goes out during the pause"
+
+
+async def queued_for_another_chat(database: Database) -> int:
+    async with database.session() as session:
+        entry = OutboxMessage(kind="note", chat_id=CHAT + 1)
+        session.add(entry)
+        await session.flush()
+        assert entry.id is not None
+        return entry.id
+
+
+async def test_unreachable_fails_the_entry_and_marks_the_reader(
+    database: Database, settings: Settings
+) -> None:
+    entry_id = await queued(database)
+
+    await drained(database, settings, Unreachable("blocked"))
+
+    entry = await entry_of(database, entry_id)
+    assert (entry.status, entry.last_error) == (OutboxStatus.FAILED, "blocked")
+    async with database.reading() as session:
+        reader = await session.get(User, CHAT)
+    assert reader is not None
+    assert reader.can_message is False
+
+
+async def test_unchanged_counts_as_sent(database: Database, settings: Settings) -> None:
+    entry_id = await queued(database)
+
+    await drained(database, settings, Unchanged())
+
+    assert (await entry_of(database, entry_id)).status == OutboxStatus.SENT
+
+
+async def test_a_transient_failure_backs_off_and_counts_the_attempt(
+    database: Database, settings: Settings
+) -> None:
+    entry_id = await queued(database, attempts=3)
+
+    await drained(database, settings, Failed("502", transient=True))
+
+    entry = await entry_of(database, entry_id)
+    assert (entry.status, entry.attempts, entry.last_error) == (OutboxStatus.PENDING, 4, "502")
+    assert entry.next_attempt_at - utcnow() > timedelta(seconds=7)  # 2 ** 3
+
+
+async def test_a_transient_failure_past_the_give_up_age_fails_the_entry(
+    database: Database, settings: Settings
+) -> None:
+    old = utcnow() - timedelta(seconds=settings.outbox_give_up_after_seconds + 60)
+    entry_id = await queued(database, created_at=old)
+
+    await drained(database, settings, Failed("502", transient=True))
+
+    assert (await entry_of(database, entry_id)).status == OutboxStatus.FAILED
+
+
+async def test_a_permanent_failure_fails_the_entry_at_once(
+    database: Database, settings: Settings
+) -> None:
+    entry_id = await queued(database)
+
+    await drained(database, settings, Failed("Bad Request: chat not found"))
+
+    entry = await entry_of(database, entry_id)
+    assert (entry.status, entry.last_error) == (OutboxStatus.FAILED, "Bad Request: chat not found")
+
+
+async def test_a_reply_refused_hands_it_and_those_after_it_to_the_worker(
+    database: Database, settings: Settings
+) -> None:
+    async with database.session() as session:
+        replies = outbox.queue_replies(
+            session,
+            [ApiCall("post", {"chat_id": CHAT, "text": str(n)}) for n in range(3)],
+            lease_seconds=60,
+        )
+    sender = ScriptedSender(Sent(1), RetryAfter(5))
+
+    assert await outbox.send_replies(database, sender, replies) is False
+
+    assert [call.params["text"] for call in sender.sent] == ["0", "1"]
+    async with database.reading() as session:
+        first = await session.get(OutboxMessage, replies[0].id)
+        waiting = [await session.get(OutboxMessage, reply.id) for reply in replies[1:]]
+    assert first is None, "a reply sent is forgotten"
+    for reply in waiting:
+        assert reply is not None
+        assert reply.locked_until is None
+        assert reply.next_attempt_at - utcnow() > timedelta(seconds=4)
