@@ -40,7 +40,7 @@ class ScriptedSender:
         return self.outcomes.pop(0)
 
 
-async def render(_session: AsyncSession, message: OutboxMessage) -> ApiCall:
+async def render(session: AsyncSession, message: OutboxMessage) -> ApiCall | None:
     return ApiCall("post", {"chat_id": message.chat_id, "text": "a notice"})
 
 
