@@ -97,7 +97,8 @@ class Sender(Protocol):
 
 
 class NoticeRenderer(Protocol):
-    """Turns a stored notice into the Bot API call that shows it (the bot's texts live there)."""
+    """Turns a stored notice into the platform call that shows it (the bot's texts live
+    there, in the platform's adapter)."""
 
     async def __call__(self, session: AsyncSession, message: OutboxMessage) -> ApiCall | None: ...
 
@@ -236,7 +237,10 @@ def _reply_delay(outcome: Outcome) -> float:
 
 
 def _reason(outcome: Outcome) -> str:
-    return getattr(outcome, "reason", "") or type(outcome).__name__
+    """What an entry's `last_error` says about the outcome of its last try."""
+    if isinstance(outcome, RetryAfter | Unreachable | Failed) and outcome.reason:
+        return outcome.reason
+    return type(outcome).__name__
 
 
 async def _hand_to_worker(
