@@ -119,7 +119,12 @@ def outbox(session: AsyncSession) -> Outbox:
 
 class UserFactory(Protocol):
     def __call__(
-        self, first_name: str = ..., *, username: str | None = ..., started: bool = ...
+        self,
+        first_name: str = ...,
+        *,
+        username: str | None = ...,
+        started: bool = ...,
+        user_id: int | None = ...,
     ) -> Awaitable[User]: ...
 
 
@@ -129,13 +134,21 @@ _user_ids = itertools.count(8_000_001)
 @pytest.fixture
 def make_user(session: AsyncSession) -> UserFactory:
     """`await make_user("Bob", username="bob_k")`: someone Telegram told us about, who has
-    started the bot (so it may write to them) unless `started=False`."""
+    started the bot (so it may write to them) unless `started=False`; `user_id` for one
+    whose id matters (an operator's)."""
 
     async def make(
-        first_name: str = "Someone", *, username: str | None = None, started: bool = True
+        first_name: str = "Someone",
+        *,
+        username: str | None = None,
+        started: bool = True,
+        user_id: int | None = None,
     ) -> User:
         identity = users.TelegramIdentity(
-            id=next(_user_ids), first_name=first_name, username=username, language_code="en"
+            id=user_id or next(_user_ids),
+            first_name=first_name,
+            username=username,
+            language_code="en",
         )
         user = await users.sync_user(session, identity)
         if started:
