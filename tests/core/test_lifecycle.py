@@ -225,9 +225,7 @@ async def test_withdrawing_after_it_was_read_is_refused_and_changes_nothing(
             await lifecycle.withdraw(attempt, store, confession.public_id, alice)
 
     async with database.session() as check:
-        stored = (
-            await check.exec(select(Confession).where(Confession.id == confession.id))
-        ).one()
+        stored = (await check.exec(select(Confession).where(Confession.id == confession.id))).one()
     assert stored.status == ConfessionStatus.REVEALED
     assert stored.withdrawn_at is None
 
