@@ -223,3 +223,26 @@ async def test_only_an_operator_resolves_a_report(
 
     assert filed.status == ReportStatus.OPEN
     assert (await session.exec(select(Ban))).all() == []
+
+
+@pytest.mark.settings(operator_ids=[OPERATOR])
+async def test_a_banned_user_cannot_report_and_the_operators_hear_nothing(
+    session: AsyncSession,
+    settings: Settings,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+    outbox: Outbox,
+) -> None:
+    alice, bob, carol = await make_user("Alice"), await make_user("Bob"), await make_user("Carol")
+    operator = await make_user("Operator", user_id=OPERATOR)
+    reported = await send(bob, alice)
+    filed = await moderation.report(session, settings, reported.public_id, alice)
+    assert filed.id is not None
+    await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
+    to_bob = await send(carol, bob)
+    await outbox.news()
+
+    with pytest.raises(Banned):
+        await moderation.report(session, settings, to_bob.public_id, bob)
+
+    assert await outbox.news() == []
