@@ -101,14 +101,12 @@ def db_engine(database_url: URL) -> Iterator[Engine]:
 
 @pytest.fixture
 def clean_database(db_engine: Engine, database_url: URL) -> URL:
-    """No test sees another's rows."""
-    tables = [table.name for table in reversed(SQLModel.metadata.sorted_tables)]
+    """No test sees another's rows. DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of every
+    table costs some 300 ms, deleting the few rows one test leaves some 20 ms. Ids are not
+    restarted, so no test may count on them."""
     with db_engine.begin() as connection:
-        if db_engine.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            connection.execute(table.delete())
     return database_url
 
 

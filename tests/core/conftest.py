@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import pytest
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import URL
-from sqlmodel import SQLModel, col, select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions, drafts, users
@@ -38,17 +38,6 @@ class CommitCounter:
 
     def _count(self, _connection: object) -> None:
         self.commits += 1
-
-
-@pytest.fixture
-def clean_database(db_engine: Engine, database_url: URL) -> URL:
-    """No test sees another's rows, emptied with DELETE: on PostgreSQL a TRUNCATE of every
-    table costs some 300 ms, and deleting the few rows a domain test leaves some 20 ms.
-    Ids are not restarted; nothing here depends on them."""
-    with db_engine.begin() as connection:
-        for table in reversed(SQLModel.metadata.sorted_tables):
-            connection.execute(table.delete())
-    return database_url
 
 
 @pytest.fixture
