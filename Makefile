@@ -23,8 +23,11 @@ $(TWA_JS):
 	npm install --silent --no-save --no-audit --no-fund --prefix tests/.cache/npm @twa-dev/sdk@$(TWA_SDK_VERSION)
 	cp tests/.cache/npm/node_modules/@twa-dev/sdk/src/telegram-web-apps.js $(TWA_JS)
 
+# Most tests wait on a server, a browser or the database, so four workers keep two cores busy.
+TEST_WORKERS ?= 4
+
 test: $(STAMP) $(TWA_JS)
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -2,42 +2,34 @@
 
 from __future__ import annotations
 
-import subprocess
 import threading
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 import httpx
 import pytest
 
 from bot import telegram_auth
 from core.settings import Settings
+from tests.faults.conftest import PrivateCluster
 from tests.support import Product
 from tests.telegram import Person
 
 
-def restart_postgresql() -> None:
-    version = sorted(Path("/etc/postgresql").iterdir())[-1].name
-    subprocess.run(
-        [
-            "pg_ctlcluster",
-            "--skip-systemctl-redirect",
-            version,
-            "main",
-            "restart",
-            "--",
-            "-m",
-            "fast",
-        ],
-        check=True,
-        timeout=60,
+@pytest.fixture
+def settings(
+    make_settings: Callable[..., Settings], private_postgresql: PrivateCluster
+) -> Settings:
+    """The product on a cluster of its own, so that restarting it disturbs no other test."""
+    return make_settings(
+        database_url=private_postgresql.url.render_as_string(hide_password=False),
+        api_requests_per_minute=1_000_000,
     )
 
 
 @pytest.mark.postgres
-@pytest.mark.settings(api_requests_per_minute=1_000_000)
 def test_requests_get_503_while_postgresql_restarts_and_recover_by_themselves(
-    product: Product, alice: Person, settings: Settings
+    product: Product, alice: Person, settings: Settings, private_postgresql: PrivateCluster
 ) -> None:
     headers = {
         "Authorization": "tma " + telegram_auth.sign(alice.profile, bot_token=settings.token or "")
@@ -62,7 +54,7 @@ def test_requests_get_503_while_postgresql_restarts_and_recover_by_themselves(
     thread.start()
     try:
         time.sleep(0.5)
-        restart_postgresql()
+        private_postgresql.restart()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and not (seen and seen[-1][0] == 200 and len(seen) > 5):
             time.sleep(0.1)

@@ -1,0 +1,219 @@
+"""A user's own data: what the export shows of what others sent them, what /deleteme
+(`privacy.forget`) removes, and what outlives it: blocks and bans, kept as keyed hashes."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import confessions, drafts, moderation, privacy, users
+from core.errors import Banned, LimitReached
+from core.media import MediaStore
+from core.notices import Notice
+from core.settings import Settings
+from models import Confession, ConfessionStatus, OutboxMessage, User
+from tests.core.conftest import ConfessionFactory, Outbox, Queued, UserFactory
+
+OPERATOR = 8_900_101
+
+
+async def come_back(session: AsyncSession, gone: User) -> User:
+    """The same Telegram account writing to the bot again after /deleteme."""
+    identity = users.TelegramIdentity(id=gone.id, first_name=gone.first_name)
+    again = await users.sync_user(session, identity)
+    await users.mark_started(session, again)
+    return again
+
+
+async def test_the_export_shows_no_words_of_a_confession_not_yet_revealed(
+    session: AsyncSession, make_user: UserFactory, send: ConfessionFactory
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    unread = await send(alice, bob, text="still sealed")
+    read = await send(alice, bob, text="already open")
+    await confessions.reveal(session, read.public_id, bob)
+
+    exported = await privacy.export(session, bob)
+
+    assert sorted((c["id"], c["text"]) for c in exported["received"]) == sorted(
+        [(unread.public_id, None), (read.public_id, "already open")]
+    )
+
+
+async def test_the_export_leaves_out_what_a_block_withheld(
+    session: AsyncSession, settings: Settings, make_user: UserFactory, send: ConfessionFactory
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    first = await send(bob, alice)
+    await moderation.block_sender(session, settings, first.public_id, alice)
+    await send(bob, alice, text="you will never see this")
+
+    exported = await privacy.export(session, alice)
+
+    assert [c["id"] for c in exported["received"]] == [first.public_id]
+    assert len(exported["blocks"]) == 1
+
+
+async def test_forgetting_a_sender_deletes_what_they_sent_and_edits_unread_deliveries(
+    session: AsyncSession,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+    outbox: Outbox,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    confession = await send(alice, bob)
+    assert confession.id is not None
+    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=88)
+    await outbox.news()
+
+    await privacy.forget(session, store, alice)
+
+    assert (await session.exec(select(Confession))).all() == []
+    assert await session.get(User, alice.id) is None
+    assert await outbox.all() == [Queued(Notice.WITHDRAWN.value, bob.id, None)]
+    assert (await outbox.rows())[0].params == {"message_id": 88}
+
+
+async def test_forgetting_a_recipient_removes_every_notice_to_them_and_their_name_from_confessions(
+    session: AsyncSession,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+    outbox: Outbox,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    confession = await send(alice, bob)
+    assert confession.id is not None
+    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=9)
+
+    await privacy.forget(session, store, bob)
+
+    stored = (await session.exec(select(Confession))).one()
+    assert (stored.recipient_id, stored.delivery_chat_id, stored.delivery_message_id) == (
+        None,
+        None,
+        None,
+    )
+    assert await outbox.all() == [Queued(Notice.DELIVERED.value, alice.id, confession.id)]
+
+
+async def test_forgetting_drops_an_unfinished_draft(
+    session: AsyncSession, settings: Settings, store: MediaStore, make_user: UserFactory
+) -> None:
+    alice = await make_user("Alice")
+    await drafts.start(session, settings, alice)
+
+    await privacy.forget(session, store, alice)
+
+    remaining = await session.exec(select(Confession).where(col(Confession.sender_id) == alice.id))
+    assert remaining.all() == []
+
+
+async def test_a_block_holds_after_the_blocked_sender_deletes_their_data_and_comes_back(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+    outbox: Outbox,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    first = await send(bob, alice)
+    await moderation.block_sender(session, settings, first.public_id, alice)
+    await privacy.forget(session, store, bob)
+    bob = await come_back(session, bob)
+    await outbox.news()
+
+    again = await send(bob, alice)
+
+    assert again.withheld_at is not None
+    assert await outbox.news() == [Queued(Notice.DELIVERED.value, bob.id, again.id)]
+
+
+@pytest.mark.settings(operator_ids=[OPERATOR])
+async def test_a_ban_holds_after_the_banned_user_deletes_their_data_and_comes_back(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    operator = await make_user("Operator", user_id=OPERATOR)
+    confession = await send(bob, alice)
+    filed = await moderation.report(session, settings, confession.public_id, alice)
+    assert filed.id is not None
+    await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
+    await privacy.forget(session, store, bob)
+    bob = await come_back(session, bob)
+
+    with pytest.raises(Banned):
+        await drafts.start(session, settings, bob)
+
+
+@pytest.mark.settings(operator_ids=[OPERATOR])
+async def test_a_sender_who_deleted_their_data_after_a_report_can_still_be_banned(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    operator = await make_user("Operator", user_id=OPERATOR)
+    confession = await send(bob, alice)
+    filed = await moderation.report(session, settings, confession.public_id, alice)
+    assert filed.id is not None
+    await privacy.forget(session, store, bob)
+
+    await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
+    bob = await come_back(session, bob)
+
+    with pytest.raises(Banned):
+        await drafts.start(session, settings, bob)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (README, 'Not yet'): the daily limits count stored confessions, and "
+    "/deleteme deletes them, so deleting one's data starts the limits afresh",
+)
+@pytest.mark.settings(confessions_per_day=2)
+async def test_deleting_ones_data_does_not_start_the_daily_limit_afresh(
+    session: AsyncSession,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice = await make_user("Alice")
+    await send(alice, await make_user())
+    await send(alice, await make_user())
+    await privacy.forget(session, store, alice)
+    alice = await come_back(session, alice)
+
+    with pytest.raises(LimitReached):
+        await send(alice, await make_user())
+
+
+async def test_after_deleting_their_data_a_sender_starts_again_with_nothing(
+    session: AsyncSession,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    await send(alice, bob)
+    await privacy.forget(session, store, alice)
+    alice = await come_back(session, alice)
+
+    again = await send(alice, bob)
+    page = await confessions.page_for(session, alice, box="sent", limit=10)
+
+    assert again.status == ConfessionStatus.QUEUED
+    assert [item.confession.public_id for item in page.items] == [again.public_id]
+    outbox_to_alice = await session.exec(
+        select(OutboxMessage).where(col(OutboxMessage.chat_id) == alice.id)
+    )
+    assert outbox_to_alice.all() == []
