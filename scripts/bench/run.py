@@ -880,7 +880,10 @@ def main() -> None:
                 by_second: dict[int, int] = defaultdict(int)
                 for call in calls:
                     by_second[int(call.at)] += 1
-                rate = len(deliveries) / elapsed
+                # the sending rate, from the first delivery to the last; the drain time
+                # beside it also counts queueing them and the trailing "delivered" notices
+                span = deliveries[-1].at - deliveries[0].at if len(deliveries) > 1 else 0.0
+                rate = (len(deliveries) - 1) / span if span > 0 else 0.0
                 too_many = sum(1 for c in calls if not c.ok and c.response.get("error_code") == 429)
                 lost = options.deliveries - len(per_chat)
                 doubled = sum(n - 1 for n in per_chat.values())
