@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from select import POLLERR, POLLHUP, POLLIN, POLLNVAL, poll
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -73,6 +74,36 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_HUNG_UP = POLLIN | POLLHUP | POLLERR | POLLNVAL
+
+
+def _refuse_if_hung_up(_dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+    """At checkout, a pooled PostgreSQL connection whose server has gone is replaced before
+    anyone uses it; the check costs one poll() of its socket, not a round trip.
+
+    An idle connection in the pool has nothing to read: the server speaks only when asked.
+    When PostgreSQL stops, restarts or terminates the backend, the backend sends its FATAL
+    message and closes the socket, which then reads as ready (or hung up). Raising
+    DisconnectionError makes the pool discard this connection and check out another (a new
+    one if need be), so the request that follows a restart does not fail on a dead socket.
+    `pool_pre_ping` found the same with a ping on every checkout, which made a one-query read
+    on SQLAlchemy Core cost a third more CPU (about 340 against 260 µs; the poll is lost in
+    the noise). What this does not see, a server that vanished without closing
+    its sockets (a host lost mid-network), the first statement finds, and SQLAlchemy then
+    invalidates the whole pool as it would have done after a failed ping."""
+    connection = record.driver_connection
+    if connection is None:
+        return
+    try:
+        descriptor = connection.fileno()
+    except Exception as error:  # closed on our side: psycopg refuses to give its socket
+        raise DisconnectionError("connection already closed") from error
+    probe = poll()
+    probe.register(descriptor, _HUNG_UP)
+    if probe.poll(0):
+        raise DisconnectionError("the server closed this connection while it was idle")
+
+
 def insert_or_skip(session: AsyncSession, table: type[Any]) -> Any:
     """An INSERT ... ON CONFLICT DO NOTHING for whichever database the session is on."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -86,7 +117,7 @@ class Database:
     Reads that need no transaction have an engine of their own whose connections are in
     autocommit from the start: switching a shared connection in and out of autocommit on
     every checkout costs a quarter of a one-query read. `pool_size` and `max_overflow` are
-    per engine."""
+    per engine. A checkout costs no round trip to the database: see `_refuse_if_hung_up`."""
 
     def __init__(
         self, url: URL, *, pool_size: int = 16, max_overflow: int = 8, connect_timeout: int = 5
@@ -101,15 +132,16 @@ class Database:
                 created = create_async_engine(async_url(url), **options)
                 event.listen(created.sync_engine, "connect", _on_sqlite_connect)
                 return created
-            return create_async_engine(
+            created = create_async_engine(
                 async_url(url),
                 pool_size=pool_size,
                 max_overflow=max_overflow,
-                pool_pre_ping=True,
                 pool_timeout=connect_timeout,
                 connect_args={"connect_timeout": connect_timeout},
                 **options,
             )
+            event.listen(created.sync_engine, "checkout", _refuse_if_hung_up)
+            return created
 
         self.engine = engine()
         self.read_engine = engine(isolation_level="AUTOCOMMIT")

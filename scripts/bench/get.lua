@@ -1,11 +1,30 @@
--- GET requests with the mini app's Authorization header, paths rotating over a list.
-local paths = {}
-for path in string.gmatch(os.getenv("BENCH_PATHS") or "/healthz", "[^,]+") do table.insert(paths, path) end
-local auth = os.getenv("BENCH_AUTH") or ""
+-- Mini-app GETs: BENCH_REQUESTS is a file of "path<TAB>Authorization" lines (written by run.py),
+-- one reader's own init data with each path, so every request is a real, validated read by
+-- a distinct user. Thread t of T starts at line 1 + (t - 1) * #lines / T and walks on,
+-- wrapping: reading the same thing again is what readers do, unlike a re-sent update.
+local threads = {}
+
+function setup(thread)
+  thread:set("thread_index", #threads)
+  table.insert(threads, thread)
+end
+
+local lines = {}
 local n = 0
+
+function init(args)
+  -- thread_index is a global set by setup(); read it here, never shadow it with a local
+  for line in io.lines(os.getenv("BENCH_REQUESTS")) do
+    local path, auth = line:match("^([^\t]+)\t(.*)$")
+    table.insert(lines, {path, {["Authorization"] = auth}})
+  end
+  n = math.floor(thread_index * #lines / tonumber(os.getenv("BENCH_LANES") or "2"))
+end
+
 request = function()
   n = n + 1
-  return wrk.format("GET", paths[(n % #paths) + 1], {["Authorization"] = auth})
+  local entry = lines[(n % #lines) + 1]
+  return wrk.format("GET", entry[1], entry[2])
 end
 
 done = function(summary, latency, requests)

@@ -1,5 +1,10 @@
 """`make bench`: the product on PostgreSQL with the Bot API emulator, loaded from wrk on
-loopback, side by side with a bare FastAPI endpoint; prints one table of figures.
+loopback, side by side with a bare FastAPI endpoint and a peer bot (peer_bot.py, a typical
+python-telegram-bot + SQLAlchemy bot); prints one table of figures, each beside its goal.
+
+Every update sent has its own update_id (updates.py), and each part checks afterwards that
+the work was done: updates stored against updates acknowledged, updates handled against
+updates sent, Bot API calls made, reads answered 200 with the rows they asked for.
 
 Runs for a few minutes; nothing here is a test. Needs PostgreSQL on 127.0.0.1:5432 and wrk.
 """
@@ -7,6 +12,7 @@ Runs for a few minutes; nothing here is a test. Needs PostgreSQL on 127.0.0.1:54
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import shutil
@@ -14,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import updates
 from queries import read_costs
-from sqlalchemy import create_engine, func, text
+from sqlalchemy import Connection, create_engine, func, text
 from sqlmodel import Session, col, select
 
 from bot import telegram_auth
@@ -42,7 +50,27 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "confessions_bench"
+PEER_DB = "confessions_bench_peer"
 SECRET = "bench-secret"
+LANES = 2
+"""wrk threads, and so lanes of updates.py: each thread sends its own updates and users."""
+MOST_PER_SECOND = 20_000
+"""More webhook requests a second than this machine has answered (the bare endpoint's best
+was about 10,000): webhook.lua's file of updates holds this many per second of load, and a
+run that used them all is refused, not reported."""
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# update_id ranges, one per load, so no update is sent twice in a run and each load's are
+# counted apart
+OFFSETS = {
+    "webhook": 1 * 10**8,
+    "light": 2 * 10**8,
+    "split": 3 * 10**8,
+    "scale0": 4 * 10**8,
+    "scale1": 5 * 10**8,
+    "warm": 6 * 10**8,
+    "peer_warm": 7 * 10**8,
+    "cpu": 8 * 10**8,
+}
 
 
 def free_port() -> int:
@@ -52,13 +80,120 @@ def free_port() -> int:
         return port
 
 
-def fresh_database() -> str:
+def fresh_database(name: str = BENCH_DB) -> str:
     engine = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"))
-        connection.execute(text(f"CREATE DATABASE {BENCH_DB}"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     engine.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{BENCH_DB}"
+    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of a process, all its threads, from /proc (10 ms resolution)."""
+    after_name = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(after_name[11]) + int(after_name[12])) / CLOCK_TICKS
+
+
+class PostgresCpu:
+    """CPU spent by the PostgreSQL backends serving one database while the block runs.
+
+    Backends are found by their process title ("postgres: … user database host …") and
+    sampled every 0.2 s, so one that exits between samples loses at most that much. Not
+    counted: the cluster's shared processes (WAL writer, checkpointer, background writer,
+    autovacuum), which work for every database at once; the machine is shared, so the
+    cluster-wide figure would count other databases' load too. A commit's WAL flush is
+    the backend's own work, so it is counted. Backends in `exclude` (this script's own
+    polling connection) are left out."""
+
+    def __init__(self, database: str, *, exclude: set[int]) -> None:
+        self.database = database
+        self.exclude = exclude
+        self.first: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        marker = f" {self.database} "
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) in self.exclude:
+                continue
+            try:
+                title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                if title.startswith("postgres: ") and marker in title:
+                    found[int(entry.name)] = cpu_seconds(int(entry.name))
+            except (FileNotFoundError, ProcessLookupError, UnicodeDecodeError):
+                continue
+        return found
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.2):
+            self.last.update(self._sample())
+
+    def __enter__(self) -> PostgresCpu:
+        self.first = self._sample()
+        self.last = dict(self.first)
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._sampler.join()
+        self.last.update(self._sample())
+
+    @property
+    def seconds(self) -> float:
+        return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
+
+
+def send_updates(url: str, bodies: list[bytes], *, in_flight: int = 32) -> Counter[int]:
+    """POST each body once, `in_flight` at a time, as Telegram's webhook would; the statuses."""
+    statuses: Counter[int] = Counter()
+
+    async def run() -> None:
+        pending = iter(bodies)
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": SECRET}
+        limits = httpx.Limits(max_connections=in_flight, max_keepalive_connections=in_flight)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+
+            async def sender() -> None:
+                for body in pending:
+                    answer = await client.post(url, content=body, headers=headers)
+                    statuses[answer.status_code] += 1
+
+            await asyncio.gather(*(sender() for _ in range(in_flight)))
+
+    asyncio.run(run())
+    return statuses
+
+
+def settle(count: Any, *, quiet: float = 1.0, timeout: float = 60) -> None:
+    """Poll `count()` until it has not moved for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    seen, since = count(), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.1)
+        now = count()
+        if now != seen:
+            seen, since = now, time.monotonic()
+
+
+def wait_for(count: Any, target: int, *, timeout: float) -> int:
+    """Poll `count()` until it reaches `target` or stops moving for 30 s; its last value."""
+    deadline = time.monotonic() + timeout
+    seen, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = count()
+        if now >= target:
+            return int(now)
+        if now != seen:
+            seen, since = now, time.monotonic()
+        elif time.monotonic() - since > 30:
+            break
+        time.sleep(0.2)
+    return int(count())
 
 
 @dataclass
@@ -124,14 +259,38 @@ def serve_bare() -> Served:
     return served
 
 
+def serve_peer(token: str, base_url: str, database_url: str) -> Served:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            str(HERE / "peer_bot.py"),
+            "--port",
+            str(port),
+            "--database-url",
+            database_url,
+            "--token",
+            token,
+            "--base-url",
+            base_url,
+            "--secret",
+            SECRET,
+        ],
+        stderr=subprocess.DEVNULL,
+    )
+    served = Served(process, f"http://127.0.0.1:{port}")
+    wait_ready(served.url + "/healthz")
+    return served
+
+
 def wrk(
     url: str, script: str, *, seconds: int, connections: int, env: dict[str, str] | None = None
 ) -> dict[str, float]:
     result = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / script), url],
+        ["wrk", f"-t{LANES}", f"-c{connections}", f"-d{seconds}s", "-s", str(HERE / script), url],
         capture_output=True,
         text=True,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "BENCH_LANES": str(LANES), **(env or {})},
         check=True,
     )
     line = next(line for line in result.stdout.splitlines() if line.startswith("RESULT "))
@@ -140,34 +299,183 @@ def wrk(
     return figures
 
 
-def seed_confessions(url: str, count: int) -> tuple[list[str], dict[str, Any]]:
-    """A sender and recipients with revealed confessions, for the API load."""
+class Webhook:
+    """wrk loads of the webhook, each sending updates no other load of the run sends."""
+
+    def __init__(self, folder: Path, *, seconds: int) -> None:
+        self.folder = folder
+        self.seconds = seconds
+        self.files: dict[int, tuple[Path, int]] = {}
+
+    def load(self, url: str, *, offset: int, connections: int) -> dict[str, float]:
+        if offset not in self.files:
+            count = MOST_PER_SECOND * self.seconds
+            path = self.folder / f"updates-{offset}.jsonl"
+            self.files[offset] = (
+                updates.write_bodies(path, count, offset=offset, lanes=LANES),
+                count,
+            )
+        path, count = self.files[offset]
+        figures = wrk(
+            url + "/telegram/webhook",
+            "webhook.lua",
+            seconds=self.seconds,
+            connections=connections,
+            env={"BENCH_SECRET": SECRET, "BENCH_BODIES": str(path)},
+        )
+        if figures["requests"] >= count - connections:
+            raise SystemExit(f"webhook.lua ran out of updates ({count}); raise MOST_PER_SECOND")
+        figures["offset"] = offset
+        return figures
+
+
+class Inbox:
+    """What the product stored and handled, read on one connection of this script's own
+    (whose backend PostgresCpu leaves out)."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.connection: Connection = self.engine.connect()
+        self.backend = int(self.connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+
+    def count(self, lowest: int, highest: int, *, handled: bool = False) -> int:
+        condition = " AND handled_at IS NOT NULL" if handled else ""
+        return int(
+            self.connection.execute(
+                text(
+                    "SELECT count(*) FROM inbox_updates"
+                    f" WHERE update_id BETWEEN :lowest AND :highest{condition}"
+                ),
+                {"lowest": lowest, "highest": highest},
+            ).scalar_one()
+        )
+
+    def close(self) -> None:
+        self.connection.close()
+        self.engine.dispose()
+
+
+@dataclass
+class CpuPerUpdate:
+    sent: int
+    handled: int
+    process_us: float
+    postgres_us: float
+    bot_api_calls: float
+    seconds: float
+
+
+def cpu_per_update(
+    *,
+    url: str,
+    pids: list[int],
+    database: str,
+    exclude: set[int],
+    bodies: list[bytes],
+    handled: Any,
+    telegram: EmulatorServer,
+) -> CpuPerUpdate:
+    """Send `bodies` once each, wait until `handled()` counts them all and the Bot API
+    calls stop (the product sends a turn's answers right after its commit), and divide the CPU the processes `pids` and the database's backends spent
+    in that time by the updates handled."""
+    telegram.state.reset()
+    started = time.monotonic()
+    with PostgresCpu(database, exclude=exclude) as postgres:
+        before = sum(cpu_seconds(pid) for pid in pids)
+        statuses = send_updates(url + "/telegram/webhook", bodies)
+        done = wait_for(handled, len(bodies), timeout=600)
+        settle(lambda: len(telegram.state.calls))
+        after = sum(cpu_seconds(pid) for pid in pids)
+    if set(statuses) != {200}:
+        raise SystemExit(f"the webhook answered {dict(statuses)}")
+    calls = [c for c in telegram.state.calls if c.method != "getMe"]
+    return CpuPerUpdate(
+        sent=len(bodies),
+        handled=done,
+        process_us=(after - before) / max(done, 1) * 1e6,
+        postgres_us=postgres.seconds / max(done, 1) * 1e6,
+        bot_api_calls=sum(1 for c in calls if c.ok) / max(done, 1),
+        seconds=time.monotonic() - started,
+    )
+
+
+READERS = 200
+PER_READER = 5
+
+
+def seed_confessions(url: str) -> list[tuple[dict[str, Any], list[str]]]:
+    """READERS recipients, each with PER_READER revealed confessions from one sender (the
+    size of a received-list page is what the load reads): each reader and their ids."""
     engine = create_engine(url)
+    readers: list[tuple[dict[str, Any], list[str]]] = []
     with Session(engine) as session:
         session.add(User(id=7_000_001, first_name="Sender", can_message=True))
-        session.add(User(id=7_000_002, first_name="Reader", can_message=True))
+        for r in range(READERS):
+            session.add(User(id=7_100_000 + r, first_name=f"Reader{r}", can_message=True))
         session.flush()
-        ids = []
-        for _ in range(count):
-            confession = Confession(
-                public_id=new_public_id(),
-                sender_id=7_000_001,
-                recipient_id=7_000_002,
-                status=ConfessionStatus.REVEALED,
-                text="words " * 20,
-                text_html="words " * 20,
-                queued_at=utcnow(),
-                delivered_at=utcnow(),
-                revealed_at=utcnow(),
-            )
-            session.add(confession)
-            session.flush()
-            assert confession.id is not None
-            session.add(ConfessionStyle(confession_id=confession.id))  # as composing makes one
-            ids.append(confession.public_id)
+        for r in range(READERS):
+            ids = []
+            for _ in range(PER_READER):
+                confession = Confession(
+                    public_id=new_public_id(),
+                    sender_id=7_000_001,
+                    recipient_id=7_100_000 + r,
+                    status=ConfessionStatus.REVEALED,
+                    text="words " * 20,
+                    text_html="words " * 20,
+                    queued_at=utcnow(),
+                    delivered_at=utcnow(),
+                    revealed_at=utcnow(),
+                )
+                session.add(confession)
+                session.flush()
+                assert confession.id is not None
+                session.add(ConfessionStyle(confession_id=confession.id))  # as composing makes one
+                ids.append(confession.public_id)
+            readers.append(({"id": 7_100_000 + r, "first_name": f"Reader{r}"}, ids))
         session.commit()
     engine.dispose()
-    return ids, {"id": 7_000_002, "first_name": "Reader"}
+    return readers
+
+
+def api_requests(
+    folder: Path, readers: list[tuple[dict[str, Any], list[str]]], token: str
+) -> tuple[Path, Path]:
+    """get.lua's files: every reader's confessions, each with that reader's own signed init
+    data; and every reader's received list. Checks one of each answers with what it asked."""
+    single, page = folder / "api-single.tsv", folder / "api-list.tsv"
+    with single.open("w") as singles, page.open("w") as pages:
+        for reader, ids in readers:
+            auth = "tma " + telegram_auth.sign(reader, bot_token=token)
+            for public_id in ids:
+                singles.write(f"/api/v1/confessions/{public_id}\t{auth}\n")
+            pages.write(f"/api/v1/confessions?box=received\t{auth}\n")
+    return single, page
+
+
+def check_reads(url: str, readers: list[tuple[dict[str, Any], list[str]]], token: str) -> None:
+    """The reads the load makes answer 200 with the rows asked for, and another reader's
+    confession is refused: the load measures real reads behind real checks."""
+    (reader, ids), (_, others) = readers[0], readers[1]
+    headers = {"Authorization": "tma " + telegram_auth.sign(reader, bot_token=token)}
+    one = httpx.get(f"{url}/api/v1/confessions/{ids[0]}", headers=headers)
+    listed = httpx.get(f"{url}/api/v1/confessions?box=received", headers=headers)
+    foreign = httpx.get(f"{url}/api/v1/confessions/{others[0]}", headers=headers)
+    unsigned = httpx.get(f"{url}/api/v1/confessions/{ids[0]}")
+    listed_ids = {item["id"] for item in listed.json().get("items", [])}
+    if not (
+        one.status_code == 200
+        and one.json().get("id") == ids[0]
+        and listed.status_code == 200
+        and listed_ids == set(ids)
+        and foreign.status_code == 404
+        and unsigned.status_code == 401
+    ):
+        raise SystemExit(
+            f"the API does not read what the load asks: {one.status_code} {listed.status_code} "
+            f"{sorted(listed_ids)} against {sorted(ids)}, foreign {foreign.status_code}, "
+            f"unsigned {unsigned.status_code}"
+        )
 
 
 def queue_deliveries(url: str, count: int) -> None:
@@ -237,25 +545,34 @@ def stage(name: str) -> None:
     print(f"… {name}", file=sys.stderr, flush=True)
 
 
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--seconds", type=int, default=10, help="of each wrk load")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument(
+        "--updates", type=int, default=3000, help="sent to the peer and the product for CPU"
+    )
+    parser.add_argument(
         "--only",
-        default="webhook,split,api,scale,delivery",
-        help="comma-separated parts, to iterate on one: webhook, split, api, scale, delivery",
+        default="peer,webhook,split,api,scale,delivery",
+        help="comma-separated parts, to iterate on one: peer, webhook, split, api, scale, delivery",
     )
     options = parser.parse_args()
     parts = set(options.only.split(","))
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
-    rows: list[tuple[str, str, str]] = []
+    # (what, figure, goal, detail)
+    rows: list[tuple[str, str, str, str]] = []
+    folder = Path(tempfile.mkdtemp(prefix="confessions-bench-"))
+    webhook = Webhook(folder, seconds=options.seconds)
 
     with EmulatorServer() as telegram:
         url = fresh_database()
-        data_dir = Path(tempfile.mkdtemp(prefix="confessions-bench-"))
         env = {
             **os.environ,
             "BOT_TOKEN": telegram.token,
@@ -263,7 +580,7 @@ def main() -> None:
             "TELEGRAM_FILE_BASE_URL": telegram.base_file_url,
             "WEBHOOK_SECRET": SECRET,
             "DATABASE_URL": url,
-            "DATA_DIR": str(data_dir),
+            "DATA_DIR": str(folder / "data"),
             "LOG_LEVEL": "WARNING",
             "API_REQUESTS_PER_MINUTE": "100000000",
             "BOT_UPDATES_PER_MINUTE": "100000000",
@@ -277,56 +594,137 @@ def main() -> None:
         )
         bare = serve_bare()
         product = serve_product(env)
+        inbox = Inbox(url)
         try:
-            # webhook
-            ours: dict[str, float] = {"rps": float("nan")}
-            if "webhook" in parts:
-                stage("webhook load")
-                base = wrk(
-                    bare.url + "/telegram/webhook",
-                    "webhook.lua",
-                    seconds=options.seconds,
-                    connections=options.connections,
-                    env={"BENCH_SECRET": SECRET},
+            # the peer: CPU per handled update, the same updates through the same emulator
+            if "peer" in parts:
+                stage(f"peer and product, {options.updates} updates each")
+                peer_url = fresh_database(PEER_DB)
+                peer = serve_peer(telegram.token, telegram.base_url, peer_url)
+                peer_inbox = create_engine(peer_url, isolation_level="AUTOCOMMIT")
+                try:
+                    with peer_inbox.connect() as connection:
+                        exclude = {
+                            int(connection.execute(text("SELECT pg_backend_pid()")).scalar_one())
+                        }
+
+                        def peer_handled(lowest: int, highest: int) -> int:
+                            return int(
+                                connection.execute(
+                                    text(
+                                        "SELECT count(*) FROM handled_updates"
+                                        " WHERE update_id BETWEEN :lowest AND :highest"
+                                    ),
+                                    {"lowest": lowest, "highest": highest},
+                                ).scalar_one()
+                            )
+
+                        # warm both: every user seen once, each process past its first requests
+                        warm = 2 * updates.USERS_PER_LANE * LANES
+                        for subject, offset in (
+                            (peer, OFFSETS["peer_warm"]),
+                            (product, OFFSETS["warm"]),
+                        ):
+                            lowest, highest = updates.id_range(warm, offset=offset)
+                            send_updates(
+                                subject.url + "/telegram/webhook",
+                                list(updates.bodies(warm, offset=offset, lanes=LANES)),
+                            )
+                            counter = (
+                                (lambda lo=lowest, hi=highest: peer_handled(lo, hi))
+                                if subject is peer
+                                else (
+                                    lambda lo=lowest, hi=highest: inbox.count(lo, hi, handled=True)
+                                )
+                            )
+                            wait_for(counter, warm, timeout=600)
+                        settle(lambda: len(telegram.state.calls))
+
+                        offset = OFFSETS["cpu"]
+                        bodies = list(updates.bodies(options.updates, offset=offset, lanes=LANES))
+                        lowest, highest = updates.id_range(options.updates, offset=offset)
+                        theirs = cpu_per_update(
+                            url=peer.url,
+                            pids=[peer.process.pid],
+                            database=PEER_DB,
+                            exclude=exclude,
+                            bodies=bodies,
+                            handled=lambda: peer_handled(lowest, highest),
+                            telegram=telegram,
+                        )
+                finally:
+                    peer.stop()
+                    peer_inbox.dispose()
+                ours_cpu = cpu_per_update(
+                    url=product.url,
+                    pids=[product.process.pid],
+                    database=BENCH_DB,
+                    exclude={inbox.backend},
+                    bodies=bodies,
+                    handled=lambda: inbox.count(lowest, highest, handled=True),
+                    telegram=telegram,
                 )
-                ours = wrk(
-                    product.url + "/telegram/webhook",
-                    "webhook.lua",
-                    seconds=options.seconds,
-                    connections=options.connections,
-                    env={"BENCH_SECRET": SECRET},
-                )
-                drain = drained(url, timeout=600)
-                handled = ours["requests"] / (ours["seconds"] + drain)
+                ratio = ours_cpu.process_us / theirs.process_us
                 rows += [
                     (
-                        "webhook: bare endpoint",
-                        f"{base['rps']:.0f} req/s",
-                        f"p50 {base['p50_ms']:.1f} ms, p99 {base['p99_ms']:.1f} ms",
+                        "handling: CPU per update, peer bot process",
+                        f"{theirs.process_us:,.0f} µs",
+                        "",
+                        f"handled {theirs.handled} of {theirs.sent} in {theirs.seconds:.0f} s; "
+                        f"{theirs.bot_api_calls:.2f} Bot API calls each",
                     ),
                     (
-                        "webhook: confessions (acknowledged)",
-                        f"{ours['rps']:.0f} req/s ({ours['rps'] / base['rps']:.0%} of bare)",
-                        f"p50 {ours['p50_ms']:.1f} ms, p99 {ours['p99_ms']:.1f} ms; non-2xx {ours['non2xx']:.0f}",
+                        "handling: CPU per update, confessions serve",
+                        f"{ours_cpu.process_us:,.0f} µs ({ratio:.0%} of peer)",
+                        f"≤ 67% of peer: {verdict(ratio <= 2 / 3)}",
+                        f"handled {ours_cpu.handled} of {ours_cpu.sent} in {ours_cpu.seconds:.0f} s; "
+                        f"{ours_cpu.bot_api_calls:.2f} Bot API calls each",
                     ),
                     (
-                        "webhook: updates handled end to end",
-                        f"{handled:.0f} updates/s",
-                        f"inbox drained {drain:.1f} s after the load",
+                        "handling: PostgreSQL CPU per update, peer / confessions",
+                        f"{theirs.postgres_us:,.0f} / {ours_cpu.postgres_us:,.0f} µs",
+                        f"≤ peer: {verdict(ours_cpu.postgres_us <= theirs.postgres_us)}",
+                        "the database's own backends; shared WAL and checkpoint work not counted",
                     ),
                 ]
-                stage("webhook under light load")
-                light = wrk(
-                    product.url + "/telegram/webhook",
-                    "webhook.lua",
-                    seconds=options.seconds,
-                    connections=2,
-                    env={"BENCH_SECRET": SECRET, "BENCH_OFFSET": str(5 * 10**9)},
+
+            # webhook, handled in the serve process
+            base: dict[str, float] = {"rps": float("nan")}
+            ours: dict[str, float] = {"rps": float("nan")}
+            if parts & {"webhook", "split"}:
+                stage("bare webhook")
+                base = webhook.load(
+                    bare.url, offset=OFFSETS["webhook"], connections=options.connections
                 )
                 rows.append(
                     (
+                        "webhook: bare endpoint",
+                        f"{base['rps']:.0f} req/s",
+                        "",
+                        f"p50 {base['p50_ms']:.1f} ms, p99 {base['p99_ms']:.1f} ms",
+                    )
+                )
+            if "webhook" in parts:
+                stage("webhook load")
+                ours = webhook.load(
+                    product.url, offset=OFFSETS["webhook"], connections=options.connections
+                )
+                drain = drained(url, timeout=600)
+                rows += webhook_rows(
+                    "webhook: one serve process handling too",
+                    ours,
+                    base,
+                    drain,
+                    inbox,
+                    goal=False,
+                )
+                stage("webhook under light load")
+                light = webhook.load(product.url, offset=OFFSETS["light"], connections=2)
+                rows.append(
+                    (
                         "webhook under light load (2 connections)",
-                        f"{light['rps']:.0f} req/s (half of bare would be {base['rps'] / 2:.0f})",
+                        f"{light['rps']:.0f} req/s",
+                        f"p99 < 50 ms: {verdict(light['p99_ms'] < 50)}",
                         f"p50 {light['p50_ms']:.1f} ms, p99 {light['p99_ms']:.1f} ms",
                     )
                 )
@@ -335,14 +733,6 @@ def main() -> None:
             # the webhook of a web-only process, the bot's handling in a worker process beside it
             if "split" in parts:
                 stage("web-only serve process beside a worker")
-                if "webhook" not in parts:
-                    base = wrk(
-                        bare.url + "/telegram/webhook",
-                        "webhook.lua",
-                        seconds=options.seconds,
-                        connections=options.connections,
-                        env={"BENCH_SECRET": SECRET},
-                    )
                 web_only = serve_product({**env, "BACKGROUND_WORK": "false"})
                 worker = subprocess.Popen(
                     [sys.executable, "-m", "confessions", "worker"],
@@ -350,80 +740,82 @@ def main() -> None:
                     stderr=subprocess.DEVNULL,
                 )
                 try:
-                    split = wrk(
-                        web_only.url + "/telegram/webhook",
-                        "webhook.lua",
-                        seconds=options.seconds,
-                        connections=options.connections,
-                        env={"BENCH_SECRET": SECRET, "BENCH_OFFSET": str(7 * 10**9)},
+                    split = webhook.load(
+                        web_only.url, offset=OFFSETS["split"], connections=options.connections
                     )
                     split_drain = drained(url, timeout=600)
                 finally:
                     worker.terminate()
                     worker.wait(30)
                     web_only.stop()
-                rows += [
-                    (
-                        "webhook: web-only serve + worker process",
-                        f"{split['rps']:.0f} req/s ({split['rps'] / base['rps']:.0%} of bare)",
-                        f"p50 {split['p50_ms']:.1f} ms, p99 {split['p99_ms']:.1f} ms; non-2xx {split['non2xx']:.0f}",
-                    ),
-                    (
-                        "  handled end to end by the worker",
-                        f"{split['requests'] / (split['seconds'] + split_drain):.0f} updates/s",
-                        f"inbox drained {split_drain:.1f} s after the load",
-                    ),
-                ]
+                rows += webhook_rows(
+                    "webhook: web-only serve + worker process",
+                    split,
+                    base,
+                    split_drain,
+                    inbox,
+                    goal=True,
+                )
 
             # mini-app API
             if "api" in parts:
                 stage("mini-app API load")
-                ids, reader = seed_confessions(url, 200)
-                auth = "tma " + telegram_auth.sign(reader, bot_token=telegram.token)
-                paths = ",".join(
-                    [f"/api/v1/confessions/{i}" for i in ids[:50]]
-                    + ["/api/v1/confessions?box=received"]
-                )
-                base_api = wrk(
-                    bare.url,
-                    "get.lua",
-                    seconds=options.seconds,
-                    connections=options.connections,
-                    env={
-                        "BENCH_PATHS": ",".join(f"/api/v1/confessions/{i}" for i in ids[:50])
-                        + ",/api/v1/confessions"
-                    },
-                )
-                ours_api = wrk(
-                    product.url,
-                    "get.lua",
-                    seconds=options.seconds,
-                    connections=options.connections,
-                    env={"BENCH_PATHS": paths, "BENCH_AUTH": auth},
-                )
-                costs = read_costs(url, ids[:50], reader["id"])
-                rows += [
+                readers = seed_confessions(url)
+                check_reads(product.url, readers, telegram.token)
+                single, page = api_requests(folder, readers, telegram.token)
+                for name, requests in (("one confession", single), ("received list page", page)):
+                    load = {"BENCH_REQUESTS": str(requests)}
+                    base_api = wrk(
+                        bare.url,
+                        "get.lua",
+                        seconds=options.seconds,
+                        connections=options.connections,
+                        env=load,
+                    )
+                    ours_api = wrk(
+                        product.url,
+                        "get.lua",
+                        seconds=options.seconds,
+                        connections=options.connections,
+                        env=load,
+                    )
+                    share = ours_api["rps"] / base_api["rps"]
+                    rows += [
+                        (
+                            f"API, {name}: bare endpoint",
+                            f"{base_api['rps']:.0f} req/s",
+                            "",
+                            f"p99 {base_api['p99_ms']:.1f} ms",
+                        ),
+                        (
+                            f"API, {name}: confessions",
+                            f"{ours_api['rps']:.0f} req/s ({share:.0%} of bare)",
+                            f"≥ 33%, p99 < 50 ms: "
+                            f"{verdict(share >= 0.33 and ours_api['p99_ms'] < 50)}",
+                            f"p50 {ours_api['p50_ms']:.1f} ms, p99 {ours_api['p99_ms']:.1f} ms; "
+                            f"non-2xx {ours_api['non2xx']:.0f}; {READERS} readers",
+                        ),
+                    ]
+                costs = read_costs(url, readers[0][1], readers[0][0]["id"])
+                rows.append(
                     (
-                        "API: bare endpoint",
-                        f"{base_api['rps']:.0f} req/s",
-                        f"p99 {base_api['p99_ms']:.1f} ms",
-                    ),
-                    (
-                        "API: confession + received list",
-                        f"{ours_api['rps']:.0f} req/s ({ours_api['rps'] / base_api['rps']:.0%} of bare)",
-                        f"p99 {ours_api['p99_ms']:.1f} ms; non-2xx {ours_api['non2xx']:.0f}",
-                    ),
-                    (
-                        "  CPU per read: psycopg alone / SQLAlchemy Core / the product's read",
+                        "  CPU per read: psycopg / SQLAlchemy Core / the product's read",
                         f"{costs['driver']:.2f} / {costs['core']:.2f} / {costs['product']:.2f} ms",
-                        "in this process, 16 in flight; what bounds the API on one core",
-                    ),
+                        "",
+                        "in this process, 16 in flight",
+                    )
+                )
+
+            if parts & {"webhook", "api"}:
+                rss = product.peak_rss_mb()
+                rows.append(
                     (
                         "memory: one serve process",
-                        f"{product.peak_rss_mb():.0f} MB peak RSS",
-                        "after the webhook and API loads",
-                    ),
-                ]
+                        f"{rss:.0f} MB peak RSS",
+                        f"< 150 MB: {verdict(rss < 150)}",
+                        "after the loads above",
+                    )
+                )
 
             # scale-out
             if "scale" in parts:
@@ -433,15 +825,10 @@ def main() -> None:
                     with ThreadPoolExecutor(2) as pool:
                         two = list(
                             pool.map(
-                                lambda k: wrk(
-                                    (product, second)[k].url + "/telegram/webhook",
-                                    "webhook.lua",
-                                    seconds=options.seconds,
+                                lambda k: webhook.load(
+                                    (product, second)[k].url,
+                                    offset=OFFSETS[f"scale{k}"],
                                     connections=options.connections // 2,
-                                    env={
-                                        "BENCH_SECRET": SECRET,
-                                        "BENCH_OFFSET": str((k + 1) * 10**9),
-                                    },
                                 ),
                                 (0, 1),
                             )
@@ -449,11 +836,13 @@ def main() -> None:
                     drained(url, timeout=600)
                 finally:
                     second.stop()
+                together = sum(r["rps"] for r in two)
                 rows.append(
                     (
                         "scale-out: 2 serve processes, webhook at once",
-                        f"{sum(r['rps'] for r in two):.0f} req/s together "
-                        f"({sum(r['rps'] for r in two) / ours['rps']:.1f}x one process)",
+                        f"{together:.0f} req/s together"
+                        + (f" ({together / ours['rps']:.1f}x one)" if "webhook" in parts else ""),
+                        "",
                         "same machine, same PostgreSQL",
                     )
                 )
@@ -480,28 +869,77 @@ def main() -> None:
                 by_second: dict[int, int] = defaultdict(int)
                 for call in calls:
                     by_second[int(call.at)] += 1
+                # the sending rate, from the first delivery to the last; the drain time
+                # beside it also counts queueing them and the trailing "delivered" notices
+                span = deliveries[-1].at - deliveries[0].at if len(deliveries) > 1 else 0.0
+                rate = (len(deliveries) - 1) / span if span > 0 else 0.0
+                too_many = sum(1 for c in calls if not c.ok and c.response.get("error_code") == 429)
+                lost = options.deliveries - len(per_chat)
+                doubled = sum(n - 1 for n in per_chat.values())
+                most = max(per_chat.values(), default=0)
                 rows += [
                     (
                         f"delivery: {options.deliveries} queued at once",
-                        f"drained in {elapsed:.0f} s ({len(deliveries) / elapsed:.1f}/s)",
-                        f"busiest second {max(by_second.values())} calls; 429s {sum(1 for c in calls if not c.ok and c.response.get('error_code') == 429)}",
+                        f"{rate:.1f}/s ({rate / 30:.0%} of 30/s)",
+                        f"≥ 95% of 30/s, no 429: {verdict(rate >= 28.5 and too_many == 0)}",
+                        f"drained in {elapsed:.0f} s; busiest second {max(by_second.values())} "
+                        f"calls; 429s {too_many}",
                     ),
                     (
                         "delivery: lost / duplicated",
-                        f"{options.deliveries - len(per_chat)} / {sum(n - 1 for n in per_chat.values())}",
-                        f"max to one chat: {max(per_chat.values(), default=0)}",
+                        f"{lost} / {doubled}",
+                        f"0 / 0, ≤ 1 per chat: {verdict(lost == 0 and doubled == 0 and most <= 1)}",
+                        f"most to one chat: {most}",
                     ),
                 ]
         finally:
+            inbox.close()
             product.stop()
             bare.stop()
+            shutil.rmtree(folder, ignore_errors=True)
 
-    width = max(len(name) for name, _, _ in rows)
     print(
-        f"\nConfessions benchmark — {os.cpu_count()} cores, PostgreSQL on loopback, wrk -t2 -c{options.connections}, {options.seconds} s per load\n"
+        f"\nConfessions benchmark — {os.cpu_count()} cores, PostgreSQL on loopback, "
+        f"wrk -t{LANES} -c{options.connections}, {options.seconds} s per load, "
+        f"{options.updates} updates to the peer and the product\n"
     )
-    for name, figure, detail in rows:
-        print(f"{name:<{width}}  {figure:<40}  {detail}")
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, [*widths, 0], strict=True)))
+
+
+def webhook_rows(
+    name: str,
+    load: dict[str, float],
+    base: dict[str, float],
+    drain: float,
+    inbox: Inbox,
+    *,
+    goal: bool,
+) -> list[tuple[str, str, str, str]]:
+    """The acknowledgement rate beside the bare endpoint's, and what became of the updates:
+    stored against acknowledged (wrk counts answers; up to one update per connection was
+    still in flight when it stopped), handled end to end."""
+    lowest, highest = updates.id_range(int(load["requests"]) + 1000, offset=int(load["offset"]))
+    stored = inbox.count(lowest, highest)
+    handled = inbox.count(lowest, highest, handled=True)
+    acknowledged = int(load["requests"] - load["non2xx"])
+    share = load["rps"] / base["rps"]
+    return [
+        (
+            name,
+            f"{load['rps']:.0f} req/s ({share:.0%} of bare)",
+            f"≥ 50% of bare: {verdict(share >= 0.5)}" if goal else "(goal is for the split)",
+            f"p50 {load['p50_ms']:.1f} ms, p99 {load['p99_ms']:.1f} ms; "
+            f"non-2xx {load['non2xx']:.0f}; stored {stored} of {acknowledged} acknowledged",
+        ),
+        (
+            "  updates handled end to end",
+            f"{handled / (load['seconds'] + drain):.0f} updates/s",
+            "",
+            f"{handled} unique updates; inbox drained {drain:.1f} s after the load",
+        ),
+    ]
 
 
 if __name__ == "__main__":

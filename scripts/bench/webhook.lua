@@ -1,41 +1,42 @@
--- A realistic mix of updates, each with a fresh update_id: composition steps (commands and
--- text), button presses and reveals, from a pool of users.
-local counter = 0
-local thread_id = 0
+-- Webhook load: each request POSTs the next update from BENCH_BODIES (one JSON body a line,
+-- written by updates.py), thread t of T sending lines t, t + T, t + 2T, ... so no update_id is
+-- sent twice. The file is made longer than any run can use; a thread that reaches its end
+-- stops (and run.py says the figures are void) rather than send an update again.
+--
+-- Before 2026-12-02 this script numbered updates itself, and a `local thread_id = 0` here hid
+-- the value setup() gave each thread: both threads sent the same ids, about half the load.
 local threads = {}
 
 function setup(thread)
-  thread:set("thread_id", #threads)
+  thread:set("thread_index", #threads)
   table.insert(threads, thread)
 end
 
-local function user(n)
-  return string.format('{"id":%d,"is_bot":false,"first_name":"Load%d","language_code":"en"}', 9000000 + n, n)
-end
+local bodies = {}
+local next_index = 1
+local headers = {
+  ["Content-Type"] = "application/json",
+  ["X-Telegram-Bot-Api-Secret-Token"] = os.getenv("BENCH_SECRET") or "bench-secret",
+}
 
-local function message(id, uid, text, entity)
-  local entities = entity and ',"entities":[{"type":"bot_command","offset":0,"length":' .. #text .. '}]' or ""
-  return string.format('{"update_id":%d,"message":{"message_id":%d,"date":1700000000,"chat":{"id":%d,"type":"private"},"from":%s,"text":"%s"%s}}',
-    id, id, 9000000 + uid, user(uid), text, entities)
-end
-
-local function callback(id, uid, data)
-  return string.format('{"update_id":%d,"callback_query":{"id":"cq%d","from":%s,"chat_instance":"x","data":"%s","message":{"message_id":1,"date":1700000000,"chat":{"id":%d,"type":"private"},"text":"x"}}}',
-    id, id, user(uid), data, 9000000 + uid)
+function init(args)
+  -- thread_index is a global set by setup(); read it here, never shadow it with a local
+  local lanes = tonumber(os.getenv("BENCH_LANES") or "2")
+  local n = 0
+  for line in io.lines(os.getenv("BENCH_BODIES")) do
+    if n % lanes == thread_index then table.insert(bodies, line) end
+    n = n + 1
+  end
 end
 
 request = function()
-  counter = counter + 1
-  local id = thread_id * 100000000 + counter + tonumber(os.getenv("BENCH_OFFSET") or "0")
-  local uid = counter % 500
-  local kind = counter % 5
-  local body
-  if kind == 0 then body = message(id, uid, "/new", true)
-  elseif kind == 1 then body = message(id, uid, "I have been meaning to tell you something", false)
-  elseif kind == 2 then body = callback(id, uid, "skipmedia")
-  elseif kind == 3 then body = callback(id, uid, "rv:doesnotexist")
-  else body = message(id, uid, "/help", true) end
-  return wrk.format("POST", "/telegram/webhook", {["Content-Type"] = "application/json", ["X-Telegram-Bot-Api-Secret-Token"] = os.getenv("BENCH_SECRET") or "bench-secret"}, body)
+  local body = bodies[next_index]
+  if body == nil then
+    wrk.thread:stop()
+    return wrk.format("GET", "/bench-ran-out-of-updates")
+  end
+  next_index = next_index + 1
+  return wrk.format("POST", "/telegram/webhook", headers, body)
 end
 
 done = function(summary, latency, requests)
