@@ -8,7 +8,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import callbacks
 from bot.context import Context, Turn
-from bot.handler import Answer, button_gone, handler
+from bot.handler import Answer, button_gone, handler, keyboard_gone
 from bot.i18n import t
 from bot.media import chat_media
 from bot.replies import StepNudge, say
@@ -93,11 +93,11 @@ async def on_verdict(update: Update, context: Context, current: Turn) -> Answer:
 
 @handler
 async def on_withdraw(update: Update, context: Context, current: Turn) -> list[ApiCall]:
-    """The sender takes back what was not read yet; the button has done its part."""
+    """The sender takes back what was not read yet; nothing more can be done with it."""
     await lifecycle.withdraw(
         current.session, current.deps.media_store, _argument(update), current.user
     )
-    return [*button_gone(update), say(current.user.id, t(current.language, "withdraw.done"))]
+    return [*keyboard_gone(update), say(current.user.id, t(current.language, "withdraw.done"))]
 
 
 @handler

@@ -37,8 +37,9 @@ def handler(body: Body) -> Handler:
     """Run `body` in a turn, answer the button, send its replies after the commit.
 
     A press whose moment has passed (the domain says `WrongState`) changes nothing: the
-    turn is rolled back, the pressed button is edited away so it cannot mislead again, and
-    the error handler answers "that can't be done any more"."""
+    turn is rolled back, the pressed message's keyboard is edited away so it cannot mislead
+    again (all of it: the keyboard a press carries may be an old or forged one, and must not
+    be put back), and the error handler answers "that can't be done any more"."""
 
     @functools.wraps(body)
     async def handle(update: Update, context: Context) -> None:
@@ -46,7 +47,7 @@ def handler(body: Body) -> Handler:
             async with turn(update, context) as current:
                 decided = await body(update, context, current)
         except WrongState:
-            await send_all(context, button_gone(update))
+            await send_all(context, keyboard_gone(update))
             raise
         answer = decided if isinstance(decided, Answer) else Answer(decided)
         await answer_button(update, answer.toast)
