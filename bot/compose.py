@@ -14,14 +14,14 @@ from telegram import (
 
 from bot import after, callbacks, keyboards
 from bot.context import Context, Turn
-from bot.handler import Answer, handler, keyboard, keyboard_gone
+from bot.handler import Answer, handler, keyboard_gone, keyboard_now
 from bot.i18n import t
 from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
 from bot.replies import StepNudge, say
 from core import confessions, drafts, pseudonyms, threads, users
 from core.confessions import ConfessionView, awaits_share
-from core.errors import WordsMayHurt, WrongState
+from core.errors import InvalidInput, WordsMayHurt, WrongState
 from core.outbox import ApiCall
 from models import ComposeStep, Confession, Signature
 
@@ -176,6 +176,8 @@ async def on_skip_media(update: Update, context: Context, current: Turn) -> list
 async def on_signature(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Anonymous, anonymous with a hint, or signed."""
     draft, value = await _pressed_draft(current, update, ComposeStep.SIGNATURE)
+    if value not in set(Signature):
+        raise InvalidInput()
     await drafts.choose_signature(current.session, draft, Signature(value))
     return [*keyboard_gone(update), *await next_prompt(current, draft)]
 
@@ -273,10 +275,5 @@ async def on_mutual(update: Update, context: Context, current: Turn) -> Answer:
     await confessions.agree_to_mutual_reveal(
         current.session, draft.public_id, current.user, not draft.reveal_if_mutual
     )
-    message = update.callback_query.message if update.callback_query else None
-    if message is None:
-        replies = await next_prompt(current, draft)
-    else:
-        rows = _controls(current, draft).to_dict()["inline_keyboard"]
-        replies = [keyboard(message.chat.id, message.message_id, rows)]
+    replies = keyboard_now(update, _controls(current, draft)) or await next_prompt(current, draft)
     return Answer(replies, t(current.language, "mutual.explain"))

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import Context, Turn, turn
 from bot.replies import answer_button, send_all
@@ -60,8 +60,8 @@ def _pressed(update: Update) -> tuple[int, int, dict[str, Any] | None, str] | No
     """The chat, the message and its keyboard under the button pressed, and its data."""
     query = update.callback_query
     message = query.message if query is not None else None
-    if query is None or message is None:
-        return None
+    if query is None or message is None or message.chat.id != query.from_user.id:
+        return None  # only ever the presser's own private chat
     markup = getattr(message, "reply_markup", None)
     return (
         message.chat.id,
@@ -93,6 +93,15 @@ def button_gone(update: Update) -> list[ApiCall]:
         if (kept := [button for button in row if button.get("callback_data") != data])
     ]
     return [keyboard(chat_id, message_id, rows)]
+
+
+def keyboard_now(update: Update, markup: InlineKeyboardMarkup) -> list[ApiCall]:
+    """The pressed message's keyboard replaced by what can be done now."""
+    pressed = _pressed(update)
+    if pressed is None:
+        return []
+    chat_id, message_id, _, _ = pressed
+    return [keyboard(chat_id, message_id, markup.to_dict()["inline_keyboard"])]
 
 
 def keyboard(chat_id: int, message_id: int, rows: list[list[dict[str, Any]]]) -> ApiCall:

@@ -12,7 +12,7 @@ from telegram import (
 
 from bot import callbacks
 from bot.context import Context, Turn, turn
-from bot.handler import Answer, button_gone, handler, keyboard
+from bot.handler import Answer, button_gone, handler, keyboard_now
 from bot.i18n import t
 from bot.render import card_calls, deep_link, revealed_markup
 from core import confessions, pseudonyms, reactions, styles
@@ -61,12 +61,8 @@ async def on_react(update: Update, context: Context, current: Turn) -> Answer:
     ).partition(":")
     reader = await reactions.react(current.session, current.settings, public_id, current.user, kind)
     thanks = t(current.language, "reaction.sent", emoji=styles.reaction(kind).emoji)
-    message = update.callback_query.message if update.callback_query else None
-    if message is None:
-        return Answer(toast=thanks)
     markup = revealed_markup(reader.confession, current.language, chosen=reader.reaction)
-    edit = keyboard(message.chat.id, message.message_id, markup.to_dict()["inline_keyboard"])
-    return Answer([edit], thanks)
+    return Answer(keyboard_now(update, markup), thanks)
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
