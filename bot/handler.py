@@ -16,7 +16,6 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import Context, Turn, turn
 from bot.replies import answer_button, send_all
-from core.errors import WrongState
 from core.outbox import ApiCall
 
 
@@ -36,19 +35,13 @@ Handler = Callable[[Update, Context], Coroutine[Any, Any, None]]
 def handler(body: Body) -> Handler:
     """Run `body` in a turn, answer the button, send its replies after the commit.
 
-    A press whose moment has passed (the domain says `WrongState`) changes nothing: the
-    turn is rolled back, the pressed message's keyboard is edited away so it cannot mislead
-    again (all of it: the keyboard a press carries may be an old or forged one, and must not
-    be put back), and the error handler answers "that can't be done any more"."""
+    When `body` raises, the turn is rolled back and the error handler answers (a press whose
+    moment has passed loses its keyboard there, see `bot.errors`)."""
 
     @functools.wraps(body)
     async def handle(update: Update, context: Context) -> None:
-        try:
-            async with turn(update, context) as current:
-                decided = await body(update, context, current)
-        except WrongState:
-            await send_all(context, keyboard_gone(update))
-            raise
+        async with turn(update, context) as current:
+            decided = await body(update, context, current)
         answer = decided if isinstance(decided, Answer) else Answer(decided)
         await answer_button(update, answer.toast)
         await send_all(context, list(answer.replies))
@@ -72,7 +65,9 @@ def _pressed(update: Update) -> tuple[int, int, dict[str, Any] | None, str] | No
 
 
 def keyboard_gone(update: Update) -> list[ApiCall]:
-    """The pressed message's buttons, edited away: its step is done."""
+    """The pressed message's buttons, edited away: its step is done, or its moment passed
+    (then all of them: the keyboard a press carries may be an old or forged one, and must not
+    be put back)."""
     pressed = _pressed(update)
     if pressed is None:
         return []
