@@ -30,7 +30,10 @@ async def on_privacy(update: Update, context: Context, current: Turn) -> list[Ap
 
 
 async def on_my_data(update: Update, context: Context) -> None:
-    """Everything stored about the user, as a JSON file in the chat."""
+    """Everything stored about the user, as a JSON file in the chat.
+
+    Not in the `@handler` frame: an upload is not an outbox reply, it goes once the turn
+    (which only reads) is over."""
     async with turn(update, context) as current:
         document = privacy.export(current.session, current.user)
         data = json.dumps(await document, ensure_ascii=False, indent=2).encode()

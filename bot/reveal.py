@@ -66,7 +66,9 @@ async def on_react(update: Update, context: Context, current: Turn) -> Answer:
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
-    """The sender posts the card of a confession into the recipient's chat."""
+    """The sender posts the card of a confession into the recipient's chat.
+
+    Not in the `@handler` frame: an inline query is answered with results, not replies."""
     query = update.inline_query
     assert query is not None
     async with turn(update, context) as current:
