@@ -7,10 +7,11 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from bot import callbacks
-from bot.context import Context, Turn, turn
+from bot.context import Context, Turn
+from bot.handler import Answer, button_gone, handler, keyboard_gone
 from bot.i18n import t
 from bot.media import chat_media
-from bot.replies import StepNudge, answer_button, say, send_all
+from bot.replies import StepNudge, say
 from core import confessions, lifecycle, moderation, pseudonyms, threads
 from core.confessions import ReaderView
 from core.moderation import Verdict
@@ -22,22 +23,16 @@ def _argument(update: Update) -> str:
     return callbacks.argument(update.callback_query.data)
 
 
-async def on_reply(update: Update, context: Context) -> None:
+@handler
+async def on_reply(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Reply or Answer: the next message goes to the other side of the thread."""
-    async with turn(update, context) as current:
-        await threads.start_reply(current.session, _argument(update), current.user)
-        cancel = InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(
-                        t(current.language, "button.cancel"), callback_data=callbacks.CANCEL
-                    )
-                ]
-            ]
-        )
-        reply = say(current.user.id, t(current.language, "thread.ask"), cancel)
-    await answer_button(update)
-    await send_all(context, [reply])
+    await threads.start_reply(current.session, _argument(update), current.user)
+    cancel = InlineKeyboardButton(
+        t(current.language, "button.cancel"), callback_data=callbacks.CANCEL
+    )
+    return [
+        say(current.user.id, t(current.language, "thread.ask"), InlineKeyboardMarkup([[cancel]]))
+    ]
 
 
 async def relay(message: Message, current: Turn) -> list[ApiCall]:
@@ -54,15 +49,13 @@ async def relay(message: Message, current: Turn) -> list[ApiCall]:
     return [say(current.user.id, t(current.language, "thread.sent"))]
 
 
-async def on_block(update: Update, context: Context) -> None:
+@handler
+async def on_block(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """The recipient stops hearing from this sender, without learning who it is."""
-    async with turn(update, context) as current:
-        blocked = await moderation.block_sender(
-            current.session, current.settings, _argument(update), current.user
-        )
-        reply = say(current.user.id, _naming(current, blocked, "pseudonym.blocked", "block.done"))
-    await answer_button(update)
-    await send_all(context, [reply])
+    blocked = await moderation.block_sender(
+        current.session, current.settings, _argument(update), current.user
+    )
+    return [say(current.user.id, _naming(current, blocked, "pseudonym.blocked", "block.done"))]
 
 
 def _naming(current: Turn, view: ReaderView, named: str, plain: str) -> str:
@@ -73,52 +66,42 @@ def _naming(current: Turn, view: ReaderView, named: str, plain: str) -> str:
     return t(current.language, plain)
 
 
-async def on_unblock(update: Update, context: Context) -> None:
-    async with turn(update, context) as current:
-        await moderation.unblock(current.session, current.user, int(_argument(update)))
-        reply = say(current.user.id, t(current.language, "block.undone"))
-    await answer_button(update)
-    await send_all(context, [reply])
+@handler
+async def on_unblock(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """A block taken back, from the list in /my."""
+    await moderation.unblock(current.session, current.user, int(_argument(update)))
+    return [say(current.user.id, t(current.language, "block.undone"))]
 
 
-async def on_report(update: Update, context: Context) -> None:
+@handler
+async def on_report(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """The operators see it, with a button to ban its sender."""
-    async with turn(update, context) as current:
-        await moderation.report(current.session, current.settings, _argument(update), current.user)
-        reported = await confessions.for_reader(current.session, _argument(update), current.user)
-        text = _naming(current, reported, "pseudonym.reported", "report.done")
-        reply = say(current.user.id, text)
-    await answer_button(update)
-    await send_all(context, [reply])
+    await moderation.report(current.session, current.settings, _argument(update), current.user)
+    reported = await confessions.for_reader(current.session, _argument(update), current.user)
+    return [say(current.user.id, _naming(current, reported, "pseudonym.reported", "report.done"))]
 
 
-async def on_verdict(update: Update, context: Context) -> None:
+@handler
+async def on_verdict(update: Update, context: Context, current: Turn) -> Answer:
     """An operator dismisses a report or bans the sender."""
     report_id, _, action = _argument(update).partition(":")
-    async with turn(update, context) as current:
-        report = await moderation.resolve(
-            current.session, current.settings, int(report_id), current.user, Verdict(action)
-        )
-        text = t(current.language, f"report.{report.status.value}", id=report.id)
-    await answer_button(update, text)
-    await send_all(context, [])
+    report = await moderation.resolve(
+        current.session, current.settings, int(report_id), current.user, Verdict(action)
+    )
+    return Answer(toast=t(current.language, f"report.{report.status.value}", id=report.id))
 
 
-async def on_withdraw(update: Update, context: Context) -> None:
-    """The sender takes back what was not read yet."""
-    async with turn(update, context) as current:
-        await lifecycle.withdraw(
-            current.session, current.deps.media_store, _argument(update), current.user
-        )
-        reply = say(current.user.id, t(current.language, "withdraw.done"))
-    await answer_button(update)
-    await send_all(context, [reply])
+@handler
+async def on_withdraw(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """The sender takes back what was not read yet; nothing more can be done with it."""
+    await lifecycle.withdraw(
+        current.session, current.deps.media_store, _argument(update), current.user
+    )
+    return [*keyboard_gone(update), say(current.user.id, t(current.language, "withdraw.done"))]
 
 
-async def on_sign(update: Update, context: Context) -> None:
-    """The sender says who they are; the recipient is told."""
-    async with turn(update, context) as current:
-        await lifecycle.sign(current.session, current.settings, _argument(update), current.user)
-        reply = say(current.user.id, t(current.language, "sign.done"))
-    await answer_button(update)
-    await send_all(context, [reply])
+@handler
+async def on_sign(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """The sender says who they are; the recipient is told, and the button has done its part."""
+    await lifecycle.sign(current.session, current.settings, _argument(update), current.user)
+    return [*button_gone(update), say(current.user.id, t(current.language, "sign.done"))]

@@ -24,8 +24,21 @@ def react(confession: Confession, kind: str) -> str:
     return f"{REACT}:{confession.public_id}:{kind}"
 
 
-def signature(value: str) -> str:
-    return f"{SIGNATURE}:{value}"
+def signature(draft: Confession, value: str) -> str:
+    return f"{SIGNATURE}:{draft.public_id}:{value}"
+
+
+def for_draft(prefix: str, draft: Confession, extra: str = "") -> str:
+    """A button of one draft's conversation: it names the draft, so once that draft is sent,
+    cancelled or replaced the button is known to be stale, and never acts on another draft."""
+    return f"{prefix}:{draft.public_id}" + (f":{extra}" if extra else "")
+
+
+def draft_argument(data: str | None) -> tuple[str, str]:
+    """The draft a button names, and what follows it ("" for buttons made before they named
+    their draft)."""
+    draft_id, _, rest = argument(data).partition(":")
+    return draft_id, rest
 
 
 def pattern(prefix: str) -> str:

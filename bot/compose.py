@@ -13,37 +13,34 @@ from telegram import (
 )
 
 from bot import after, callbacks, keyboards
-from bot.context import Context, Turn, turn
+from bot.context import Context, Turn
+from bot.handler import Answer, handler, keyboard_gone, keyboard_now
 from bot.i18n import t
 from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
-from bot.replies import StepNudge, answer_button, say, send_all
+from bot.replies import StepNudge, say
 from core import confessions, drafts, pseudonyms, threads, users
 from core.confessions import ConfessionView, awaits_share
-from core.errors import WordsMayHurt
+from core.errors import InvalidInput, WordsMayHurt, WrongState
 from core.outbox import ApiCall
 from models import ComposeStep, Confession, Signature
 
 
-async def on_new(update: Update, context: Context) -> None:
+@handler
+async def on_new(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Start a confession, from /new or the menu button."""
-    async with turn(update, context) as current:
-        draft = await drafts.start(current.session, current.settings, current.user)
-        replies = await next_prompt(current, draft)
-    await answer_button(update)
-    await send_all(context, replies)
+    draft = await drafts.start(current.session, current.settings, current.user)
+    return await next_prompt(current, draft)
 
 
-async def on_private_message(update: Update, context: Context) -> None:
+@handler
+async def on_private_message(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Any message in the private chat: a reply in a thread, or the next step of a draft."""
     message = update.effective_message
     assert message is not None
-    async with turn(update, context) as current:
-        if threads.is_replying(current.user):
-            replies = await after.relay(message, current)
-        else:
-            replies = await _next_step(message, current)
-    await send_all(context, replies)
+    if threads.is_replying(current.user):
+        return await after.relay(message, current)
+    return await _next_step(message, current)
 
 
 async def _next_step(message: Message, current: Turn) -> list[ApiCall]:
@@ -120,9 +117,10 @@ async def next_prompt(current: Turn, draft: Confession) -> list[ApiCall]:
         limit = current.settings.confession_max_length
         return [say(chat_id, t(language, "compose.ask_text", limit=limit), ReplyKeyboardRemove())]
     if step == ComposeStep.MEDIA:
-        return [say(chat_id, t(language, "compose.ask_media"), keyboards.skip_media(language))]
+        markup = keyboards.skip_media(draft, language)
+        return [say(chat_id, t(language, "compose.ask_media"), markup)]
     if step == ComposeStep.SIGNATURE:
-        markup = keyboards.signature_choice(current.user, language)
+        markup = keyboards.signature_choice(draft, current.user, language)
         return [say(chat_id, t(language, "compose.ask_signature"), markup)]
     limit = current.settings.hint_max_length
     return [say(chat_id, t(language, "compose.ask_hint", limit=limit))]
@@ -134,9 +132,7 @@ async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
     view = await confessions.view(current.session, draft)
     language, chat_id = current.language, current.user.id
     intro = t(language, "compose.preview_intro", to=recipient_label(view, language))
-    controls = _with_mutual_choice(
-        keyboards.preview_controls(current.settings, draft, language), draft, language
-    )
+    controls = _controls(current, draft)
     return [
         say(chat_id, intro, ReplyKeyboardRemove()),
         *card_calls(
@@ -149,71 +145,74 @@ async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
     ]
 
 
-async def on_skip_media(update: Update, context: Context) -> None:
+async def _pressed_draft(
+    current: Turn, update: Update, *steps: ComposeStep
+) -> tuple[Confession, str]:
+    """The draft a button of the conversation names, with what the button adds, when that
+    draft is still being written and at a step where the button means something. Anything
+    else is a button whose moment has passed: sent, cancelled, replaced by a new draft, or
+    a step already done."""
+    query = update.callback_query
+    draft_id, rest = callbacks.draft_argument(query.data if query else None)
+    draft = await drafts.current(current.session, current.user)
+    if (
+        draft is None
+        or (draft_id and draft_id != draft.public_id)
+        or (steps and draft.compose_step not in steps)
+    ):
+        raise WrongState()
+    return draft, rest
+
+
+@handler
+async def on_skip_media(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """The sender has no photo or video to add."""
-    async with turn(update, context) as current:
-        draft = await drafts.require(current.session, current.user)
-        if draft.compose_step != ComposeStep.MEDIA:
-            await answer_button(update)  # a stale button: nothing to do
-            return
-        await drafts.skip_media(current.session, draft)
-        replies = await next_prompt(current, draft)
-    await answer_button(update)
-    await send_all(context, replies)
+    draft, _ = await _pressed_draft(current, update, ComposeStep.MEDIA)
+    await drafts.skip_media(current.session, draft)
+    return [*keyboard_gone(update), *await next_prompt(current, draft)]
 
 
-async def on_signature(update: Update, context: Context) -> None:
+@handler
+async def on_signature(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Anonymous, anonymous with a hint, or signed."""
-    query = update.callback_query
-    assert query is not None
-    async with turn(update, context) as current:
-        draft = await drafts.require(current.session, current.user)
-        if draft.compose_step != ComposeStep.SIGNATURE:
-            await answer_button(update)  # a stale button: nothing to do
-            return
-        choice = Signature(callbacks.argument(query.data))
-        await drafts.choose_signature(current.session, draft, choice)
-        replies = await next_prompt(current, draft)
-    await answer_button(update)
-    await send_all(context, replies)
+    draft, value = await _pressed_draft(current, update, ComposeStep.SIGNATURE)
+    if value not in set(Signature):
+        raise InvalidInput()
+    await drafts.choose_signature(current.session, draft, Signature(value))
+    return [*keyboard_gone(update), *await next_prompt(current, draft)]
 
 
-async def on_edit_text(update: Update, context: Context) -> None:
-    """Back from the preview to the words."""
-    async with turn(update, context) as current:
-        draft = await drafts.require(current.session, current.user)
-        await drafts.go_to_step(current.session, draft, ComposeStep.TEXT)
-        replies = await next_prompt(current, draft)
-    await answer_button(update)
-    await send_all(context, replies)
+@handler
+async def on_edit_text(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """Back from the preview to the words; a new preview follows them."""
+    draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
+    await drafts.go_to_step(current.session, draft, ComposeStep.TEXT)
+    return [*keyboard_gone(update), *await next_prompt(current, draft)]
 
 
-async def on_edit_recipient(update: Update, context: Context) -> None:
-    """Back from the preview to who it is for."""
-    async with turn(update, context) as current:
-        draft = await drafts.require(current.session, current.user)
-        await drafts.go_to_step(current.session, draft, ComposeStep.RECIPIENT)
-        replies = await next_prompt(current, draft)
-    await answer_button(update)
-    await send_all(context, replies)
+@handler
+async def on_edit_recipient(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """Back from the preview to who it is for; a new preview follows."""
+    draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
+    await drafts.go_to_step(current.session, draft, ComposeStep.RECIPIENT)
+    return [*keyboard_gone(update), *await next_prompt(current, draft)]
 
 
-async def on_send(update: Update, context: Context) -> None:
+@handler
+async def on_send(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Seal it: queued for the bot to deliver, or a share card when the bot cannot."""
-    query = update.callback_query
-    confirmed = callbacks.argument(query.data if query else None) or None
-    async with turn(update, context) as current:
-        draft = await drafts.require(current.session, current.user)
-        try:
-            view = await confessions.send(
-                current.session, current.settings, draft, current.user, words_confirmed=confirmed
-            )
-        except WordsMayHurt as asked:
-            reply = _reconsider(current, str(asked.details["confirm"]))
-        else:
-            reply = _sent(context, current, view)
-    await answer_button(update)
-    await send_all(context, [reply])
+    draft, confirmed = await _pressed_draft(current, update, ComposeStep.PREVIEW)
+    try:
+        view = await confessions.send(
+            current.session,
+            current.settings,
+            draft,
+            current.user,
+            words_confirmed=confirmed or None,
+        )
+    except WordsMayHurt as asked:
+        return [_reconsider(current, draft, str(asked.details["confirm"]))]
+    return [*keyboard_gone(update), _sent(context, current, view)]
 
 
 def _sent(context: Context, current: Turn, view: ConfessionView) -> ApiCall:
@@ -226,22 +225,26 @@ def _sent(context: Context, current: Turn, view: ConfessionView) -> ApiCall:
     return say(chat_id, t(language, "sent.queued", to=to))
 
 
-def _reconsider(current: Turn, confirm: str) -> ApiCall:
+def _reconsider(current: Turn, draft: Confession, confirm: str) -> ApiCall:
     """Words from the operator's list: asked once, with Send anyway (for these very words)
     and Edit."""
-    markup = keyboards.reconsider(confirm, current.language)
+    markup = keyboards.reconsider(draft, confirm, current.language)
     return say(current.user.id, t(current.language, "reconsider.ask"), markup)
 
 
-async def on_cancel(update: Update, context: Context) -> None:
-    """/cancel or the Cancel button: the draft is dropped, nothing is sent."""
-    async with turn(update, context) as current:
-        await threads.stop(current.session, current.user)
-        had_draft = await drafts.discard(current.session, current.user)
-        key = "cancel.done" if had_draft else "cancel.nothing"
-        reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
-    await answer_button(update)
-    await send_all(context, [reply])
+@handler
+async def on_cancel(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """/cancel or a Cancel button: the draft (or the reply being written) is dropped.
+
+    The preview's Cancel names its draft: once that one is sent or replaced, it is stale."""
+    query = update.callback_query
+    if query is not None and callbacks.draft_argument(query.data)[0]:
+        await _pressed_draft(current, update)
+    await threads.stop(current.session, current.user)
+    had_draft = await drafts.discard(current.session, current.user)
+    key = "cancel.done" if had_draft else "cancel.nothing"
+    reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
+    return [*keyboard_gone(update), reply]
 
 
 def _with_mutual_choice(
@@ -249,18 +252,28 @@ def _with_mutual_choice(
 ) -> InlineKeyboardMarkup:
     """Whether to be named if they confess back the same way: off until the sender says so."""
     key = "mutual.toggle_on" if draft.reveal_if_mutual else "mutual.toggle_off"
-    toggle = InlineKeyboardButton(t(language, key), callback_data=callbacks.MUTUAL)
+    toggle = InlineKeyboardButton(
+        t(language, key), callback_data=callbacks.for_draft(callbacks.MUTUAL, draft)
+    )
     rows = list(controls.inline_keyboard)
     return InlineKeyboardMarkup([rows[0], [toggle], *rows[1:]])
 
 
-async def on_mutual(update: Update, context: Context) -> None:
-    """The preview's toggle: be named if it turns out mutual, or stay anonymous even then."""
-    async with turn(update, context) as current:
-        draft = await drafts.require(current.session, current.user)
-        await confessions.agree_to_mutual_reveal(
-            current.session, draft.public_id, current.user, not draft.reveal_if_mutual
-        )
-        replies = await next_prompt(current, draft)
-    await answer_button(update, t(current.language, "mutual.explain"))
-    await send_all(context, replies)
+def _controls(current: Turn, draft: Confession) -> InlineKeyboardMarkup:
+    """What can be done with the preview: send, edit, customise, the mutual choice, cancel."""
+    language = current.language
+    return _with_mutual_choice(
+        keyboards.preview_controls(current.settings, draft, language), draft, language
+    )
+
+
+@handler
+async def on_mutual(update: Update, context: Context, current: Turn) -> Answer:
+    """The preview's toggle: be named if it turns out mutual, or stay anonymous even then.
+    The preview's buttons change in place; the preview itself is still the one to send."""
+    draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
+    await confessions.agree_to_mutual_reveal(
+        current.session, draft.public_id, current.user, not draft.reveal_if_mutual
+    )
+    replies = keyboard_now(update, _controls(current, draft)) or await next_prompt(current, draft)
+    return Answer(replies, t(current.language, "mutual.explain"))

@@ -9,9 +9,10 @@ from contextvars import ContextVar
 from telegram import Update
 
 from bot.context import Context
+from bot.handler import keyboard_gone
 from bot.i18n import t
 from bot.replies import StepNudge, answered_button, say, send_all
-from core.errors import DomainError
+from core.errors import DomainError, WrongState
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +21,10 @@ handling_failed: ContextVar[bool] = ContextVar("handling_failed", default=False)
 
 
 async def on_error(update: object, context: Context) -> None:
-    """Map what went wrong to a message in the user's language; never leave silence."""
+    """Map what went wrong to a message in the user's language; never leave silence.
+
+    A press whose moment has passed (`WrongState`: sent, opened, a step already done) is
+    answered "that can't be done any more", and its message's keyboard is edited away."""
     error = context.error
     handling_failed.set(True)
     if not isinstance(update, Update):
@@ -37,6 +41,8 @@ async def on_error(update: object, context: Context) -> None:
     query = update.callback_query
     if query is not None and answered_button.get() != query.id:
         await query.answer(_plain(text), show_alert=True)
+        if isinstance(error, WrongState):  # its moment has passed: the buttons go
+            await send_all(context, keyboard_gone(update))
     elif update.effective_chat is not None:  # through the outbox, as any answer
         await send_all(context, [say(update.effective_chat.id, text)])
 

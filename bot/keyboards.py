@@ -63,21 +63,16 @@ def recipient_picker(language: str | None) -> ReplyKeyboardMarkup:
     )
 
 
-def skip_media(language: str | None) -> InlineKeyboardMarkup:
+def skip_media(draft: Confession, language: str | None) -> InlineKeyboardMarkup:
+    skip = callbacks.for_draft(callbacks.SKIP_MEDIA, draft)
     return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(
-                    t(language, "button.skip_media"), callback_data=callbacks.SKIP_MEDIA
-                )
-            ]
-        ]
+        [[InlineKeyboardButton(t(language, "button.skip_media"), callback_data=skip)]]
     )
 
 
-def signature_choice(sender: User, language: str | None) -> InlineKeyboardMarkup:
+def signature_choice(draft: Confession, sender: User, language: str | None) -> InlineKeyboardMarkup:
     def option(label: str, value: Signature) -> list[InlineKeyboardButton]:
-        return [InlineKeyboardButton(label, callback_data=callbacks.signature(value.value))]
+        return [InlineKeyboardButton(label, callback_data=callbacks.signature(draft, value.value))]
 
     return InlineKeyboardMarkup(
         [
@@ -91,23 +86,22 @@ def signature_choice(sender: User, language: str | None) -> InlineKeyboardMarkup
 def preview_controls(
     settings: Settings, draft: Confession, language: str | None
 ) -> InlineKeyboardMarkup:
+    def button(key: str, prefix: str) -> InlineKeyboardButton:
+        return InlineKeyboardButton(
+            t(language, key), callback_data=callbacks.for_draft(prefix, draft)
+        )
+
     rows = [
-        [InlineKeyboardButton(t(language, "button.send"), callback_data=callbacks.SEND)],
+        [button("button.send", callbacks.SEND)],
         [
-            InlineKeyboardButton(
-                t(language, "button.edit_text"), callback_data=callbacks.EDIT_TEXT
-            ),
-            InlineKeyboardButton(
-                t(language, "button.edit_recipient"), callback_data=callbacks.EDIT_RECIPIENT
-            ),
+            button("button.edit_text", callbacks.EDIT_TEXT),
+            button("button.edit_recipient", callbacks.EDIT_RECIPIENT),
         ],
     ]
     customise = mini_app_button(settings, t(language, "button.customise"), "edit", draft)
     if customise is not None:
         rows.append([customise])
-    rows.append(
-        [InlineKeyboardButton(t(language, "button.cancel"), callback_data=callbacks.CANCEL)]
-    )
+    rows.append([button("button.cancel", callbacks.CANCEL)])
     return InlineKeyboardMarkup(rows)
 
 
@@ -163,10 +157,14 @@ def _date(block: BlockEntry) -> str:
     return block.created_at.strftime("%d.%m.%Y")
 
 
-def reconsider(confirm: str, language: str | None) -> InlineKeyboardMarkup:
+def reconsider(draft: Confession, confirm: str, language: str | None) -> InlineKeyboardMarkup:
     """Under "your message contains words that may hurt": send these words anyway, or edit."""
     send_anyway = InlineKeyboardButton(
-        t(language, "reconsider.send_anyway"), callback_data=f"{callbacks.SEND}:{confirm}"
+        t(language, "reconsider.send_anyway"),
+        callback_data=callbacks.for_draft(callbacks.SEND, draft, confirm),
     )
-    edit = InlineKeyboardButton(t(language, "reconsider.edit"), callback_data=callbacks.EDIT_TEXT)
+    edit = InlineKeyboardButton(
+        t(language, "reconsider.edit"),
+        callback_data=callbacks.for_draft(callbacks.EDIT_TEXT, draft),
+    )
     return InlineKeyboardMarkup([[send_anyway, edit]])

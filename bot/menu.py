@@ -6,12 +6,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks, keyboards
-from bot.context import Context, turn
+from bot.context import Context, Turn
+from bot.handler import handler
 from bot.i18n import t
-from bot.render import item_label, opened_view
-from bot.replies import answer_button, say, send_all
+from bot.render import item_label, opened_view, recipient_label, status_label
+from bot.replies import say
 from core import confessions, consent, moderation, threads, users
-from core.confessions import SHARE_PREFIX, Role
+from core.confessions import SHARE_PREFIX, ReaderView, Role
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
 from core.settings import Settings
@@ -20,30 +21,21 @@ from models import User
 PAGE = 5
 
 
-async def on_start(update: Update, context: Context) -> None:
+@handler
+async def on_start(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """/start, or /start c_<id> from a share link."""
     payload = context.args[0] if context.args else ""
-    async with turn(update, context) as current:
-        await users.mark_started(current.session, current.user)
-        language, chat_id = current.language, current.user.id
-        if payload.startswith(SHARE_PREFIX):
-            replies = [
-                await _arrive_by_link(current.session, current.settings, current.user, payload)
-            ]
-        else:
-            waiting = await confessions.deliver_waiting(
-                current.session, current.settings, current.user
-            )
-            replies = [
-                say(
-                    chat_id,
-                    t(language, "start.welcome"),
-                    keyboards.main_menu(current.settings, language),
-                )
-            ]
-            if waiting:
-                replies.append(say(chat_id, t(language, "start.waiting", count=waiting)))
-    await send_all(context, replies)
+    await users.mark_started(current.session, current.user)
+    language, chat_id = current.language, current.user.id
+    if payload.startswith(SHARE_PREFIX):
+        return [await _arrive_by_link(current.session, current.settings, current.user, payload)]
+    waiting = await confessions.deliver_waiting(current.session, current.settings, current.user)
+    replies = [
+        say(chat_id, t(language, "start.welcome"), keyboards.main_menu(current.settings, language))
+    ]
+    if waiting:
+        replies.append(say(chat_id, t(language, "start.waiting", count=waiting)))
+    return replies
 
 
 async def _arrive_by_link(
@@ -69,83 +61,91 @@ async def _arrive_by_link(
     return say(user.id, t(language, "link.welcome"))
 
 
-async def on_help(update: Update, context: Context) -> None:
+@handler
+async def on_help(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """/help: what the bot does and how anonymity works."""
-    async with turn(update, context) as current:
-        reply = say(
-            current.user.id,
-            t(current.language, "help.text", limit=current.settings.confession_max_length),
-        )
-    await send_all(context, [reply])
+    limit = current.settings.confession_max_length
+    return [say(current.user.id, t(current.language, "help.text", limit=limit))]
 
 
-async def on_my(update: Update, context: Context) -> None:
-    """/my, or one more page of it: each confession a button that opens it with its thread."""
+@handler
+async def on_my(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """/my, or one more page of it: how many were sent and received, each listed in words,
+    and each a button below that opens it with its thread."""
     box, _, cursor = callbacks.argument(
         update.callback_query.data if update.callback_query else None
     ).partition(":")
-    async with turn(update, context) as current:
-        language = current.language
-        lines: list[str] = []
-        rows: list[list[InlineKeyboardButton]] = []
-        for name in [box] if box else ["sent", "received"]:
-            page = await confessions.page_for(
-                current.session, current.user, box=name, limit=PAGE, cursor=cursor
-            )
-            lines.append(t(language, f"my.{name}_title"))
-            answered = await threads.answered(
-                current.session, (reader.confession for reader in page.items)
-            )
-            for reader in page.items:
-                confession = reader.confession
-                label = item_label(reader, language, answered=confession.id in answered)
-                rows.append(
-                    [InlineKeyboardButton(label, callback_data=callbacks.thread(confession))]
-                )
-            if not page.items:
-                lines.append(t(language, "my.none"))
-            if page.next_cursor:
-                more = f"{callbacks.MY_PAGE}:{name}:{page.next_cursor}"
-                rows.append(
-                    [InlineKeyboardButton(t(language, f"button.more_{name}"), callback_data=more)]
-                )
-        held = 0 if box else await consent.held_count(current.session, current.user)
-        if held:
+    language = current.language
+    lines: list[str] = []
+    rows: list[list[InlineKeyboardButton]] = []
+    for name in [box] if box else ["sent", "received"]:
+        page = await confessions.page_for(
+            current.session, current.user, box=name, limit=PAGE, cursor=cursor
+        )
+        count = await confessions.count_in(current.session, current.user, box=name)
+        if lines:
+            lines.append("")
+        lines.append(t(language, f"my.{name}_title", count=count))
+        answered = await threads.answered(
+            current.session, (reader.confession for reader in page.items)
+        )
+        for reader in page.items:
+            confession = reader.confession
+            done = confession.id in answered
+            lines.append(_item_line(reader, language, answered=done))
+            label = item_label(reader, language, answered=done)
+            rows.append([InlineKeyboardButton(label, callback_data=callbacks.thread(confession))])
+        if not page.items:
+            lines.append(t(language, f"my.none_{name}" if not cursor else "my.none"))
+        if page.next_cursor:
+            more = f"{callbacks.MY_PAGE}:{name}:{page.next_cursor}"
             rows.append(
-                [
-                    InlineKeyboardButton(
-                        t(language, "held.button", count=held), callback_data=callbacks.HELD
-                    )
-                ]
+                [InlineKeyboardButton(t(language, f"button.more_{name}"), callback_data=more)]
             )
-        blocks = await moderation.blocks_of(current.session, current.user)
-        markup = InlineKeyboardMarkup(rows)
-        if blocks and not box:
-            lines.append(t(language, "my.blocked", count=len(blocks)))
-            markup = keyboards.unblock_buttons(blocks, language, below=markup)
-        reply = say(current.user.id, "\n".join(lines), markup)
-    await answer_button(update)
-    await send_all(context, [reply])
+    if rows:
+        lines += ["", t(language, "my.tap")]
+    held = 0 if box else await consent.held_count(current.session, current.user)
+    if held:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "held.button", count=held), callback_data=callbacks.HELD
+                )
+            ]
+        )
+    blocks = await moderation.blocks_of(current.session, current.user)
+    markup = InlineKeyboardMarkup(rows)
+    if blocks and not box:
+        lines.append(t(language, "my.blocked", count=len(blocks)))
+        markup = keyboards.unblock_buttons(blocks, language, below=markup)
+    return [say(current.user.id, "\n".join(lines), markup)]
 
 
-async def on_thread(update: Update, context: Context) -> None:
+def _item_line(reader: ReaderView, language: str | None, *, answered: bool) -> str:
+    """One confession in the /my text: to whom (or when it came) and how it stands."""
+    confession = reader.confession
+    status = t(language, "status.answered") if answered else status_label(confession, language)
+    if reader.role == Role.SENDER:
+        return t(language, "my.sent_item", to=recipient_label(reader.view, language), status=status)
+    return t(language, "my.received_item", date=f"{confession.created_at:%d.%m.%Y}", status=status)
+
+
+@handler
+async def on_thread(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """One confession from /my: the card as this reader may see it, its thread, its actions."""
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
-    async with turn(update, context) as current:
-        reader = await confessions.for_reader(current.session, public_id, current.user)
-        replies = await threads.thread(
-            current.session, reader.confession.id or 0, role=reader.role, reader_id=current.user.id
-        )
-        request = reader.role == Role.RECIPIENT and await consent.is_request(
-            current.session, reader.confession
-        )
-        calls = opened_view(
-            current.settings,
-            reader,
-            replies,
-            current.language,
-            chat_id=current.user.id,
-            request=request,
-        )
-    await answer_button(update)
-    await send_all(context, calls)
+    reader = await confessions.for_reader(current.session, public_id, current.user)
+    replies = await threads.thread(
+        current.session, reader.confession.id or 0, role=reader.role, reader_id=current.user.id
+    )
+    request = reader.role == Role.RECIPIENT and await consent.is_request(
+        current.session, reader.confession
+    )
+    return opened_view(
+        current.settings,
+        reader,
+        replies,
+        current.language,
+        chat_id=current.user.id,
+        request=request,
+    )

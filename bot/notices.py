@@ -21,7 +21,7 @@ from bot.render import (
     reply_markup_for,
     request_markup,
 )
-from core import confessions, consent, pseudonyms, styles
+from core import confessions, consent, notices, pseudonyms, styles
 from core.confessions import ConfessionView
 from core.notices import Notice
 from core.outbox import ApiCall
@@ -96,8 +96,24 @@ class NoticeRenderer:
     async def delivered(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         to = recipient_label(ctx.view, ctx.language)
-        markup = sender_controls(ctx.confession, ctx.language, withdraw=True)
+        markup = sender_controls(ctx.confession, ctx.language, withdraw=_unread(ctx.confession))
         return ctx.text(t(ctx.language, "notice.delivered", to=to), markup)
+
+    async def sender_controls(self, ctx: Context) -> ApiCall | None:
+        """The "delivered" message's buttons, once it was opened: Withdraw goes."""
+        message_id = await notices.sent_message_id(
+            ctx.session,
+            Notice.DELIVERED,
+            confession_id=ctx.confession.id or 0,
+            chat_id=ctx.chat_id,
+        )
+        if message_id is None:  # not sent yet: it will show what is possible then
+            return None
+        markup = sender_controls(ctx.confession, ctx.language, withdraw=_unread(ctx.confession))
+        params: dict[str, Any] = {"chat_id": ctx.chat_id, "message_id": message_id}
+        if any(markup.inline_keyboard):
+            params["reply_markup"] = markup.to_dict()
+        return ApiCall("editMessageReplyMarkup", params)
 
     async def revealed(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
@@ -235,6 +251,10 @@ class NoticeRenderer:
         return ctx.text(text, markup)
 
 
+def _unread(confession: Confession) -> bool:
+    return confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED)
+
+
 def which_confession(confession: Confession, language: str | None, *, own: bool = False) -> str:
     """Names a confession by its first words when the reader may read them (their own, or
     revealed), else by its date."""
@@ -274,6 +294,7 @@ RENDERERS: dict[Notice, Render] = {
     Notice.MATCH: NoticeRenderer.match,
     Notice.SIGNED: NoticeRenderer.signed,
     Notice.EXPIRED: NoticeRenderer.expired,
+    Notice.SENDER_CONTROLS: NoticeRenderer.sender_controls,
     Notice.WITHDRAWN: NoticeRenderer.withdrawn,
     Notice.REPLY: NoticeRenderer.reply,
     Notice.REPORT: NoticeRenderer.report,

@@ -7,29 +7,33 @@ import json
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
-from bot.context import Context, turn
+from bot.context import Context, Turn, turn
+from bot.handler import handler, keyboard_gone
 from bot.i18n import t
-from bot.replies import answer_button, say, send_all
+from bot.replies import say
 from core import privacy
+from core.outbox import ApiCall
 
 
-async def on_privacy(update: Update, context: Context) -> None:
+@handler
+async def on_privacy(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """/privacy: what is stored, for how long, who sees what, and what a block or ban keeps."""
-    async with turn(update, context) as current:
-        kept = privacy.retention(current.settings)
-        text = t(
-            current.language,
-            "safety.privacy",
-            expiry_days=kept.confession_expiry_days,
-            outbox_days=kept.outbox_kept_days,
-            inbox_days=kept.inbox_kept_days,
-        )
-        reply = say(current.user.id, text)
-    await send_all(context, [reply])
+    kept = privacy.retention(current.settings)
+    text = t(
+        current.language,
+        "safety.privacy",
+        expiry_days=kept.confession_expiry_days,
+        outbox_days=kept.outbox_kept_days,
+        inbox_days=kept.inbox_kept_days,
+    )
+    return [say(current.user.id, text)]
 
 
 async def on_my_data(update: Update, context: Context) -> None:
-    """Everything stored about the user, as a JSON file in the chat."""
+    """Everything stored about the user, as a JSON file in the chat.
+
+    Not in the `@handler` frame: an upload is not an outbox reply, it goes once the turn
+    (which only reads) is over."""
     async with turn(update, context) as current:
         document = privacy.export(current.session, current.user)
         data = json.dumps(await document, ensure_ascii=False, indent=2).encode()
@@ -39,31 +43,25 @@ async def on_my_data(update: Update, context: Context) -> None:
     )
 
 
-async def on_delete_me(update: Update, context: Context) -> None:
+@handler
+async def on_delete_me(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Ask first: erasing cannot be undone."""
-    async with turn(update, context) as current:
-        confirm = InlineKeyboardMarkup(
+    language = current.language
+    confirm = InlineKeyboardMarkup(
+        [
             [
-                [
-                    InlineKeyboardButton(
-                        t(current.language, "button.delete_confirm"),
-                        callback_data=callbacks.DELETE_ME,
-                    )
-                ],
-                [
-                    InlineKeyboardButton(
-                        t(current.language, "button.cancel"), callback_data=callbacks.CANCEL
-                    )
-                ],
-            ]
-        )
-        reply = say(current.user.id, t(current.language, "privacy.confirm"), confirm)
-    await send_all(context, [reply])
+                InlineKeyboardButton(
+                    t(language, "button.delete_confirm"), callback_data=callbacks.DELETE_ME
+                )
+            ],
+            [InlineKeyboardButton(t(language, "button.cancel"), callback_data=callbacks.CANCEL)],
+        ]
+    )
+    return [say(current.user.id, t(language, "privacy.confirm"), confirm)]
 
 
-async def on_delete_confirmed(update: Update, context: Context) -> None:
-    async with turn(update, context) as current:
-        language, chat_id = current.language, current.user.id
-        await privacy.forget(current.session, current.deps.media_store, current.user)
-    await answer_button(update)
-    await send_all(context, [say(chat_id, t(language, "privacy.deleted"))])
+@handler
+async def on_delete_confirmed(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """Everything about the user erased; the confirmation's buttons go with it."""
+    await privacy.forget(current.session, current.deps.media_store, current.user)
+    return [*keyboard_gone(update), say(current.user.id, t(current.language, "privacy.deleted"))]

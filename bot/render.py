@@ -119,12 +119,18 @@ def request_markup(confession: Confession, language: str | None) -> InlineKeyboa
     )
 
 
-def revealed_markup(confession: Confession, language: str | None) -> InlineKeyboardMarkup:
-    """Under the revealed card: a reaction in one tap, a reply, and the way out."""
+def revealed_markup(
+    confession: Confession, language: str | None, *, chosen: str | None = None
+) -> InlineKeyboardMarkup:
+    """Under the revealed card: a reaction in one tap (the one chosen marked), a reply, and
+    the way out."""
     return InlineKeyboardMarkup(
         [
             [
-                InlineKeyboardButton(kind.emoji, callback_data=callbacks.react(confession, kind.id))
+                InlineKeyboardButton(
+                    f"{kind.emoji} ✓" if kind.id == chosen else kind.emoji,
+                    callback_data=callbacks.react(confession, kind.id),
+                )
                 for kind in styles.REACTIONS
             ],
             [
@@ -252,7 +258,7 @@ def opened_view(
         markup = (
             sender_markup(settings, reader, language)
             if reader.role == Role.SENDER
-            else revealed_markup(confession, language)
+            else revealed_markup(confession, language, chosen=reader.reaction)
         )
         calls = card_calls(
             reader.view, language, chat_id=chat_id, markup=markup, pseudonym=pseudonym

@@ -11,47 +11,64 @@ from telegram import (
 )
 
 from bot import callbacks
-from bot.context import Context, turn
+from bot.context import Context, Turn, turn
+from bot.handler import Answer, button_gone, handler, keyboard_now
 from bot.i18n import t
 from bot.render import card_calls, deep_link, revealed_markup
-from bot.replies import answer_button, send_all
 from core import confessions, pseudonyms, reactions, styles
-from core.confessions import SHARE_PREFIX
+from core.confessions import SHARE_PREFIX, Role
+from core.errors import NotFound, WrongState
+from core.outbox import ApiCall
+from models import ConfessionStatus
 
 
-async def on_reveal(update: Update, context: Context) -> None:
-    """Reveal: only the intended recipient sees the confession; anyone else, an alert."""
-    query = update.callback_query
-    assert query is not None
-    async with turn(update, context) as current:
-        view = await confessions.reveal(
-            current.session, callbacks.argument(query.data), current.user
-        )
-        replies = card_calls(
+@handler
+async def on_reveal(update: Update, context: Context, current: Turn) -> list[ApiCall]:
+    """Reveal: only the intended recipient sees the confession; anyone else, an alert.
+
+    The button is good once: pressed, it goes from its message, and pressed again (from an
+    older copy) it says so; the card stays in the chat and in /my."""
+    public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
+    if await _already_revealed(current, public_id):
+        raise WrongState()
+    view = await confessions.reveal(current.session, public_id, current.user)
+    return [
+        *button_gone(update),
+        *card_calls(
             view,
             current.language,
             chat_id=current.user.id,
             markup=revealed_markup(view.confession, current.language),
             pseudonym=pseudonyms.for_view(current.settings, view, current.language),
-        )
-    await answer_button(update)
-    await send_all(context, replies)
+        ),
+    ]
 
 
-async def on_react(update: Update, context: Context) -> None:
-    """A reaction under the revealed card; the sender hears of it."""
-    query = update.callback_query
-    assert query is not None
-    public_id, _, kind = callbacks.argument(query.data).partition(":")
-    async with turn(update, context) as current:
-        await reactions.react(current.session, public_id, current.user, kind)
-        thanks = t(current.language, "reaction.sent", emoji=styles.reaction(kind).emoji)
-    await answer_button(update, thanks)
-    await send_all(context, [])
+async def _already_revealed(current: Turn, public_id: str) -> bool:
+    """Its recipient opened it before; anyone else learns nothing here (`reveal` answers)."""
+    try:
+        reader = await confessions.for_reader(current.session, public_id, current.user)
+    except NotFound:
+        return False
+    return reader.role == Role.RECIPIENT and reader.confession.status == ConfessionStatus.REVEALED
+
+
+@handler
+async def on_react(update: Update, context: Context, current: Turn) -> Answer:
+    """A reaction under the revealed card: marked as chosen there; the sender hears of it."""
+    public_id, _, kind = callbacks.argument(
+        update.callback_query.data if update.callback_query else None
+    ).partition(":")
+    reader = await reactions.react(current.session, current.settings, public_id, current.user, kind)
+    thanks = t(current.language, "reaction.sent", emoji=styles.reaction(kind).emoji)
+    markup = revealed_markup(reader.confession, current.language, chosen=reader.reaction)
+    return Answer(keyboard_now(update, markup), thanks)
 
 
 async def on_inline_query(update: Update, context: Context) -> None:
-    """The sender posts the card of a confession into the recipient's chat."""
+    """The sender posts the card of a confession into the recipient's chat.
+
+    Not in the `@handler` frame: an inline query is answered with results, not replies."""
     query = update.inline_query
     assert query is not None
     async with turn(update, context) as current:

@@ -7,10 +7,11 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot import callbacks
-from bot.context import Context, Turn, turn
+from bot.context import Context, Turn
+from bot.handler import Answer, handler
 from bot.i18n import t
 from bot.render import request_markup
-from bot.replies import answer_button, say, send_all
+from bot.replies import say
 from core import consent, pseudonyms
 from core.consent import FILTER_WORDS_MAX, Held
 from core.outbox import ApiCall
@@ -20,37 +21,32 @@ CHOICES = (WhoMaySend.EVERYONE, WhoMaySend.THREADS, WhoMaySend.NOBODY)
 HELD_ICONS = {HoldReason.REQUEST: "🙋", HoldReason.FILTER: "🙈", HoldReason.SETTING: "⏸"}
 
 
-async def on_settings(update: Update, context: Context) -> None:
+@handler
+async def on_settings(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """/settings: who may send you confessions, and your word filter."""
-    async with turn(update, context) as current:
-        reply = await _screen(current)
-    await answer_button(update)
-    await send_all(context, [reply])
+    return [await _screen(current)]
 
 
-async def on_choice(update: Update, context: Context) -> None:
+@handler
+async def on_choice(update: Update, context: Context, current: Turn) -> Answer:
     """A button of the settings screen: who may send, or a filter word taken off."""
     action, _, value = callbacks.argument(_data(update)).partition(":")
-    async with turn(update, context) as current:
-        if action == "who":
-            await consent.update_preferences(
-                current.session, current.user, who_may_send=WhoMaySend(value)
-            )
-        elif action == "rm":
-            await consent.remove_filter_word(current.session, current.user, value)
-        reply = await _screen(current)
-    await answer_button(update, t(current.language, "settings.saved"))
-    await send_all(context, [reply])
+    if action == "who":
+        await consent.update_preferences(
+            current.session, current.user, who_may_send=WhoMaySend(value)
+        )
+    elif action == "rm":
+        await consent.remove_filter_word(current.session, current.user, value)
+    return Answer([await _screen(current)], t(current.language, "settings.saved"))
 
 
-async def on_filter(update: Update, context: Context) -> None:
+@handler
+async def on_filter(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """/filter word, another word: added to the list that holds confessions back."""
     words = " ".join(context.args or [])
-    async with turn(update, context) as current:
-        if words.strip():
-            await consent.add_filter_words(current.session, current.user, words)
-        reply = await _screen(current)
-    await send_all(context, [reply])
+    if words.strip():
+        await consent.add_filter_words(current.session, current.user, words)
+    return [await _screen(current)]
 
 
 async def _screen(current: Turn) -> ApiCall:
@@ -100,17 +96,14 @@ def _screen_markup(
     return InlineKeyboardMarkup(rows)
 
 
-async def on_held(update: Update, context: Context) -> None:
+@handler
+async def on_held(update: Update, context: Context, current: Turn) -> Answer:
     """The held list, or one item of it: a request to answer, or something shown now."""
     argument = callbacks.argument(_data(update))
-    async with turn(update, context) as current:
-        if not argument:
-            replies = [await _held_list(current)]
-            toast = None
-        else:
-            replies, toast = await _open_held(current, int(argument))
-    await answer_button(update, toast)
-    await send_all(context, replies)
+    if not argument:
+        return Answer([await _held_list(current)])
+    replies, toast = await _open_held(current, int(argument))
+    return Answer(replies, toast)
 
 
 async def _held_list(current: Turn) -> ApiCall:
@@ -167,32 +160,26 @@ async def _open_held(current: Turn, held_id: int) -> tuple[list[ApiCall], str | 
     return [], t(language, "held.released")
 
 
-async def on_answer_request(update: Update, context: Context) -> None:
+@handler
+async def on_answer_request(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Accept or Decline under a request: accepted, the confession follows; declined, it
     stays unread, and its sender sees exactly what an unopened one shows."""
     query = update.callback_query
     assert query is not None
     accepted = (query.data or "").startswith(callbacks.ACCEPT + ":")
-    async with turn(update, context) as current:
-        await consent.answer_request(
-            current.session, callbacks.argument(query.data), current.user, accepted=accepted
-        )
-        key = "consent.accepted" if accepted else "consent.declined"
-        replies = []
-        if query.message is not None:
-            replies.append(
-                ApiCall(
-                    "editMessageText",
-                    {
-                        "chat_id": current.user.id,
-                        "message_id": query.message.message_id,
-                        "text": t(current.language, key),
-                        "parse_mode": "HTML",
-                    },
-                )
-            )
-    await answer_button(update)
-    await send_all(context, replies)
+    await consent.answer_request(
+        current.session, callbacks.argument(query.data), current.user, accepted=accepted
+    )
+    key = "consent.accepted" if accepted else "consent.declined"
+    if query.message is None:
+        return []
+    edit = {
+        "chat_id": current.user.id,
+        "message_id": query.message.message_id,
+        "text": t(current.language, key),
+        "parse_mode": "HTML",
+    }
+    return [ApiCall("editMessageText", edit)]
 
 
 def _data(update: Update) -> str | None:

@@ -321,9 +321,10 @@ async def reveal(session: AsyncSession, public_id: str, reader: User) -> Confess
         confession.revealed_at = confession.updated_at = utcnow()
         if confession.delivered_at is None:
             confession.delivered_at = confession.revealed_at
-        await notices.enqueue(
-            session, Notice.REVEALED, chat_id=confession.sender_id, confession_id=confession.id
-        )
+        for notice in (Notice.REVEALED, Notice.SENDER_CONTROLS):
+            await notices.enqueue(
+                session, notice, chat_id=confession.sender_id, confession_id=confession.id
+            )
         await session.flush()
     elif confession.status != ConfessionStatus.REVEALED:
         raise WrongState()
@@ -344,21 +345,9 @@ async def page_for(
     however long the page; drafts are not listed. Pages are marked by the public id of their
     last item, never by an internal number; a cursor that names nothing (any more) marks the
     end of the list."""
-    owner = Confession.sender_id if box == "sent" else Confession.recipient_id
     query = (
-        READING.where(col(owner) == reader.id, col(Confession.status) != ConfessionStatus.DRAFT)
-        .order_by(col(Confession.id).desc())
-        .limit(limit + 1)
+        READING.where(*_in_box(reader, box)).order_by(col(Confession.id).desc()).limit(limit + 1)
     )
-    if box == "received":
-        query = query.where(
-            col(Confession.withheld_at).is_(None),
-            or_(
-                col(Confession.status) != ConfessionStatus.QUEUED,
-                col(Confession.delivered_at).is_not(None),
-            ),
-            ~consent.kept_from_received(reader.id),
-        )
     if cursor and not is_public_id(cursor):
         return Page([], None)
     if cursor:
@@ -367,6 +356,29 @@ async def page_for(
     found = _reader_views((await session.exec(query)).all(), reader)
     more = len(found) > limit
     return Page(found[:limit], found[limit - 1].confession.public_id if more else None)
+
+
+async def count_in(session: AsyncSession, reader: Party, *, box: str) -> int:
+    """How many confessions a box holds, counted as `page_for` lists them."""
+    query = select(func.count()).select_from(Confession).where(*_in_box(reader, box))
+    return int((await session.exec(query)).one())
+
+
+def _in_box(reader: Party, box: str) -> list[ColumnElement[bool]]:
+    """What the sent or received box lists: never a draft, and nothing the recipient has not
+    received (withheld, held back, or waiting to be let in)."""
+    owner = Confession.sender_id if box == "sent" else Confession.recipient_id
+    where = [col(owner) == reader.id, col(Confession.status) != ConfessionStatus.DRAFT]
+    if box == "received":
+        where += [
+            col(Confession.withheld_at).is_(None),
+            or_(
+                col(Confession.status) != ConfessionStatus.QUEUED,
+                col(Confession.delivered_at).is_not(None),
+            ),
+            ~consent.kept_from_received(reader.id),
+        ]
+    return where
 
 
 async def shareable(session: AsyncSession, sender: User, public_id: str | None) -> list[Confession]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 from typing import Any
 
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import OutboxMessage
@@ -33,6 +34,9 @@ class Notice(enum.StrEnum):
     """To both: each confessed to the other."""
     SIGNED = "signed"
     """To the recipient: the sender chose to say who they are."""
+    SENDER_CONTROLS = "sender_controls"
+    """The sender's "delivered" message, its buttons brought up to date once the confession
+    is opened: Withdraw goes, as it can no longer be done."""
     WITHDRAWN = "withdrawn"
     """The recipient's delivery message, edited to say it was withdrawn."""
     EXPIRED = "expired"
@@ -59,6 +63,23 @@ async def enqueue(
     session.info[QUEUED_FLAG] = True
     await session.flush()
     return message
+
+
+async def sent_message_id(
+    session: AsyncSession, notice: Notice, *, confession_id: int, chat_id: int
+) -> int | None:
+    """Where a notice about a confession landed in a chat, once sent: to edit it later."""
+    found = await session.exec(
+        select(OutboxMessage.message_id)
+        .where(
+            OutboxMessage.kind == notice.value,
+            OutboxMessage.confession_id == confession_id,
+            OutboxMessage.chat_id == chat_id,
+            col(OutboxMessage.message_id).is_not(None),
+        )
+        .order_by(col(OutboxMessage.id).desc())
+    )
+    return found.first()
 
 
 def were_queued(session: AsyncSession) -> bool:

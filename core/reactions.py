@@ -1,20 +1,27 @@
-"""The recipient's answer in one tap; the sender is told which."""
+"""The recipient's answer in one tap; the sender is told which, once it has settled."""
 
 from __future__ import annotations
 
-from sqlmodel import select
+from datetime import timedelta
+
+from sqlalchemy import or_
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions, notices, styles
 from core.confessions import ReaderView, Role
 from core.errors import NotAllowed, WrongState
 from core.notices import Notice
-from models import ConfessionStatus, Reaction, User
+from core.settings import Settings
+from models import Confession, ConfessionStatus, OutboxMessage, OutboxStatus, Reaction, User
 from models.types import utcnow
 
 
-async def react(session: AsyncSession, public_id: str, reader: User, kind: str) -> ReaderView:
-    """One reaction per confession; changing it tells the sender again."""
+async def react(
+    session: AsyncSession, settings: Settings, public_id: str, reader: User, kind: str
+) -> ReaderView:
+    """One reaction per confession, which its recipient may change; the sender hears of it
+    once per change that settles (see `_tell_the_sender`)."""
     styles.reaction(kind)
     current = await confessions.for_reader(session, public_id, reader)
     confession = current.confession
@@ -36,12 +43,61 @@ async def react(session: AsyncSession, public_id: str, reader: User, kind: str) 
         session.add(reaction)
     reaction.kind = kind
     reaction.created_at = utcnow()
-    await notices.enqueue(
+    await _tell_the_sender(session, settings, confession, kind)
+    await session.flush()
+    return await confessions.for_reader(session, public_id, reader)
+
+
+async def _tell_the_sender(
+    session: AsyncSession, settings: Settings, confession: Confession, kind: str
+) -> None:
+    """The notice waits `reaction_notice_window_seconds` before it goes; a change within
+    that window changes the waiting notice instead of queuing another, so a recipient
+    trying ❤️, then 😂, sends their sender one notice, with 😂. Changing back to what the
+    sender was last told leaves nothing to tell."""
+    waiting = (
+        await session.exec(
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.confession_id == confession.id,
+                OutboxMessage.kind == Notice.REACTION.value,
+                OutboxMessage.status == OutboxStatus.PENDING,
+                or_(  # one being sent right now is left alone: it may be rendered already
+                    col(OutboxMessage.locked_until).is_(None),
+                    col(OutboxMessage.locked_until) < utcnow(),
+                ),
+            )
+            .order_by(col(OutboxMessage.id).desc())
+        )
+    ).first()
+    if waiting is not None:
+        if kind == await _last_told(session, confession):
+            await session.delete(waiting)
+        else:
+            waiting.params = {**waiting.params, "kind": kind}
+        return
+    if kind == await _last_told(session, confession):
+        return
+    notice = await notices.enqueue(
         session,
         Notice.REACTION,
         chat_id=confession.sender_id,
         confession_id=confession.id,
         kind=kind,
     )
-    await session.flush()
-    return await confessions.for_reader(session, public_id, reader)
+    notice.next_attempt_at = utcnow() + timedelta(seconds=settings.reaction_notice_window_seconds)
+
+
+async def _last_told(session: AsyncSession, confession: Confession) -> str | None:
+    """The reaction the sender last heard of, if any."""
+    found = await session.exec(
+        select(OutboxMessage.params)
+        .where(
+            OutboxMessage.confession_id == confession.id,
+            OutboxMessage.kind == Notice.REACTION.value,
+            OutboxMessage.status == OutboxStatus.SENT,
+        )
+        .order_by(col(OutboxMessage.id).desc())
+    )
+    params = found.first()
+    return str(params["kind"]) if params else None

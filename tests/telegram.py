@@ -214,6 +214,7 @@ class Person:
                 "chat": chat or {"id": message.chat_id, "type": "private"},
                 "from": bot,
                 "text": message.content or "",
+                **({"reply_markup": message.reply_markup} if message.reply_markup else {}),
             },
         }
         self.webhook.deliver({"update_id": next_update_id(), "callback_query": query})

@@ -453,9 +453,9 @@ def test_the_mutual_toggle_is_off_until_the_sender_turns_it_on(alice: Person, bo
     compose(alice, bob)
     assert "name me: no" in " ".join(labels(alice.messages[-1]))
 
-    preview = alice.presses("name me: no")
+    alice.presses("name me: no")
 
-    assert "name me: yes" in " ".join(labels(preview[-1]))
+    assert "name me: yes" in " ".join(labels(alice.messages[-1]))  # the same preview, edited
 
 
 @pytest.mark.parametrize("agreeing", ["sender", "recipient"])

@@ -241,7 +241,9 @@ async def react(
     reading: Reading,
 ) -> ConfessionOut:
     """One tap in answer, after the reveal."""
-    reader = await reactions.react(reading.session, public_id, reading.user, body.reaction)
+    reader = await reactions.react(
+        reading.session, reading.settings, public_id, reading.user, body.reaction
+    )
     return await reading.show(reader)
 
 
