@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from html import escape
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
