@@ -19,6 +19,7 @@ from tests.core.conftest import ConfessionFactory, Outbox, Queued, UserFactory
 DELIVERY = Notice.DELIVERY.value
 DELIVERED = Notice.DELIVERED.value
 REVEALED = Notice.REVEALED.value
+SENDER_CONTROLS = Notice.SENDER_CONTROLS.value
 SIGNED = Notice.SIGNED.value
 WITHDRAWN = Notice.WITHDRAWN.value
 
@@ -120,7 +121,10 @@ async def test_revealing_shows_the_recipient_and_tells_the_sender(
     assert shown.confession.revealed_at is not None
     assert shown.confession.delivered_at == shown.confession.revealed_at
     assert not shown.sender_shown
-    assert await outbox.news() == [Queued(REVEALED, alice.id, confession.id)]
+    assert await outbox.news() == [
+        Queued(REVEALED, alice.id, confession.id),
+        Queued(SENDER_CONTROLS, alice.id, confession.id),  # Withdraw leaves her message
+    ]
 
 
 async def test_revealing_again_tells_the_sender_nothing_more(
