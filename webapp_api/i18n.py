@@ -38,9 +38,14 @@ def _tables(language: str) -> dict[str, Any]:
         return tomllib.load(file)
 
 
-def page_words(language: str) -> dict[str, str]:
-    """Everything the page says, in one language (a supported one: see `language_for`)."""
-    words: dict[str, str] = _tables(language)["webapp"]
+PARTS = {"first": "webapp", "more": "webapp_more"}
+"""The page's words come in two parts: what any launch screen says, and what the screens
+reached later by a button say (settings, privacy), so the first paint carries only the first."""
+
+
+def page_words(language: str, part: str = "first") -> dict[str, str]:
+    """What the page says in one part, in one language (a supported one: see `language_for`)."""
+    words: dict[str, str] = _tables(language)[PARTS[part]]
     return words
 
 

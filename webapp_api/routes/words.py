@@ -6,7 +6,7 @@ everyone, and the "open me in Telegram" screen needs them where there is no init
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -28,8 +28,11 @@ async def words(
     lang: Annotated[
         str | None, Query(max_length=35, description="Telegram's language_code")
     ] = None,
+    part: Annotated[
+        Literal["first", "more"], Query(description="more: the settings and privacy screens")
+    ] = "first",
 ) -> Words:
-    """One language's catalogue, only the one the page needs (English when unknown)."""
+    """One language's words, only the reader's (English when unknown), in the part needed."""
     language = i18n.language_for(lang)
     response.headers["Cache-Control"] = f"public, max-age={CACHE_SECONDS}"
-    return Words(language=language, words=i18n.page_words(language))
+    return Words(language=language, words=i18n.page_words(language, part))
