@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import FilePayload, expect
 
-from tests.browser.conftest import Api, MiniApp, Screenshot
+from tests.browser.conftest import Api, MiniApp, Screenshot, press_main_button
 from tests.telegram import Person
 
 pytestmark = pytest.mark.browser
@@ -31,7 +31,7 @@ def test_a_new_theme_and_colour_are_saved(
 
     page.get_by_role("radio", name="Midnight").check()
     page.get_by_role("radio", name="Green").check()
-    page.get_by_role("button", name="Save").click()
+    press_main_button(page)
 
     expect(page.locator("#toast")).to_contain_text("Saved")
     style = api.confession(alice, draft)["style"]
@@ -57,7 +57,7 @@ def test_a_gradient_background_and_a_decoration_are_saved(
     page.get_by_role("radio", name="Lagoon").check()
     page.get_by_role("tab", name="Extras").click()
     page.get_by_role("radio", name="🦋").check()
-    page.get_by_role("button", name="Save").click()
+    press_main_button(page)
 
     expect(page.locator("#toast")).to_contain_text("Saved")
     style = api.confession(alice, draft)["style"]
@@ -74,7 +74,7 @@ def test_edited_words_show_on_the_card_and_are_saved(
     page.get_by_role("tab", name="Words").click()
     page.get_by_label("Your confession", exact=True).fill("I kept your scarf.")
     expect(page.locator(".card .card-text")).to_have_text("I kept your scarf.")
-    page.get_by_role("button", name="Save").click()
+    press_main_button(page)
 
     expect(page.locator("#toast")).to_contain_text("Saved")
     assert api.confession(alice, draft)["text"] == "I kept your scarf."
@@ -88,7 +88,7 @@ def test_a_hint_is_saved_with_its_signature(
     page.get_by_role("tab", name="Words").click()
     page.get_by_role("radio", name="Anonymous, with a hint").check()
     page.get_by_label("Your hint").fill("we met at Anna's birthday")
-    page.get_by_role("button", name="Save").click()
+    press_main_button(page)
 
     expect(page.locator("#toast")).to_contain_text("Saved")
     saved = api.confession(alice, draft)
@@ -135,7 +135,7 @@ def test_an_uploaded_photo_becomes_the_saved_background(
     page.get_by_role("radio", name="Photo").check()
     page.get_by_label("Choose a photo").set_input_files(a_photo())
     expect(page.locator("#toast")).to_contain_text("Photo added")
-    page.get_by_role("button", name="Save").click()
+    press_main_button(page)
 
     expect(page.locator("#toast")).to_contain_text("Saved")
     background = api.confession(alice, draft)["style"]["background"]
