@@ -6,9 +6,18 @@ import io
 
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, expect
+from playwright.sync_api import FilePayload, Page, expect
+from sqlmodel import Session
 
-from tests.browser.conftest import Api, MiniApp, Screenshot, press_main_button
+from tests.bot.flows import latest_confession
+from tests.browser.conftest import (
+    Api,
+    MiniApp,
+    Reader,
+    Screenshot,
+    press_main_button,
+    telegram_events,
+)
 from tests.telegram import Person
 
 pytestmark = pytest.mark.browser
@@ -177,3 +186,98 @@ def test_once_opened_it_stays_as_they_saw_it(
     expect(page.get_by_role("note")).to_contain_text("They’ve already opened it")
     expect(page.locator(".card .card-text")).to_have_text("I think about you every day")
     expect(page.get_by_role("button", name="Save")).to_have_count(0)
+
+
+def test_inside_telegram_the_main_button_is_the_only_save(
+    mini_app: MiniApp, reader: Reader, alice: Person, draft: str, screenshot: Screenshot
+) -> None:
+    alice.language_code = reader.language
+    page = mini_app.open(alice, "edit", draft, theme=reader.theme)
+    expect(page.locator(".card .card-text")).to_have_text("I think about you every day")
+
+    main = telegram_events(page, "web_app_setup_main_button")[-1]
+    assert (main["is_visible"], main["text"]) == (True, reader.word("save"))
+    expect(page.get_by_role("button", name=reader.word("save"), exact=True)).to_have_count(0)
+    screenshot(page, f"editor-{reader.language}-{reader.scheme}")
+
+
+def test_without_a_main_button_the_page_shows_its_own_save(
+    mini_app: MiniApp, api: Api, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft, platform="unknown")
+    page.get_by_role("radio", name="Typewriter").check()
+
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator("#toast")).to_contain_text("Saved")
+    assert api.confession(alice, draft)["style"]["font"] == "mono"
+
+
+def a_jpeg() -> bytes:
+    picture = io.BytesIO()
+    Image.new("RGB", (64, 48), (90, 160, 220)).save(picture, "JPEG")
+    return picture.getvalue()
+
+
+def test_the_preview_shows_the_photo_they_will_see(
+    mini_app: MiniApp, reader: Reader, alice: Person, bob: Person, db: Session
+) -> None:
+    alice.command("new")
+    alice.picks(bob)
+    alice.says("Look at us")
+    alice.sends_media("photo", a_jpeg())
+    alice.presses("Anonymous")
+    draft = latest_confession(db, alice).public_id
+    alice.language_code = reader.language
+
+    page = mini_app.open(alice, "edit", draft, theme=reader.theme)
+
+    photo = page.locator(".card .card-media img")
+    expect(photo).to_be_visible()
+    expect(photo).to_have_js_property("complete", True)
+    assert photo.evaluate("img => img.naturalWidth") == 64
+
+
+def unsaved_change_then_back(page: Page) -> None:
+    page.get_by_role("radio", name="Midnight").check()
+    page.evaluate("Telegram.WebView.receiveEvent('back_button_pressed')")
+
+
+def test_leaving_unsaved_asks_with_telegrams_popup_not_the_browsers(
+    mini_app: MiniApp, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+
+    unsaved_change_then_back(page)
+
+    (popup,) = telegram_events(page, "web_app_open_popup")
+    assert popup["message"] == "Leave without saving your changes?"
+    assert dialogs == []
+    expect(page.get_by_role("heading", name="Make it yours")).to_be_visible()
+    page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {button_id: 'yes'})")
+    expect(page.get_by_role("tab", name="Received")).to_be_visible()
+
+
+def test_staying_keeps_the_changes(mini_app: MiniApp, alice: Person, draft: str) -> None:
+    page = mini_app.open(alice, "edit", draft)
+    unsaved_change_then_back(page)
+
+    page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {})")
+
+    expect(page.get_by_role("radio", name="Midnight")).to_be_checked()
+    expect(page.get_by_text("You have unsaved changes")).to_be_visible()
+
+
+def test_a_client_without_popups_falls_back_to_the_browsers_confirm(
+    mini_app: MiniApp, alice: Person, draft: str
+) -> None:
+    page = mini_app.open(alice, "edit", draft, version="6.1")
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+
+    unsaved_change_then_back(page)
+
+    expect(page.get_by_role("tab", name="Received")).to_be_visible()
+    assert dialogs == ["Leave without saving your changes?"]
