@@ -172,6 +172,7 @@ class MiniApp:
             "tgWebAppVersion": version,
             "tgWebAppPlatform": platform,
             "tgWebAppThemeParams": json.dumps(theme or LIGHT_THEME, separators=(",", ":")),
+            "tgWebAppBotInline": "1",  # the bot has inline mode on, as the product needs
         }
         return link + "#" + "&".join(f"{k}={quote(v, safe='')}" for k, v in launch.items())
 

@@ -1277,7 +1277,9 @@ function shareButton(c) {
   var allowed = c.permissions && typeof c.permissions.share === 'boolean' ? c.permissions.share
     : c.role === 'sender' && SHAREABLE.indexOf(c.status) >= 0;
   var native = supports('8.0') && typeof tg.shareMessage === 'function';
-  if (!allowed || !(native || supports('6.7'))) return null;
+  var launch = window.Telegram.WebView && window.Telegram.WebView.initParams;
+  var inline = supports('6.7') && !!(launch && launch.tgWebAppBotInline);
+  if (!allowed || !(native || inline)) return null;
   var button = btn('btn btn--ghost btn--block share', t('share'), function () {
     haptic.tap();
     if (!native) { tg.switchInlineQuery('c_' + c.id, ['users', 'groups']); return; }
