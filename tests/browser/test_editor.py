@@ -6,7 +6,7 @@ import io
 
 import pytest
 from PIL import Image
-from playwright.sync_api import FilePayload, Page, expect
+from playwright.sync_api import Dialog, FilePayload, Page, expect
 from sqlmodel import Session
 
 from tests.bot.flows import latest_confession
@@ -238,6 +238,21 @@ def test_the_preview_shows_the_photo_they_will_see(
     assert photo.evaluate("img => img.naturalWidth") == 64
 
 
+def answered_dialogs(page: Page, *, accept: bool) -> list[str]:
+    """The browser's own dialogs the page opens, answered as told."""
+    seen: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        seen.append(dialog.message)
+        if accept:
+            dialog.accept()
+        else:
+            dialog.dismiss()
+
+    page.on("dialog", answer)
+    return seen
+
+
 def unsaved_change_then_back(page: Page) -> None:
     page.get_by_role("radio", name="Midnight").check()
     page.evaluate("Telegram.WebView.receiveEvent('back_button_pressed')")
@@ -247,8 +262,7 @@ def test_leaving_unsaved_asks_with_telegrams_popup_not_the_browsers(
     mini_app: MiniApp, alice: Person, draft: str
 ) -> None:
     page = mini_app.open(alice, "edit", draft)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    dialogs = answered_dialogs(page, accept=False)
 
     unsaved_change_then_back(page)
 
@@ -274,8 +288,7 @@ def test_a_client_without_popups_falls_back_to_the_browsers_confirm(
     mini_app: MiniApp, alice: Person, draft: str
 ) -> None:
     page = mini_app.open(alice, "edit", draft, version="6.1")
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    dialogs = answered_dialogs(page, accept=True)
 
     unsaved_change_then_back(page)
 

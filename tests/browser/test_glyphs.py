@@ -4,6 +4,7 @@ beside the words, accents that show on dark cards, and keyboard focus unlike "se
 from __future__ import annotations
 
 import io
+from typing import cast
 
 import pytest
 from PIL import Image
@@ -42,10 +43,8 @@ def test_handwritten_is_a_real_handwriting_face_in_both_scripts(
     page.get_by_role("tab", name=reader.word("words")).click()
     page.get_by_label(reader.word("text_label"), exact=True).fill("Мы встретились in May")
 
-    expect(page.locator(".card")).to_have_css(
-        "font-family",
-        'Caveat, "Segoe Print", "Bradley Hand", cursive, "Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji", emoji',
-    )
+    family = page.locator(".card").evaluate("card => getComputedStyle(card).fontFamily")
+    assert family.startswith("Caveat, ")
     faces = loaded_faces(page, "Caveat")
     assert any("U+400-45F" in face for face in faces), faces  # Cyrillic
     assert any("U+0-FF" in face for face in faces), faces  # Latin
@@ -55,7 +54,7 @@ def test_handwritten_is_a_real_handwriting_face_in_both_scripts(
 def colourful(png: bytes) -> int:
     """How far the most colourful pixel is from grey: 0 for an outline glyph."""
     pixels = Image.open(io.BytesIO(png)).convert("RGB").get_flattened_data()
-    return max(max(pixel) - min(pixel) for pixel in pixels)
+    return max(max(p) - min(p) for p in cast("list[tuple[int, int, int]]", pixels))
 
 
 def test_emoji_decorations_are_drawn_in_colour(
