@@ -25,7 +25,9 @@ from webapp_api.deps import SessionDep, SettingsDep
 from webapp_api.errors import responses
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api/v1", tags=["mini app"], responses=responses(401, 429, 503))
+router = APIRouter(
+    prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429, 503)
+)
 PublicId = Annotated[str, Path(pattern=PUBLIC_ID, description="The confession's public id")]
 TIMEOUT = httpx.Timeout(10.0)
 
