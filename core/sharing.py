@@ -44,3 +44,14 @@ async def card_to_share(session: AsyncSession, public_id: str, caller: User) -> 
 def share_link(bot_username: str, confession: Confession) -> str:
     """The bot's link that opens the confession for its reader (the inline card's button)."""
     return f"https://t.me/{bot_username}?start={SHARE_PREFIX}{confession.public_id}"
+
+
+async def card_for_story(session: AsyncSession, public_id: str, caller: User) -> Confession:
+    """Once opened, either of the two may post the card as a story image (which names
+    nobody); before that the words are not the recipient's to show, nor anyone else's."""
+    confession = await confessions.get_by_public_id(session, public_id)
+    if caller.id not in (confession.sender_id, confession.recipient_id):
+        raise NotFound()
+    if confession.status != ConfessionStatus.REVEALED:
+        raise WrongState("A card can go to a story once it has been opened.")
+    return confession

@@ -3,8 +3,12 @@ savePreparedInlineMessage, for its sender only, and the page opens the share she
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 
+import httpx
+import pytest
+from PIL import Image
 from sqlmodel import Session
 
 from emulator import BotApiState
@@ -12,6 +16,7 @@ from models import ConfessionStatus
 from tests.bot.flows import latest_confession, send
 from tests.support import started
 from tests.telegram import MiniApp, People, Person
+from webapp_api import story
 
 OpenMiniApp = Callable[[Person], MiniApp]
 
@@ -109,3 +114,55 @@ def test_telegram_failing_is_a_503_not_a_500(
 
     assert answer.status_code == 503
     assert answer.json()["error"]["code"] == "telegram_unavailable"
+
+
+def revealed(alice: Person, bob: Person, db: Session, words: str) -> str:
+    started(bob)
+    send(alice, bob, words, signature="Signed")
+    bob.accepts_request()
+    bob.presses("Reveal")
+    return latest_confession(db, alice).public_id
+
+
+def test_an_opened_card_becomes_a_story_image_with_the_words_and_no_name(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn: list[dict[str, object]] = []
+    draw = story.render
+
+    def spy(text: str, **look: str) -> bytes:
+        drawn.append({"text": text, **look})
+        return draw(text, **look)
+
+    monkeypatch.setattr(story, "render", spy)
+    public_id = revealed(alice, bob, db, "I kept your scarf")
+
+    answer = mini_app(bob).post(f"/confessions/{public_id}/story")
+
+    assert answer.status_code == 200, answer.text
+    image = httpx.get(answer.json()["url"])
+    assert image.headers["content-type"] == "image/png"
+    assert Image.open(io.BytesIO(image.content)).size == (1080, 1920)
+    (seen,) = drawn
+    assert seen["text"] == "I kept your scarf"
+    assert "Alice" not in str(seen)  # signed, yet the image is never told who wrote it
+
+
+def test_a_sealed_card_is_not_a_story_yet(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, db: Session
+) -> None:
+    public_id = sent(alice, bob, db)
+
+    answer = mini_app(alice).post(f"/confessions/{public_id}/story")
+
+    assert answer.status_code == 409
+
+
+def test_a_stranger_cannot_make_a_story_of_it(
+    mini_app: OpenMiniApp, people: People, alice: Person, bob: Person, db: Session
+) -> None:
+    public_id = revealed(alice, bob, db, "I kept your scarf")
+
+    answer = mini_app(people("Mallory")).post(f"/confessions/{public_id}/story")
+
+    assert answer.status_code == 404

@@ -7,6 +7,7 @@ any chat. The card is the one inline mode posts, in the sender's language.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Annotated, Any
 
@@ -14,14 +15,15 @@ import httpx
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
-from core import sharing
+from core import confessions, sharing
 from core.confessions import PUBLIC_ID
+from core.media.service import STORY_PREFIX
 from core.sharing import TelegramUnavailable
 from core.telegram_api import BotApi, BotApiError
 from models import Confession
-from webapp_api import i18n
+from webapp_api import i18n, story
 from webapp_api.auth import CurrentUser
-from webapp_api.deps import SessionDep, SettingsDep
+from webapp_api.deps import MediaStoreDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 
 log = logging.getLogger(__name__)
@@ -30,6 +32,7 @@ router = APIRouter(
 )
 PublicId = Annotated[str, Path(pattern=PUBLIC_ID, description="The confession's public id")]
 TIMEOUT = httpx.Timeout(10.0)
+STORY_LINK_SECONDS = 15 * 60
 
 
 class PreparedShare(BaseModel):
@@ -71,6 +74,44 @@ async def prepare_share(
         log.warning("share not prepared: %s", error.status)
         raise TelegramUnavailable() from error
     return PreparedShare(id=str(prepared["id"]), expiration_date=prepared.get("expiration_date"))
+
+
+class StoryImage(BaseModel):
+    """What `Telegram.WebApp.shareToStory` takes: an image Telegram's client downloads."""
+
+    url: str
+
+
+@router.post(
+    "/confessions/{public_id}/story",
+    response_model=StoryImage,
+    responses=responses(404, 409),
+)
+async def prepare_story(
+    public_id: PublicId,
+    request: Request,
+    session: SessionDep,
+    store: MediaStoreDep,
+    user: CurrentUser,
+) -> StoryImage:
+    """The opened card as a story image with the words and nothing about who wrote them."""
+    confession = await sharing.card_for_story(session, public_id, user)
+    assert confession.id is not None  # stored, so numbered
+    style = await confessions.style_of(session, confession.id)
+    eyebrow = i18n.page_words(i18n.language_for(user.language_code))["for_you"]
+    png = await asyncio.to_thread(
+        story.render,
+        confession.text,
+        theme_id=style.theme,
+        accent=style.accent_color,
+        eyebrow=eyebrow,
+    )
+    key = f"{STORY_PREFIX}{confession.public_id}.png"
+    await store.put(key, png, "image/png")
+    url = await store.read_url(key, expires_in=STORY_LINK_SECONDS)
+    # Telegram's client fetches it: absolute even without PUBLIC_URL (local media links are
+    # relative then)
+    return StoryImage(url=str(request.base_url).rstrip("/") + url if url.startswith("/") else url)
 
 
 def inline_card(confession: Confession, language: str | None, bot_username: str) -> dict[str, Any]:

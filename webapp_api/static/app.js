@@ -1293,6 +1293,19 @@ function shareButton(c) {
   return button;
 }
 
+/** An opened card as a story (Bot API 7.8): the server draws it with the words only. */
+function storyButton(c) {
+  if (c.status !== 'revealed' || !supports('7.8') || typeof tg.shareToStory !== 'function') return null;
+  var button = btn('btn btn--ghost btn--block share', t('story'), function () {
+    haptic.tap();
+    button.disabled = true;
+    api('POST', confessionPath(c.id, '/story')).then(function (image) {
+      tg.shareToStory(image.url);
+    }, sayError).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  });
+  return button;
+}
+
 /* ---------- screen: reveal ---------- */
 
 function screenReveal(id, alive) {
@@ -1311,7 +1324,7 @@ function ownCard(c, cat) {
     view.stage,
     h('div', { class: 'save-bar' },
       c.can_edit ? btn('btn btn--block', t('own_edit'), function () { go('edit', c.id); }) : null,
-      shareButton(c)));
+      shareButton(c), storyButton(c)));
   animate(view.card, view.look.animation, view.stage);
   focusHeading();
 }
@@ -1370,7 +1383,8 @@ function opened(c, cat, justNow) {
   mount(topbar(),
     intro('reveal-head', t('reveal_eyebrow'), t('opened_title')),
     view.stage,
-    reactions);
+    reactions,
+    storyButton(c));
   if (justNow) animate(view.card, view.look.animation, view.stage);
   focusHeading();
 }
