@@ -3,6 +3,7 @@ server prepares it for the sender, the page hands its id to shareMessage."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -69,3 +70,25 @@ def test_an_older_client_gets_inline_mode_with_the_query_filled_in(
     switched = telegram_events(page, "web_app_switch_inline_query")[0]
     assert switched["query"] == f"c_{delivered}"
     assert bot_api.calls_to("savePreparedInlineMessage") == []
+
+
+def test_an_opened_card_goes_to_a_story_as_an_image(
+    mini_app: MiniApp, reader: Reader, alice: Person, bob: Person, delivered: str
+) -> None:
+    bob.language_code = reader.language
+    page = mini_app.open(bob, "reveal", delivered, theme=reader.theme, reduced_motion=True)
+    page.get_by_role("button", name=reader.word("open_label")).click()
+
+    page.get_by_role("button", name=reader.word("story")).click()
+
+    asked_telegram_to(page, "web_app_share_to_story")
+    (shared,) = telegram_events(page, "web_app_share_to_story")
+    image = httpx.get(shared["media_url"])
+    assert image.headers["content-type"] == "image/png"
+
+
+def test_a_sealed_card_offers_no_story(mini_app: MiniApp, bob: Person, delivered: str) -> None:
+    page = mini_app.open(bob, "reveal", delivered)
+
+    expect(page.get_by_role("button", name="Open the envelope")).to_be_visible()
+    expect(page.get_by_role("button", name="📸 Post it to a story")).to_have_count(0)

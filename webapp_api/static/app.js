@@ -1296,7 +1296,7 @@ function shareButton(c) {
 /** An opened card as a story (Bot API 7.8): the server draws it with the words only. */
 function storyButton(c) {
   if (c.status !== 'revealed' || !supports('7.8') || typeof tg.shareToStory !== 'function') return null;
-  var button = btn('btn btn--ghost btn--block share', t('story'), function () {
+  var button = btn('btn btn--ghost btn--block story', t('story'), function () {
     haptic.tap();
     button.disabled = true;
     api('POST', confessionPath(c.id, '/story')).then(function (image) {
