@@ -6,8 +6,12 @@ STAMP := $(VENV)/.installed
 # Telegram's telegram-web-app.js for the browser tests, from the npm registry, never committed
 TWA_JS := tests/.cache/telegram-web-app.js
 TWA_SDK_VERSION := 8.0.2
+# The "Handwritten" font, Caveat (SIL OFL 1.1, webapp_api/static/fonts/OFL.txt), Latin and
+# Cyrillic subsets from Fontsource's npm package; committed, so `make fonts` only refreshes them
+FONTS := webapp_api/static/fonts
+CAVEAT_VERSION := 5.3.0
 
-.PHONY: run test lint typecheck check bench clean
+.PHONY: run test lint typecheck check bench clean fonts
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +26,13 @@ $(TWA_JS):
 	mkdir -p tests/.cache/npm
 	npm install --silent --no-save --no-audit --no-fund --prefix tests/.cache/npm @twa-dev/sdk@$(TWA_SDK_VERSION)
 	cp tests/.cache/npm/node_modules/@twa-dev/sdk/src/telegram-web-apps.js $(TWA_JS)
+
+fonts:
+	mkdir -p tests/.cache/npm
+	npm install --silent --no-save --no-audit --no-fund --prefix tests/.cache/npm @fontsource/caveat@$(CAVEAT_VERSION)
+	cp tests/.cache/npm/node_modules/@fontsource/caveat/files/caveat-latin-400-normal.woff2 $(FONTS)/
+	cp tests/.cache/npm/node_modules/@fontsource/caveat/files/caveat-cyrillic-400-normal.woff2 $(FONTS)/
+	cp tests/.cache/npm/node_modules/@fontsource/caveat/LICENSE $(FONTS)/OFL.txt
 
 # Most tests wait on a server, a browser or the database, so four workers keep two cores busy.
 TEST_WORKERS ?= 4

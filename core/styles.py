@@ -43,7 +43,7 @@ THEMES = (
 FONTS = (
     Preset("serif", "Serif", "Georgia, 'Times New Roman', serif"),
     Preset("sans", "Sans", "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"),
-    Preset("hand", "Handwritten", "'Segoe Print', 'Bradley Hand', 'Comic Sans MS', cursive"),
+    Preset("hand", "Handwritten", "Caveat, 'Segoe Print', 'Bradley Hand', cursive"),
     Preset("mono", "Typewriter", "'Courier New', ui-monospace, monospace"),
 )
 ANIMATIONS = (

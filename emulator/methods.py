@@ -795,6 +795,18 @@ def _answer_web_app_query(model: TelegramModel, call: ApiCall) -> JSONDict:
     return {"inline_message_id": model.next_inline_message_id()}
 
 
+def _save_prepared_inline_message(model: TelegramModel, call: ApiCall) -> JSONDict:
+    """Bot API 8.0: keeps nothing but the recorded call; tests read the result from there."""
+    _int(call, "user_id", missing="Bad Request: user_id is empty")
+    result = _obj(call, "result")
+    if result is None or not result.get("id") or not result.get("type"):
+        raise ApiError(400, "Bad Request: RESULT_ID_INVALID")
+    return {
+        "id": f"prepared-{model.next_inline_message_id()}",
+        "expiration_date": int(time.time()) + 86400,
+    }
+
+
 def _get_file(model: TelegramModel, call: ApiCall) -> JSONDict:
     stored = model.files.get(_str(call, "file_id") or "")
     if stored is None:
@@ -860,6 +872,7 @@ HANDLERS: dict[str, Handler] = {
     "answerCallbackQuery": _answer_callback_query,
     "answerInlineQuery": _answer_inline_query,
     "answerWebAppQuery": _answer_web_app_query,
+    "savePreparedInlineMessage": _save_prepared_inline_message,
     "getFile": _get_file,
     "getChat": _get_chat,
     "sendChatAction": _send_chat_action,

@@ -45,6 +45,7 @@ METHOD_NAMES: tuple[str, ...] = (
     "answerCallbackQuery",
     "answerInlineQuery",
     "answerWebAppQuery",
+    "savePreparedInlineMessage",
     "getFile",
     "getChat",
     "sendChatAction",

@@ -22,7 +22,16 @@ from models.db import Database
 from webapp_api.errors import install_error_handlers
 from webapp_api.middleware import BodyLimit, RequestLog
 from webapp_api.openapi import install_document
-from webapp_api.routes import confessions, health, media, metrics, preferences, safety
+from webapp_api.routes import (
+    confessions,
+    health,
+    media,
+    metrics,
+    preferences,
+    safety,
+    share,
+    words,
+)
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1024 * 1024
@@ -79,6 +88,8 @@ def create_app(
     app.include_router(media.router)
     app.include_router(safety.router)
     app.include_router(metrics.router)
+    app.include_router(share.router)
+    app.include_router(words.router)  # before the page's mount, which would take /app/words
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt_prefixes=("/media/uploads/",))
     app.add_middleware(RequestLog)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="mini-app")

@@ -30,6 +30,9 @@ log = logging.getLogger(__name__)
 
 SWEEP_AFTER = timedelta(days=1)
 UPLOAD_PREFIX = "u/"
+STORY_PREFIX = "stories/"
+"""Story images of cards (webapp_api/story.py): Telegram fetches them at once; swept hourly."""
+STORY_KEPT = timedelta(hours=1)
 # Past a link's expiry: an upload begun just before may still be arriving, and clocks differ.
 UPLOAD_SWEEP_MARGIN = timedelta(minutes=10)
 # One image decode holds up to ~260 MB (a 24 MP RGBA PNG: decoded, premultiplied to resize, and
@@ -261,6 +264,7 @@ async def sweep_uploads(
         await delete_media(session, store, media)
     await repository.release_reservations(session, created_before=cutoff)
     await store.remove_written_before(UPLOAD_PREFIX, cutoff)
+    await store.remove_written_before(STORY_PREFIX, (now or utcnow()) - STORY_KEPT)
     return len(abandoned)
 
 

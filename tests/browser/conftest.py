@@ -33,6 +33,7 @@ from core.settings import Settings
 from tests.bot.flows import compose, latest_confession, send
 from tests.support import Product, started
 from tests.telegram import Person
+from webapp_api import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -157,6 +158,8 @@ class MiniApp:
         *,
         person: Person | None = None,
         theme: dict[str, str] | None = None,
+        platform: str = "android",
+        version: str = "8.0",
     ) -> str:
         query = "" if screen is None else f"?screen={screen}"
         if confession is not None:
@@ -166,18 +169,25 @@ class MiniApp:
             return link
         launch = {
             "tgWebAppData": self.init_data(person),
-            "tgWebAppVersion": "8.0",
-            "tgWebAppPlatform": "android",
+            "tgWebAppVersion": version,
+            "tgWebAppPlatform": platform,
             "tgWebAppThemeParams": json.dumps(theme or LIGHT_THEME, separators=(",", ":")),
+            "tgWebAppBotInline": "1",  # the bot has inline mode on, as the product needs
         }
         return link + "#" + "&".join(f"{k}={quote(v, safe='')}" for k, v in launch.items())
 
-    def page(self, *, viewport: dict[str, int] | None = None, reduced_motion: bool = False) -> Page:
+    def page(
+        self,
+        *,
+        viewport: dict[str, int] | None = None,
+        reduced_motion: bool = False,
+        locale: str = "en-GB",
+    ) -> Page:
         context = self.browser.new_context(
             viewport=viewport or PHONE,  # type: ignore[arg-type]
             device_scale_factor=2,
             reduced_motion="reduce" if reduced_motion else "no-preference",
-            locale="en-GB",
+            locale=locale,
             service_workers="block",
         )
         self.contexts.append(context)
@@ -196,10 +206,17 @@ class MiniApp:
         theme: dict[str, str] | None = None,
         viewport: dict[str, int] | None = None,
         reduced_motion: bool = False,
+        platform: str = "android",
+        version: str = "8.0",
     ) -> Page:
-        """The page as `person` sees it; with no person, as a plain browser outside Telegram."""
+        """The page as `person` sees it; with no person, as a plain browser outside Telegram.
+
+        `platform="unknown"`: init data but no Telegram client around it (no main button)."""
         page = self.page(viewport=viewport, reduced_motion=reduced_motion)
-        page.goto(self.link(screen, confession, person=person, theme=theme))
+        link = self.link(
+            screen, confession, person=person, theme=theme, platform=platform, version=version
+        )
+        page.goto(link)
         return page
 
     def close(self) -> None:
@@ -262,6 +279,47 @@ def delivered(alice: Person, bob: Person, db: Session) -> str:
     send(alice, bob)
     bob.accepts_request()
     return latest_confession(db, alice).public_id
+
+
+def press_main_button(page: Page) -> None:
+    """What Telegram tells the page when its main button (Save, Open it) is pressed."""
+    page.evaluate("Telegram.WebView.receiveEvent('main_button_pressed')")
+
+
+def telegram_events(page: Page, kind: str) -> list[Any]:
+    """What the page asked of Telegram, `kind` only, with its data decoded."""
+    found: list[Any] = page.evaluate(
+        "kind => __telegramEvents.filter(e => e[0] === kind)"
+        ".map(e => e[1] ? JSON.parse(e[1]) : null)",
+        kind,
+    )
+    return found
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who reads the page: their language and Telegram's theme; `word` is what the page says."""
+
+    language: str
+    scheme: str
+
+    @property
+    def theme(self) -> dict[str, str]:
+        return DARK_THEME if self.scheme == "dark" else LIGHT_THEME
+
+    def word(self, key: str, **values: object) -> str:
+        words = {**i18n.page_words(self.language), **i18n.page_words(self.language, "more")}
+        return words[key].format(**values) if values else words[key]
+
+
+READERS = [Reader(language, scheme) for language in ("en", "ru") for scheme in ("light", "dark")]
+
+
+@pytest.fixture(params=READERS, ids=lambda r: f"{r.language}-{r.scheme}")
+def reader(request: pytest.FixtureRequest) -> Reader:
+    """Each test that takes it runs in English and Russian, on a light and a dark theme."""
+    chosen: Reader = request.param
+    return chosen
 
 
 Screenshot = Callable[[Page, str], Path]

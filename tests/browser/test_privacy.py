@@ -33,17 +33,17 @@ def test_the_privacy_screen_says_what_is_kept_and_unblocks_a_sender(
     expect(page.locator("main")).to_contain_text("You haven’t blocked anyone.")
 
 
-def test_the_privacy_screen_speaks_russian_to_a_russian_speaker_and_the_rest_stays_english(
+def test_the_privacy_screen_speaks_russian_to_a_russian_speaker(
     mini_app: MiniApp, people: Callable[..., Person]
 ) -> None:
     sasha = people("Саша", language_code="ru")
     page = mini_app.open(sasha, "home")
 
     expect(page.get_by_role("button", name="🔐 Приватность и блокировки")).to_be_visible()
-    expect(page.get_by_role("tab", name="Received")).to_be_visible()
+    expect(page.get_by_role("tab", name="Полученные")).to_be_visible()
     page.locator("[data-screen='privacy']").click()
 
     expect(page.get_by_role("heading", name="Приватность")).to_be_visible()
     expect(page.locator("main")).to_contain_text("ключевой хеш")
     expect(page.locator("main")).to_contain_text("Ты никого не блокировал(а).")
-    expect(page.get_by_role("button", name="All confessions")).to_be_visible()
+    expect(page.get_by_role("button", name="Все признания")).to_be_visible()

@@ -8,185 +8,63 @@ var app = document.getElementById('app');
 var toastEl = document.getElementById('toast');
 var reducedMotion = window.matchMedia && window.matchMedia('(prefers-reduced-motion: reduce)');
 var HEX = /^#[0-9a-f]{6}$/i;
+var EMOJI_FONTS = '"Apple Color Emoji", "Segoe UI Emoji", "Noto Color Emoji", emoji';
 
 /* ---------- words ---------- */
 
-var EN = {
-  opening: 'Opening…',
-  brand: 'Confessions',
-  outside_title: 'Open me in Telegram',
-  outside_body: 'This little app lives inside Telegram, next to the Confessions bot. Telegram tells it who you are, so only you can read what was meant for you.',
-  outside_step1: 'Open the Confessions bot in Telegram.',
-  outside_step2: 'Tap ✨ Open the app — or 🎨 Customise / 🔓 Reveal under a confession.',
-  outside_foot: 'Nothing was loaded here, and nothing was sent.',
-  hi: 'Hi, {name} 💌',
-  hi_anon: 'Hi there 💌',
-  home_sub: 'Everything you’ve sent and received, in one place.',
-  tabs: 'Your confessions',
-  received: 'Received',
-  sent: 'Sent',
-  new_count: '{n} new',
-  empty_received: 'Nothing for you yet. When someone finds the courage, it will land here. 💭',
-  empty_sent: 'You haven’t sent anything yet. Write your first one in the chat with /new. ✍️',
-  back_to_chat: 'Back to the chat',
-  more: 'Show more',
-  to: 'To {name}',
-  to_link: 'To whoever opens your link',
-  for_you: 'A confession for you',
-  sealed: 'Still sealed — tap to open',
-  st_draft: 'Draft', st_queued: 'On its way', st_delivered: 'Delivered', st_revealed: 'Opened',
-  st_withdrawn: 'Withdrawn', st_expired: 'Expired', st_new: 'New',
-  back: 'All confessions',
-  customise: 'Customise',
-  edit_title: 'Make it yours',
-  edit_sub: 'Dress it up — they’ll see it exactly like this.',
-  locked: 'They’ve already opened it, so it stays just as they saw it. 💫',
-  preview: 'Preview of your confession',
-  replay: 'Play the animation',
-  words: 'Words',
-  extras: 'Extras',
-  backdrop: 'Backdrop',
-  text_label: 'Your confession',
-  text_plain: 'Editing here keeps the words as plain text.',
-  chars: '{n} characters',
-  sig: 'How it’s signed',
-  sig_anonymous: '🕶 Anonymous',
-  sig_hint: '🔎 Anonymous, with a hint',
-  sig_signed: '✍️ Signed with your name',
-  hint_label: 'Your hint',
-  hint_needed: 'Write a small hint, or choose another way to sign it.',
-  look: 'Look',
-  theme: 'Theme',
-  accent: 'Accent colour',
-  custom_colour: 'Custom colour',
-  font: 'Font',
-  animation: 'Animation',
-  background: 'Background',
-  bg_theme: 'Theme', bg_color: 'Colour', bg_gradient: 'Gradient', bg_image: 'Photo',
-  bg_colour: 'Background colour',
-  photo_choose: 'Choose a photo',
-  photo_replace: 'Choose another photo',
-  photo_help: 'JPEG, PNG or WebP. It’s only shown to them.',
-  uploading: 'Uploading your photo… {p}%',
-  uploaded: 'Photo added ✨ Don’t forget to save.',
-  photo_unavailable: 'Photo backgrounds aren’t available yet — try a colour or a gradient.',
-  photo_too_big: 'That photo is too large (up to {mb} MB). Try a smaller one.',
-  photo_not_image: 'That isn’t a photo. Choose a JPEG, PNG or WebP image.',
-  photo_failed: 'The photo didn’t upload. Please try again.',
-  photo_wait: 'One moment — the photo is still uploading.',
-  decoration: 'Decoration',
-  none: 'None',
-  save: 'Save',
-  saving: 'Saving…',
-  saved: 'Saved ✨ They’ll see it just like this.',
-  saved_short: 'All changes saved',
-  unsaved: 'You have unsaved changes',
-  leave: 'Leave without saving your changes?',
-  placeholder: 'Your words will appear here…',
-  sign_anonymous: '— anonymous',
-  sign_hint: '— anonymous · 🔎 {hint}',
-  sign_signed: '— {name}',
-  reveal_eyebrow: '💌 Just for you',
-  reveal_title: 'Someone has a confession for you',
-  reveal_sub: 'Take a breath. Only you can open it.',
-  reveal_hint: '🔎 Hint: {hint}',
-  tap: 'Tap the envelope to open it',
-  open_label: 'Open the envelope',
-  open_main: 'Open it',
-  opened_title: 'Someone finally said it',
-  react: 'How does it make you feel?',
-  react_hint: 'Tap one — they’ll see how it landed.',
-  reacted: 'Sent {emoji} — they’ll know how it landed.',
-  own_title: 'Your confession',
-  own_sub: 'This is how it looks to them.',
-  own_edit: '🎨 Customise it',
-  withdrawn: 'This confession was withdrawn by its sender.',
-  expired: 'This confession has expired. ⌛',
-  err_generic: 'Something went wrong on my side. Please try again. 🙏',
-  err_auth: 'I couldn’t confirm it’s you. Close this window and open it again from the bot.',
-  err_expired: 'This window has been open for a while. Close it and open it again from the bot.',
-  err_not_found: 'I can’t find that confession. 🤫',
-  err_wrong_state: 'That can’t be done any more.',
-  err_network: 'I can’t reach the server. Check your connection and try again.',
-  err_title: 'Oh no',
-  retry: 'Try again',
-  settings: '⚙️ Settings',
-  settings_title: 'Who can reach you',
-  settings_sub: 'Senders never see what you choose here: to them it just looks unopened.',
-  who_label: 'Who may send you confessions',
-  who_everyone: '🌍 Everyone — someone new asks first',
-  who_threads: '💬 Only people I have a thread with',
-  who_nobody: '⏸ Nobody — pause my inbox',
-  filter_label: 'Word filter',
-  filter_help: 'Confessions and replies with these words wait in “Held for you” instead of reaching you.',
-  filter_add: 'Add',
-  filter_placeholder: 'A word or a few, separated by commas',
-  filter_count: '{n} of {max} words',
-  filter_remove: 'Remove “{word}”',
-  held_label: 'Held for you',
-  held_none: 'Nothing is held for you.',
-  held_request: '🙋 Request',
-  held_filter: '🙈 Filtered',
-  held_setting: '⏸ Held by your settings',
-  held_reply: '🙈 Filtered reply',
-  held_show: 'Show',
-  held_accept: 'Accept',
-  held_decline: 'Decline',
-  held_declined: 'Declined. They won’t be told.',
-  held_shown: 'It’s on its way to your chat 📬',
-  settings_saved: 'Saved ✓',
-  sign_pseudonym: '— anonymous · {name}', privacy_link: '🔐 Privacy and blocked senders',
-  privacy: 'Privacy',
-  privacy_sub: 'What is kept, for how long, and who can see it.',
-  stored_h: 'What is stored',
-  stored: 'Your Telegram profile as Telegram sends it (id, name, @username, language); the confessions you write and receive, with their photos or videos and look; your replies, reactions, blocks and reports; your settings and filter words.',
-  who_h: 'Who sees what',
-  who_1: 'The person you write to sees your confession and replies; your name only if you sign, tap “Reveal it was me”, or you both confessed to each other and both agreed. Otherwise they see a pseudonym made with the server’s key, the same for the two of you, that nobody can trace to you.',
-  who_2: 'When you receive one, its sender knows it went to you and sees when you opened it, your reaction and your replies.',
-  who_3: 'Moderators see a confession that was reported, with who sent it (name, @username, Telegram id), so they can ban. Nobody else sees anything; media opens only for the two of you.',
-  kept_h: 'For how long',
-  kept: 'Your data stays until you send /deleteme. An unopened confession expires after {expiry} days. A record of each message the bot sent you is kept {outbox} days. What you send the bot is kept until it is handled: the words at once, the rest after {inbox} days.',
-  hash_h: 'Blocks and bans',
-  hash: 'A block or a ban keeps only a keyed hash of a Telegram id — a one-way code made with a secret key on the server, with no name and no text. It stays after /deleteme. Someone you block is never told.',
-  blocks_h: 'Blocked senders', blocks_none: 'You haven’t blocked anyone.',
-  blocked_anonymous: 'An anonymous sender', blocked_on: 'blocked on {date}', unblock: 'Unblock',
-  unblocked: 'Unblocked. They can write to you again.'
+/* Every word lives in the product's one catalogue per language (bot/locales/<lang>.toml,
+   its [webapp] table), fetched before the first screen: only the reader's language comes
+   down. These few are for when even that fetch fails. */
+var WORDS = {
+  opening: 'Opening…', err_title: 'Oh no', retry: 'Try again', back: 'All confessions',
+  err_network: 'I can’t reach the server. Check your connection and try again.'
 };
-
-/* Russian so far covers the privacy screen: what is kept, for how long (figures from
-   /privacy, so they match the server's settings), who sees what, and blocked senders. */
-var RU = {
-  privacy_link: '🔐 Приватность и блокировки',
-  privacy: 'Приватность',
-  privacy_sub: 'Что хранится, сколько и кто это видит.',
-  stored_h: 'Что хранится',
-  stored: 'Твой профиль Telegram в том виде, в каком его присылает Telegram (id, имя, @username, язык); признания, которые ты пишешь и получаешь, с фото или видео и оформлением; твои ответы, реакции, блокировки и жалобы; твои настройки и слова-фильтры.',
-  who_h: 'Кто что видит',
-  who_1: 'Адресат видит твоё признание и ответы, а имя — только если ты подпишешься, нажмёшь «Признаться, что это я» или вы признались друг другу и оба согласились. Иначе он видит псевдоним, вычисленный ключом сервера, один и тот же для вас двоих, по которому тебя не узнать.',
-  who_2: 'Когда признание получаешь ты, отправитель знает, что оно пришло тебе, и видит, когда ты его открыл(а), твою реакцию и ответы.',
-  who_3: 'Модераторы видят признание, на которое пожаловались, и кто его отправил (имя, @username, id в Telegram), чтобы можно было забанить. Больше никто ничего не видит; медиа открываются только вам двоим.',
-  kept_h: 'Сколько хранится',
-  kept: 'Твои данные хранятся, пока ты не отправишь /deleteme. Неоткрытое признание истекает через {expiry} дн. Запись о каждом сообщении бота тебе хранится {outbox} дн. То, что ты присылаешь боту, хранится до обработки: текст удаляется сразу, остальное — через {inbox} дн.',
-  hash_h: 'Блокировки и баны',
-  hash: 'Блокировка или бан хранит только ключевой хеш id в Telegram — одностороннее значение с секретным ключом на сервере, без имени и без текста. Он остаётся после /deleteme. Тот, кого ты заблокировал(а), об этом не узнаёт.',
-  blocks_h: 'Заблокированные отправители',
-  blocks_none: 'Ты никого не блокировал(а).',
-  blocked_anonymous: 'Анонимный отправитель',
-  blocked_on: 'заблокирован {date}',
-  unblock: 'Разблокировать',
-  unblocked: 'Разблокировано. Этот человек снова может тебе писать.'
-};
-
 var user = (tg && tg.initDataUnsafe && tg.initDataUnsafe.user) || null;
 var lang = 'en';
-var WORDS = /^ru/i.test((user && user.language_code) || '') ? RU : EN;
+var numbers = null;
+var plurals = null;
 
-function t(key, vars) {
-  var text = WORDS[key] || EN[key] || key;
+var loaded = {};
+
+/** The words of `part` ("first": every launch screen; "more": settings and privacy), once. */
+function loadWords(part) {
+  var wanted = (user && user.language_code) || (!tg || !tg.initData ? navigator.language : '') || 'en';
+  if (!loaded[part]) {
+    loaded[part] = fetch('words?lang=' + encodeURIComponent(wanted) + (part === 'more' ? '&part=more' : ''), { credentials: 'omit' }).then(function (response) {
+      if (!response.ok) throw new Error('words ' + response.status);
+      return response.json();
+    }).then(function (found) {
+      WORDS = Object.assign({}, WORDS, found.words);
+      lang = found.language;
+      numbers = null;
+      document.documentElement.lang = lang;
+    });
+    loaded[part].catch(function () { loaded[part] = null; });
+  }
+  return loaded[part];
+}
+
+function fill(text, vars) {
+  if (!numbers) {
+    numbers = new Intl.NumberFormat(lang);
+    plurals = new Intl.PluralRules(lang);
+  }
   return vars ? text.replace(/\{(\w+)\}/g, function (m, name) {
-    return vars[name] == null ? m : String(vars[name]);
+    var value = vars[name];
+    return value == null ? m : typeof value === 'number' ? numbers.format(value) : String(value);
   }) : text;
 }
+
+function t(key, vars) { return fill(WORDS[key] || key, vars); }
+
+/** A count in the reader's grammar: `key_one`, `key_few`… chosen by Intl.PluralRules. */
+function tn(key, n) {
+  fill('');
+  return fill(WORDS[key + '_' + plurals.select(n)] || WORDS[key + '_other'] || key, { n: n });
+}
+
+/** A preset's name in the reader's language, or the server's (English) name if it is new. */
+function named(kind, item) { return WORDS[kind + '_' + item.id] || item.name || item.label; }
 
 /* ---------- DOM helpers ---------- */
 
@@ -459,6 +337,18 @@ var haptic = {
   done: function (kind) { if (supports('6.1')) tg.HapticFeedback.notificationOccurred(kind); }
 };
 
+/** Telegram draws a main button in its real clients; where it does not (a plain browser given
+   init data, an unknown platform), the page shows its own button instead. Never both. */
+function hasMainButton() { return !!(tg && tg.MainButton) && tg.platform !== 'unknown'; }
+
+/** Telegram's own dialog where the client has one, the browser's elsewhere. */
+function confirmThen(message, yes, onYes) {
+  if (supports('6.2') && tg.showPopup) {
+    tg.showPopup({ message: message, buttons: [{ id: 'yes', type: 'destructive', text: yes }, { type: 'cancel' }] },
+      function (id) { if (id === 'yes') onYes(); });
+  } else if (window.confirm(message)) onYes();
+}
+
 var mainHandler = null;
 function mainButton(text, handler) {
   if (!tg) return;
@@ -499,12 +389,12 @@ function mix(a, b, weight) {
     return ('0' + Math.round(v + (y[i] - v) * weight).toString(16)).slice(-2);
   }).join('');
 }
-/** `colour`, moved toward black or white just enough to reach 4.5:1 on every background. */
-function readable(colour, backgrounds) {
+/** `colour`, moved toward black or white just enough to reach `ratio` (4.5:1 unless told) on every background. */
+function readable(colour, backgrounds, ratio) {
   var toward = luminance(backgrounds[0]) > 0.18 ? '#000000' : '#ffffff';
   for (var weight = 0; weight < 1; weight += 0.05) {
     var candidate = mix(colour, toward, weight);
-    if (backgrounds.every(function (bg) { return contrast(candidate, bg) >= 4.5; })) return candidate;
+    if (backgrounds.every(function (bg) { return contrast(candidate, bg) >= (ratio || 4.5); })) return candidate;
   }
   return toward;
 }
@@ -553,13 +443,16 @@ function resolve(style, cat) {
     if (gradient && window.CSS && CSS.supports('background-image', gradient.css)) stage = gradient.css;
   }
   if (background.kind === 'image') image = background.image_url || background.localUrl || null;
+  var card = colour(theme.card, '#ffffff');
   return {
     vars: {
       '--stage-bg': stage,
-      '--card-bg': colour(theme.card, '#ffffff'),
+      '--card-bg': card,
       '--card-text': colour(theme.text, '#2b1b1f'),
-      '--accent': colour(style.accent_color, colour(theme.accent, '#e2506b')),
-      '--card-font': font ? font.css : 'Georgia, serif'
+      // the sender's accent, nudged only as far as needed to show on the card (Ink on Midnight)
+      '--accent': readable(colour(style.accent_color, colour(theme.accent, '#e2506b')), [card], 3),
+      // emoji in the words and decorations stay in colour whatever the font
+      '--card-font': (font ? font.css : 'Georgia, serif') + ', ' + EMOJI_FONTS
     },
     image: image,
     decoration: style.decoration || null,
@@ -678,8 +571,8 @@ function go(screen, id) {
 }
 
 function goHome() {
-  if (leaveGuard && !leaveGuard()) return;
-  go('home');
+  if (leaveGuard) leaveGuard(function () { go('home'); });
+  else go('home');
 }
 
 function route(screen, id) {
@@ -691,9 +584,19 @@ function route(screen, id) {
   var alive = function () { return current === screenId; };
   if (screen === 'edit' && id) return screenEdit(id, alive);
   if (screen === 'reveal' && id) return screenReveal(id, alive);
-  if (screen === 'privacy') return screenPrivacy(alive);
-  if (screen === 'settings') return screenSettings(alive);
+  if (screen === 'privacy' || screen === 'settings') return later(screen, alive);
   return screenHome(alive);
+}
+
+/** Settings and privacy, reached by a button: their code and words come down when opened. */
+function later(screen, alive) {
+  backButton(goHome);
+  var wanted = screen;
+  return Promise.all([import('./more.js'), loadWords('more')]).then(function (found) {
+    if (alive()) return found[0][wanted === 'privacy' ? 'screenPrivacy' : 'screenSettings'](alive);
+  }, function (error) {
+    if (alive()) problem(new ApiError(0, 'network', String(error)), function () { go(wanted); });
+  });
 }
 
 function topbar() {
@@ -881,86 +784,19 @@ function screenHome(alive) {
     if (!alive()) return;
     ['received', 'sent'].forEach(function (box, i) { boxes[box] = { items: results[i].items, next: results[i].next_cursor }; });
     var fresh = boxes.received.items.filter(function (i) { return i.status === 'delivered'; }).length;
-    if (fresh) tabs.buttons.received.append(h('span', { class: 'count', 'aria-label': t('new_count', { n: fresh }), text: String(fresh) }));
+    if (fresh) tabs.buttons.received.append(h('span', { class: 'count', 'aria-label': tn('new_count', fresh), text: fill('{n}', { n: fresh }) }));
     tabs.select(!fresh && !boxes.received.items.length && boxes.sent.items.length ? 'sent' : 'received');
   }).catch(function (error) {
     if (alive()) problem(error, function () { go('home'); });
   });
 }
 
-/* ---------- screen: settings (who may send, word filter, held) ---------- */
-
-var WHO = ['everyone', 'threads', 'nobody'];
-
-function screenSettings(alive) {
-  return loadScreen(alive, [api('GET', '/settings'), api('GET', '/held')], function () { go('settings'); }, function (settings, held) {
-    showSettings(settings, held.items, alive);
-  });
-}
-
-function showSettings(settings, held, alive) {
-  // the radios already show the choice: only a new word list redraws, so typing is never lost
-  function save(change) {
-    return api('PATCH', '/settings', change).then(function (saved) {
-      if (!alive()) return;
-      haptic.done('success');
-      say(t('settings_saved'));
-      if (change.filter_words) showSettings(saved, held, alive);
-      else settings = saved;
-    }, sayError);
-  }
-  var who = h('fieldset', { class: 'field settings-who' }, h('legend', { class: 'label', text: t('who_label') }),
-    WHO.map(function (choice) {
-      return h('label', { class: 'choice' },
-        h('input', { type: 'radio', name: 'who', value: choice, checked: settings.who_may_send === choice,
-          onchange: function () { haptic.pick(); save({ who_may_send: choice }); } }),
-        h('span', { text: t('who_' + choice) }));
-    }));
-  var input = h('input', { type: 'text', class: 'input', id: 'filter-word', maxlength: '200', placeholder: t('filter_placeholder'), 'aria-label': t('filter_placeholder') });
-  function add(e) {
-    if (e) e.preventDefault();
-    var typed = input.value.split(',').map(function (w) { return w.trim(); }).filter(Boolean);
-    if (typed.length) save({ filter_words: settings.filter_words.concat(typed) });
-  }
-  var words = h('ul', { class: 'chips settings-words' }, settings.filter_words.map(function (word) {
-    return h('li', null, h('button', { type: 'button', class: 'chip', 'aria-label': t('filter_remove', { word: word }),
-      onclick: function () { save({ filter_words: settings.filter_words.filter(function (w) { return w !== word; }) }); } }, word + ' ✕'));
-  }));
-  var filter = h('section', { class: 'field settings-filter' },
-    h('h2', { class: 'label', text: t('filter_label') }),
-    h('p', { class: 'help', text: t('filter_help') }),
-    h('form', { class: 'row', onsubmit: add }, input, h('button', { type: 'submit', class: 'btn', text: t('filter_add') })),
-    h('p', { class: 'help', text: t('filter_count', { n: settings.filter_words.length, max: settings.filter_words_max }) }),
-    words);
-  var heldList = held.length ? h('ul', { class: 'list settings-held' }, held.map(function (item) {
-    var request = item.reason === 'request';
-    return actionRow('item', item.kind === 'reply' ? t('held_reply') : t('held_' + item.reason),
-      (item.sender_pseudonym ? item.sender_pseudonym + ' · ' : '') + ago(item.created_at),
-      [heldButton(request ? 'held_accept' : 'held_show', '/held/' + item.id + '/release', 'held_shown'),
-        request ? heldButton('held_decline', confessionPath(item.confession_id, '/decline'), 'held_declined') : null]);
-    function heldButton(label, path, done) {
-      return btn('btn btn--ghost', t(label), function () {
-        api('POST', path).then(function () {
-          say(t(done));
-          if (alive()) showSettings(settings, held.filter(function (other) { return other.id !== item.id; }), alive);
-        }, sayError);
-      });
-    }
-  })) : h('p', { class: 'help', text: t('held_none') });
-  mount(topbar(),
-    intro('hello', null, t('settings_title'), t('settings_sub')),
-    who, filter,
-    h('section', { class: 'field settings-held-section' }, h('h2', { class: 'label', text: t('held_label') }), heldList));
-  focusHeading();
-}
-
 /* ---------- screen: editor ---------- */
 
 var ACCENTS = ['#e2506b', '#ff6f91', '#f0782b', '#e0a100', '#3fa66b', '#2b8fd6', '#8c9eff', '#7e57c2', '#1c1c1c'];
 var BACKDROPS = ['#fff5f7', '#ffe4ec', '#fff0e0', '#fdf6d8', '#eef8ee', '#e6f0ff', '#f1e8ff', '#1b1f3b', '#2a1a22'];
-/** Names a screen reader can say, in the order of the colours above. */
-var COLOUR_NAMES = ['Rose', 'Pink', 'Tangerine', 'Honey', 'Green', 'Sky blue', 'Periwinkle', 'Violet', 'Ink',
-  'Petal', 'Rosewater', 'Peach', 'Butter', 'Mint', 'Mist', 'Lilac', 'Night sky', 'Plum'];
+/** Names a screen reader can say, in the order of the colours above (the catalogue's `colour_names`). */
+function colourName(i) { return t('colour_names').split('|')[i] || ''; }
 
 /** One item for choices(): its value, the name a screen reader says, and its face. */
 function option(value, label, kind, props, children) {
@@ -1040,6 +876,8 @@ function editor(c, cat, alive) {
   /* preview */
   var stage = h('section', { class: 'stage', 'aria-label': t('preview') });
   var card = buildCard();
+  // what they will see includes the photo or video sent with it
+  card.querySelector('.card-media-slot').replaceWith(mediaNode(c.media) || '');
   stage.append(card);
   var replay = h('button', {
     type: 'button', class: 'replay',
@@ -1060,11 +898,11 @@ function editor(c, cat, alive) {
     oninput: function () {
       textEdited = true;
       state.text = textarea.value;
-      counter.textContent = t('chars', { n: state.text.length });
+      counter.textContent = tn('chars', state.text.length);
       paint();
     }
   });
-  counter.textContent = t('chars', { n: state.text.length });
+  counter.textContent = tn('chars', state.text.length);
   var hintInput = h('input', {
     id: 'confession-hint', class: 'input', type: 'text', maxlength: '500', value: state.hint, autocomplete: 'off',
     oninput: function () { state.hint = hintInput.value; paint(); }
@@ -1106,12 +944,12 @@ function editor(c, cat, alive) {
   var theme = choices({
     name: 'theme', title: t('theme'), layout: 'themes', value: state.style.theme,
     items: cat.themes.map(function (item) {
-      return option(item.id, item.name, 'theme-face', null, [
+      return option(item.id, named('theme', item), 'theme-face', null, [
         h('span', { class: 'theme-mini', style: { background: colour(item.background, '#fff') } },
           h('span', { class: 'theme-mini-card', style: { background: colour(item.card, '#fff') } },
             h('i', { style: { background: colour(item.text, '#000') } }),
             h('i', { style: { background: colour(item.accent, '#e2506b') } }))),
-        item.name]);
+        named('theme', item)]);
     }),
     onChange: function (value) {
       state.style.theme = value;
@@ -1124,7 +962,7 @@ function editor(c, cat, alive) {
   accent = choices({
     name: 'accent', title: t('accent'), layout: 'dots', value: state.style.accent_color,
     items: ACCENTS.map(function (value, i) {
-      return option(value, COLOUR_NAMES[i], 'dot-face', { style: { background: value } });
+      return option(value, colourName(i), 'dot-face', { style: { background: value } });
     }),
     onChange: function (value) { setAccent(value); }
   });
@@ -1134,9 +972,9 @@ function editor(c, cat, alive) {
   var font = choices({
     name: 'font', title: t('font'), layout: 'fonts', value: state.style.font,
     items: cat.fonts.map(function (item) {
-      return option(item.id, item.name, 'font-face', null, [
+      return option(item.id, named('font', item), 'font-face', null, [
         h('span', { class: 'font-sample', style: { 'font-family': item.css }, text: 'Aa' }),
-        h('span', { class: 'font-name', text: item.name })]);
+        h('span', { class: 'font-name', text: named('font', item) })]);
     }),
     onChange: function (value) { state.style.font = value; paint(); }
   });
@@ -1144,7 +982,7 @@ function editor(c, cat, alive) {
   var animation = choices({
     name: 'animation', title: t('animation'), layout: 'chips', value: state.style.animation,
     items: cat.animations.map(function (item) {
-      return option(item.id, item.name, 'chip-face', { text: item.name });
+      return option(item.id, named('anim', item), 'chip-face', { text: named('anim', item) });
     }),
     onChange: function (value) { state.style.animation = value; paint({ replay: true }); }
   });
@@ -1161,7 +999,7 @@ function editor(c, cat, alive) {
   var backdrop = choices({
     name: 'backdrop', title: t('bg_colour'), layout: 'dots', value: bg.kind === 'color' ? bg.value : null,
     items: BACKDROPS.map(function (value, i) {
-      return option(value, COLOUR_NAMES[ACCENTS.length + i], 'dot-face', { style: { background: value } });
+      return option(value, colourName(ACCENTS.length + i), 'dot-face', { style: { background: value } });
     }),
     onChange: function (value) { customBg.classList.remove('is-active'); customBg.input.value = value; setBackground({ kind: 'color', value: value }); }
   });
@@ -1171,7 +1009,7 @@ function editor(c, cat, alive) {
   var gradients = choices({
     name: 'gradient', title: t('bg_gradient'), layout: 'dots', value: bg.kind === 'gradient' ? bg.value : null,
     items: cat.gradients.map(function (item) {
-      return option(item.id, item.name, 'grad-face', { style: { 'background-image': item.css } });
+      return option(item.id, named('grad', item), 'grad-face', { style: { 'background-image': item.css } });
     }),
     onChange: function (value) { setBackground({ kind: 'gradient', value: value }); }
   });
@@ -1416,17 +1254,56 @@ function editor(c, cat, alive) {
     topbar(),
     intro('intro', '🎨 ' + t('customise'), t('edit_title'), t('edit_sub')),
     editable ? null : h('p', { class: 'notice notice--soft', role: 'note', style: { 'margin-bottom': '14px' }, text: t('locked') }),
-    h('div', { class: 'preview-wrap' }, stage, editable ? replay : null),
+    h('div', { class: 'preview-wrap' }, stage, editable ? replay : null, shareButton(c)),
     editable ? form : null);
-  if (!editable) saveButton.hidden = true;
+  if (!editable || hasMainButton()) saveButton.hidden = true;
 
   paint({ replay: true });
   if (editable) mainButton(t('save'), save);
-  leaveGuard = function () {
-    if (!editable || !dirty()) return true;
-    return window.confirm(t('leave'));
+  leaveGuard = function (leave) {
+    if (!editable || !dirty()) leave();
+    else confirmThen(t('leave'), t('leave_yes'), leave);
   };
   focusHeading();
+}
+
+/* ---------- sharing the card ---------- */
+
+var SHAREABLE = ['queued', 'delivered', 'revealed'];
+
+/** Telegram's share sheet for the sender's own card (Bot API 8.0: the server prepares it,
+   shareMessage opens it); older clients get inline mode with the query filled in. */
+function shareButton(c) {
+  var allowed = c.permissions && typeof c.permissions.share === 'boolean' ? c.permissions.share
+    : c.role === 'sender' && SHAREABLE.indexOf(c.status) >= 0;
+  var native = supports('8.0') && typeof tg.shareMessage === 'function';
+  var launch = window.Telegram.WebView && window.Telegram.WebView.initParams;
+  var inline = supports('6.7') && !!(launch && launch.tgWebAppBotInline);
+  if (!allowed || !(native || inline)) return null;
+  var button = btn('btn btn--ghost btn--block share', t('share'), function () {
+    haptic.tap();
+    if (!native) { tg.switchInlineQuery('c_' + c.id, ['users', 'groups']); return; }
+    button.disabled = true;
+    api('POST', confessionPath(c.id, '/share')).then(function (prepared) {
+      tg.shareMessage(prepared.id, function (sent) {
+        if (sent) { haptic.done('success'); say(t('share_sent')); }
+      });
+    }, sayError).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  });
+  return button;
+}
+
+/** An opened card as a story (Bot API 7.8): the server draws it with the words only. */
+function storyButton(c) {
+  if (c.status !== 'revealed' || !supports('7.8') || typeof tg.shareToStory !== 'function') return null;
+  var button = btn('btn btn--ghost btn--block story', t('story'), function () {
+    haptic.tap();
+    button.disabled = true;
+    api('POST', confessionPath(c.id, '/story')).then(function (image) {
+      tg.shareToStory(image.url);
+    }, sayError).then(function () { button.disabled = false; }, function () { button.disabled = false; });
+  });
+  return button;
 }
 
 /* ---------- screen: reveal ---------- */
@@ -1445,7 +1322,9 @@ function ownCard(c, cat) {
   mount(topbar(),
     intro('intro', null, t('own_title'), t('own_sub')),
     view.stage,
-    c.can_edit ? h('div', { class: 'save-bar' }, btn('btn btn--block', t('own_edit'), function () { go('edit', c.id); })) : null);
+    h('div', { class: 'save-bar' },
+      c.can_edit ? btn('btn btn--block', t('own_edit'), function () { go('edit', c.id); }) : null,
+      shareButton(c), storyButton(c)));
   animate(view.card, view.look.animation, view.stage);
   focusHeading();
 }
@@ -1504,7 +1383,8 @@ function opened(c, cat, justNow) {
   mount(topbar(),
     intro('reveal-head', t('reveal_eyebrow'), t('opened_title')),
     view.stage,
-    reactions);
+    reactions,
+    storyButton(c));
   if (justNow) animate(view.card, view.look.animation, view.stage);
   focusHeading();
 }
@@ -1514,7 +1394,7 @@ function reactionPicker(c, cat) {
   var busy = false;
   var buttons = cat.reactions.map(function (reaction) {
     return h('button', {
-      type: 'button', class: 'reaction', 'aria-label': reaction.label, title: reaction.label,
+      type: 'button', class: 'reaction', 'aria-label': named('reaction', reaction), title: named('reaction', reaction),
       onclick: function () { choose(reaction); }
     }, h('span', { class: 'reaction-emoji', 'aria-hidden': true, text: reaction.emoji }));
   });
@@ -1522,7 +1402,7 @@ function reactionPicker(c, cat) {
   function mark(id) {
     buttons.forEach(function (button, i) { button.setAttribute('aria-pressed', String(cat.reactions[i].id === id)); });
     var chosen = find(cat.reactions, id);
-    caption.textContent = chosen ? chosen.emoji + ' ' + chosen.label : t('react_hint');
+    caption.textContent = chosen ? chosen.emoji + ' ' + named('reaction', chosen) : t('react_hint');
   }
   mark(current);
   function choose(reaction) {
@@ -1547,43 +1427,14 @@ function reactionPicker(c, cat) {
     h('div', { class: 'reaction-row' }, buttons), caption);
 }
 
-/* ---------- screen: privacy and blocks ---------- */
-
-function screenPrivacy(alive) {
-  return loadScreen(alive, [api('GET', '/privacy'), api('GET', '/blocks')], function () { go('privacy'); }, function (kept, blocks) {
-    var list = h('ul', { class: 'list blocks-list' }, blocks.items.map(blockItem));
-    var none = h('p', { class: 'fineprint', text: t('blocks_none'), hidden: blocks.items.length > 0 });
-    function blockItem(block) {
-      var date = new Date(block.created_at).toLocaleDateString(lang, { day: 'numeric', month: 'short', year: 'numeric' });
-      var button = btn('btn btn--ghost', t('unblock'), function () {
-        button.disabled = true;
-        api('DELETE', '/blocks/' + encodeURIComponent(block.id)).then(function () {
-          haptic.done('success');
-          say(t('unblocked'));
-          item.remove();
-          none.hidden = list.children.length > 0;
-        }, function (error) { button.disabled = false; sayError(error); });
-      }, { 'data-block': String(block.id) });
-      var item = actionRow('item block-item', block.preview ? '“' + block.preview + '”' : t('blocked_anonymous'), t('blocked_on', { date: date }), button);
-      return item;
-    }
-    function part(heading, body) {
-      return h('section', { class: 'privacy-part' }, h('h2', { text: t(heading) }), typeof body === 'string' ? h('p', { text: body }) : body);
-    }
-    mount(topbar(),
-      intro('intro', null, t('privacy'), t('privacy_sub')),
-      part('stored_h', t('stored')),
-      part('who_h', h('ul', null, ['who_1', 'who_2', 'who_3'].map(function (k) { return h('li', { text: t(k) }); }))),
-      part('kept_h', t('kept', { expiry: kept.confession_expiry_days, outbox: kept.outbox_kept_days, inbox: kept.inbox_kept_days })),
-      part('hash_h', t('hash')),
-      h('section', { class: 'privacy-part', id: 'blocks' }, h('h2', { text: t('blocks_h') }), list, none));
-    focusHeading();
-  });
-}
-
 /* ---------- start ---------- */
 
 function start() {
+  // English fallbacks above if the words do not come; the screens then say what failed
+  loadWords('first').then(begin, begin);
+}
+
+function begin() {
   if (!tg || !tg.initData) {
     screenOutside();
     return;
@@ -1602,3 +1453,6 @@ function start() {
 }
 
 start();
+
+/* for more.js, the screens loaded later */
+export { h, btn, intro, actionRow, mount, focusHeading, say, sayError, api, confessionPath, haptic, go, loadScreen, topbar, ago, t, lang };

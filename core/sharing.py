@@ -1,0 +1,57 @@
+"""Sending a confession's card into any chat from the mini app (Telegram's share sheet).
+
+The card is the one inline mode posts: "someone has a confession for you" and a button to
+the bot's share link, which only its intended reader can open. So the card itself says
+nothing about who sent it; what is guarded here is who may ask the bot to prepare it.
+"""
+
+from __future__ import annotations
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import confessions
+from core.confessions import SHARE_PREFIX
+from core.errors import DomainError, NotAllowed, NotFound, Withdrawn, WrongState
+from models import Confession, ConfessionStatus, User
+
+SHAREABLE = frozenset(
+    {ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED, ConfessionStatus.REVEALED}
+)
+"""Sent and still standing: a withdrawn or expired card would lead to a dead end."""
+
+
+class TelegramUnavailable(DomainError):
+    status = 503
+    code = "telegram_unavailable"
+    message = "Telegram did not answer. Please try again in a moment."
+
+
+async def card_to_share(session: AsyncSession, public_id: str, caller: User) -> Confession:
+    """Only the sender may send the card around; a stranger learns nothing of it (404), its
+    recipient is told no (they already know it exists)."""
+    confession = await confessions.get_by_public_id(session, public_id)
+    if confession.sender_id != caller.id:
+        if confession.recipient_id == caller.id:
+            raise NotAllowed("Only the person who wrote it can send it on.")
+        raise NotFound()
+    if confession.status == ConfessionStatus.WITHDRAWN:
+        raise Withdrawn()
+    if confession.status not in SHAREABLE:
+        raise WrongState("This confession can no longer be sent on.")
+    return confession
+
+
+def share_link(bot_username: str, confession: Confession) -> str:
+    """The bot's link that opens the confession for its reader (the inline card's button)."""
+    return f"https://t.me/{bot_username}?start={SHARE_PREFIX}{confession.public_id}"
+
+
+async def card_for_story(session: AsyncSession, public_id: str, caller: User) -> Confession:
+    """Once opened, either of the two may post the card as a story image (which names
+    nobody); before that the words are not the recipient's to show, nor anyone else's."""
+    confession = await confessions.get_by_public_id(session, public_id)
+    if caller.id not in (confession.sender_id, confession.recipient_id):
+        raise NotFound()
+    if confession.status != ConfessionStatus.REVEALED:
+        raise WrongState("A card can go to a story once it has been opened.")
+    return confession
