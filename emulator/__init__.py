@@ -6,12 +6,8 @@ for the bot's calls. See :class:`EmulatorServer` for the usual entry point.
 """
 
 from emulator.methods import ApiCall, Upload
-from emulator.names import METHOD_NAMES, canonical_method
-from emulator.runner import DEFAULT_TOKEN, EmulatorServer, ThreadedUvicorn
-from emulator.server import create_emulator_app
-from emulator.state import (
+from emulator.model import (
     ApiError,
-    BotApiState,
     BotIdentity,
     RecordedCall,
     StoredFile,
@@ -19,6 +15,11 @@ from emulator.state import (
     TelegramModel,
     WebhookConfig,
 )
+from emulator.names import METHOD_NAMES, canonical_method
+from emulator.queries import BotApiState
+from emulator.runner import DEFAULT_TOKEN, EmulatorServer, ThreadedUvicorn
+from emulator.server import create_emulator_app
+from emulator.state import ServerState
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -29,6 +30,7 @@ __all__ = [
     "BotIdentity",
     "EmulatorServer",
     "RecordedCall",
+    "ServerState",
     "StoredFile",
     "StoredMessage",
     "TelegramModel",

@@ -28,7 +28,7 @@ from starlette.types import ASGIApp
 
 from core import telegram_auth
 from core.settings import Settings
-from emulator import BotApiState, BotIdentity, RecordedCall, create_emulator_app
+from emulator import BotIdentity, RecordedCall, ServerState, create_emulator_app
 
 JSONDict = dict[str, Any]
 
@@ -114,7 +114,7 @@ class Playground:
         database keeps what they did."""
         self.address = address.rstrip("/")
         self._roster = roster
-        self.state = BotApiState(bot=BOT)
+        self.state = ServerState(bot=BOT)
         self.telegram: ASGIApp = create_emulator_app(self.state, token=TOKEN)
         self.users: dict[int, PretendUser] = {}
         self._peer_chats: dict[tuple[int, int], list[PeerMessage]] = {}
