@@ -29,6 +29,7 @@ from starlette.types import ASGIApp
 from core import telegram_auth
 from core.settings import Settings
 from emulator import BotIdentity, RecordedCall, ServerState, create_emulator_app
+from emulator.client import TelegramClient, TelegramUser, media_kind
 
 JSONDict = dict[str, Any]
 
@@ -41,7 +42,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWER_TIMEOUT_SECONDS = 10.0
 FIRST_USER_ID = 1_000_001
 FIRST_USERS: tuple[tuple[str, str | None], ...] = (("Alice", "alice"), ("Bob", "bob"))
-_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
 
 
 class PlaygroundError(Exception):
@@ -53,26 +53,8 @@ class PlaygroundError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class PretendUser:
-    id: int
-    first_name: str
-    username: str | None = None
-    language_code: str = "en"
-
-    def profile(self) -> JSONDict:
-        """The user as a Telegram `User` object."""
-        profile: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.username:
-            profile["username"] = self.username
-        profile["language_code"] = self.language_code
-        return profile
-
-    def private_chat(self) -> JSONDict:
-        chat: JSONDict = {"id": self.id, "type": "private", "first_name": self.first_name}
-        if self.username:
-            chat["username"] = self.username
-        return chat
+PretendUser = TelegramUser
+"""A pretend user is a Telegram account the playground's client plays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +102,9 @@ class Playground:
         self._peer_chats: dict[tuple[int, int], list[PeerMessage]] = {}
         self._peer_message_ids = itertools.count(1)
         # The inbox drops update ids it has seen: continue past earlier runs on the same data.
-        self._update_ids = itertools.count(int(time.time() * 1000))
+        self.client = TelegramClient(
+            self.state, update_ids=itertools.count(int(time.time() * 1000))
+        )
         self._query_ids = itertools.count(1)
         self._inline_answers: dict[str, InlineAnswer] = {}
         self._webhook: httpx.AsyncClient | None = None
@@ -224,60 +208,40 @@ class Playground:
         text = text.strip()
         if not text:
             raise PlaygroundError(422, "nothing to send")
-        entities = _command_entities(text)
-        stored = self.state.add_user_message(user.id, text=text, entities=entities or None)
-        fields: JSONDict = {"text": text}
-        if entities:
-            fields["entities"] = entities
-        await self._message_update(user, stored.message_id, fields)
+        await self._deliver(self.client.text(user, text))
 
     async def send_media(
         self, user: PretendUser, data: bytes, *, content_type: str, caption: str | None
     ) -> None:
         """A file from the user's device, as Telegram hands it to the bot."""
-        kind = _media_kind(content_type)
-        file_id, unique_id = self.state.add_file(
-            data, file_path=f"{kind}s/playground_{time.time_ns()}", mime_type=content_type
+        kind = media_kind(content_type)
+        width, height = _image_size(data) if kind == "photo" else (None, None)
+        update = self.client.media(
+            user,
+            kind,
+            data,
+            mime_type=content_type,
+            caption=caption,
+            width=width,
+            height=height,
         )
-        described: JSONDict = {
-            "file_id": file_id,
-            "file_unique_id": unique_id,
-            "file_size": len(data),
-        }
-        payload, shown_size = _media_payload(kind, described, data, content_type)
-        media: JSONDict = {"kind": kind, **described, **shown_size}
-        stored = self.state.add_user_message(user.id, caption=caption or None, media=media)
-        fields: JSONDict = {kind: payload}
-        if caption:
-            fields["caption"] = caption
-        await self._message_update(user, stored.message_id, fields)
+        await self._deliver(update)
 
     async def share_user(self, user: PretendUser, request_id: int, shared: PretendUser) -> None:
         """The answer to a `request_users` button: Telegram's user picker."""
         if shared.id == user.id:
             raise PlaygroundError(422, "pick someone else")
-        person: JSONDict = {"user_id": shared.id, "first_name": shared.first_name}
-        if shared.username:
-            person["username"] = shared.username
-        stored = self.state.add_user_message(user.id, text=f"👤 {shared.first_name}")
-        users_shared = {"request_id": request_id, "users": [person]}
-        await self._message_update(user, stored.message_id, {"users_shared": users_shared})
+        await self._deliver(self.client.shares_user(user, request_id, shared))
 
     async def press(self, user: PretendUser, message_id: int, data: str) -> ButtonAnswer | None:
         """A tap on a callback button; returns what the bot answered, if it did in time."""
         message = self.state.as_telegram_message(user.id, message_id)
         if message is None or not _has_callback(message, data):
             raise PlaygroundError(404, "that button is not there any more")
-        query_id = f"pgcq{next(self._query_ids)}"
         since = len(self.state.calls)
-        query: JSONDict = {
-            "id": query_id,
-            "from": user.profile(),
-            "chat_instance": f"pg{user.id}",
-            "data": data,
-            "message": message,
-        }
-        await self._deliver({"callback_query": query})
+        update = self.client.callback_query(user, message, data, prefix="pgcq")
+        await self._deliver(update)
+        query_id = update["callback_query"]["id"]
         call = await self._answer("answerCallbackQuery", "callback_query_id", query_id, since=since)
         if call is None:
             return None
@@ -286,16 +250,10 @@ class Playground:
 
     async def inline_query(self, user: PretendUser, query: str) -> InlineAnswer:
         """`@bot query` typed in a chat, as switch_inline_query_chosen_chat buttons do."""
-        query_id = f"pgiq{next(self._query_ids)}"
         since = len(self.state.calls)
-        inline: JSONDict = {
-            "id": query_id,
-            "from": user.profile(),
-            "query": query[:256],
-            "offset": "",
-            "chat_type": "private",
-        }
-        await self._deliver({"inline_query": inline})
+        update = self.client.inline_query(user, query, prefix="pgiq")
+        await self._deliver(update)
+        query_id = update["inline_query"]["id"]
         call = await self._answer("answerInlineQuery", "inline_query_id", query_id, since=since)
         results = call.params.get("results", []) if call is not None else []
         answer = InlineAnswer(query_id, [r for r in results if isinstance(r, dict)])
@@ -386,16 +344,6 @@ class Playground:
 
     # --- the wire ----------------------------------------------------------------------------
 
-    async def _message_update(self, user: PretendUser, message_id: int, fields: JSONDict) -> None:
-        message = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": user.private_chat(),
-            "from": user.profile(),
-            **fields,
-        }
-        await self._deliver({"message": message})
-
     async def _deliver(self, update: JSONDict) -> None:
         """POST the update to the webhook the bot registered, with its secret, as Telegram does."""
         webhook = self.state.webhook
@@ -403,9 +351,7 @@ class Playground:
             raise PlaygroundError(503, "the bot is still starting; try again in a moment")
         headers = {SECRET_HEADER: webhook.secret_token} if webhook.secret_token else {}
         response = await self._webhook.post(
-            urlsplit(webhook.url).path,
-            json={"update_id": next(self._update_ids), **update},
-            headers=headers,
+            urlsplit(webhook.url).path, json=update, headers=headers
         )
         if response.status_code != 200:
             raise PlaygroundError(502, f"the webhook answered {response.status_code}")
@@ -438,44 +384,9 @@ def _first(
     return next((call for call in calls if wanted(call)), None)
 
 
-def _command_entities(text: str) -> list[JSONDict]:
-    """Telegram marks a leading /command, which is how bots tell commands from words."""
-    match = _COMMAND.match(text)
-    return [{"type": "bot_command", "offset": 0, "length": match.end()}] if match else []
-
-
 def _has_callback(message: JSONDict, data: str) -> bool:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     return any(button.get("callback_data") == data for row in rows for button in row)
-
-
-def _media_kind(content_type: str) -> str:
-    """What Telegram makes of a file a user sends: GIFs become animations, Ogg voice notes."""
-    if content_type == "image/gif":
-        return "animation"
-    if content_type.startswith("image/"):
-        return "photo"
-    if content_type.startswith("video/"):
-        return "video"
-    if content_type in ("audio/ogg", "audio/opus"):
-        return "voice"
-    return "document"
-
-
-def _media_payload(
-    kind: str, described: JSONDict, data: bytes, content_type: str
-) -> tuple[Any, JSONDict]:
-    """The field an update carries for this kind of file, and the size a photo is shown at."""
-    if kind == "photo":
-        width, height = _image_size(data)
-        size = {"width": width, "height": height}
-        return [{**described, **size}], size
-    if kind in ("video", "animation"):
-        dimensions = {"width": 640, "height": 360, "duration": 1}
-        return {**described, **dimensions, "mime_type": content_type}, {}
-    if kind == "voice":
-        return {**described, "duration": 1, "mime_type": content_type}, {}
-    return {**described, "mime_type": content_type, "file_name": "file"}, {}
 
 
 def _image_size(data: bytes) -> tuple[int, int]:
