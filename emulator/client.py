@@ -107,6 +107,13 @@ class TelegramClient:
             fields["entities"] = marks
         return self._message(user, fields, text=text, entities=marks or None)
 
+    def start(self, user: TelegramUser, parameter: str) -> JSONDict:
+        """The user opens a deep link ``t.me/<bot>?start=<parameter>`` and taps Start: their
+        chat shows ``/start``, and the bot gets ``/start <parameter>``."""
+        text = f"/start {parameter}"
+        fields: JSONDict = {"text": text, "entities": command_entities(text)}
+        return self._message(user, fields, text="/start", entities=command_entities("/start"))
+
     def media(
         self,
         user: TelegramUser,

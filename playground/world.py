@@ -41,7 +41,9 @@ TELEGRAM_PATH = f"{PATH}/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWER_TIMEOUT_SECONDS = 10.0
 FIRST_USER_ID = 1_000_001
-FIRST_USERS: tuple[tuple[str, str | None], ...] = (("Alice", "alice"), ("Bob", "bob"))
+#: Telegram usernames are 5-32 characters; the product refuses an @mention of a shorter one.
+FIRST_USERS: tuple[tuple[str, str | None], ...] = (("Alice", "alice_pg"), ("Bob", "bob_pg"))
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 
 
 class PlaygroundError(Exception):
@@ -109,6 +111,8 @@ class Playground:
         self._inline_answers: dict[str, InlineAnswer] = {}
         self._webhook: httpx.AsyncClient | None = None
         self._peer_version = 0
+        # The newest message each user has seen in each chat (None: the chat with the bot).
+        self._read: dict[tuple[int, int | None], int] = {}
         for first_name, username in self._saved_users() or FIRST_USERS:
             self._enrol(first_name, username)
 
@@ -160,8 +164,10 @@ class Playground:
             raise PlaygroundError(422, "a pretend user needs a first name")
         handle = (username or "").strip().lstrip("@") or None
         if handle is not None:
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{2,31}", handle):
-                raise PlaygroundError(422, "a username is 3-32 letters, digits or _")
+            if not USERNAME.fullmatch(handle):
+                raise PlaygroundError(
+                    422, "a username is 5-32 letters, digits or _, starting with a letter"
+                )
             if any(
                 u.username and u.username.lower() == handle.lower() for u in self.users.values()
             ):
@@ -178,7 +184,9 @@ class Playground:
         if self._roster is None or not self._roster.is_file():
             return []
         saved = json.loads(self._roster.read_text())
-        return [(user["first_name"], user.get("username")) for user in saved]
+        # A roster from before usernames were checked as Telegram checks them may hold short
+        # ones: those users keep their names and lose the handle Telegram would not have given.
+        return [(user["first_name"], _valid_username(user.get("username"))) for user in saved]
 
     def _save_users(self) -> None:
         if self._roster is None:
@@ -209,6 +217,12 @@ class Playground:
         if not text:
             raise PlaygroundError(422, "nothing to send")
         await self._deliver(self.client.text(user, text))
+
+    async def start(self, user: PretendUser, parameter: str) -> None:
+        """A deep link's Start: the chat shows `/start`, the bot gets the parameter too."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", parameter):
+            raise PlaygroundError(422, "a start parameter is 1-64 letters, digits, _ or -")
+        await self._deliver(self.client.start(user, parameter))
 
     async def send_media(
         self, user: PretendUser, data: bytes, *, content_type: str, caption: str | None
@@ -322,8 +336,13 @@ class Playground:
             shown.append(item)
         return shown
 
-    def reply_keyboard(self, user: PretendUser) -> JSONDict | None:
-        """The reply keyboard in force: the newest one sent, unless removed or used up."""
+    def reply_keyboard(self, user: PretendUser) -> tuple[JSONDict | None, bool]:
+        """The reply keyboard in force and whether it is folded away.
+
+        As in Telegram's client, a one-time keyboard folds once the user has answered, but it
+        stays in force (the input field's keyboard button brings it back) until the bot
+        removes it or sends another.
+        """
         user_spoke_since = False
         for message in reversed(self.state.messages.get(user.id, [])):
             if not message.from_bot:
@@ -331,12 +350,39 @@ class Playground:
                 continue
             markup = message.reply_markup or {}
             if markup.get("remove_keyboard"):
-                return None
+                return None, False
             if "keyboard" in markup:
-                if markup.get("one_time_keyboard") and user_spoke_since:
-                    return None
-                return markup
-        return None
+                return markup, bool(markup.get("one_time_keyboard")) and user_spoke_since
+        return None, False
+
+    # --- unread counters ---------------------------------------------------------------------
+
+    def mark_read(self, user: PretendUser, peer: PretendUser | None) -> None:
+        """The user has the chat open: everything in it so far is read."""
+        if peer is None:
+            newest = max((m.message_id for m in self.state.messages.get(user.id, [])), default=0)
+        else:
+            newest = max((m.id for m in self.peer_chat(user, peer)), default=0)
+        key = (user.id, None if peer is None else peer.id)
+        if newest > self._read.get(key, 0):
+            self._read[key] = newest
+            self._peer_version += 1  # the counters other windows show have changed
+
+    def unread(self, user: PretendUser, peer: PretendUser | None) -> int:
+        """Messages to the user in one chat that arrived after they last had it open."""
+        seen = self._read.get((user.id, None if peer is None else peer.id), 0)
+        if peer is None:
+            return sum(
+                1
+                for m in self.state.messages.get(user.id, [])
+                if m.from_bot and not m.deleted and m.message_id > seen
+            )
+        return sum(1 for m in self.peer_chat(user, peer) if m.sender_id == peer.id and m.id > seen)
+
+    def unread_total(self, user: PretendUser) -> int:
+        """All the user's unread messages, for the counter beside them in the people list."""
+        peers = [u for u in self.users.values() if u.id != user.id]
+        return self.unread(user, None) + sum(self.unread(user, peer) for peer in peers)
 
     def commands(self) -> list[JSONDict]:
         """The bot's command menu in English, as set with setMyCommands."""
@@ -371,6 +417,10 @@ class Playground:
                 return found
             await asyncio.sleep(0.05)
         return None
+
+
+def _valid_username(username: str | None) -> str | None:
+    return username if username and USERNAME.fullmatch(username) else None
 
 
 def _pair(user: PretendUser, peer: PretendUser) -> tuple[int, int]:

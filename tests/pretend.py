@@ -122,7 +122,7 @@ def make_pretend(http: httpx.Client) -> Callable[[str], PretendClient]:
     """`make("Carol")`: a new pretend user with a username nobody else has."""
 
     def make(first_name: str) -> PretendClient:
-        username = f"{first_name.lower()}_{next(_names)}"
+        username = f"{first_name.lower()}_pg{next(_names)}"
         response = http.post(
             "/playground/api/users", json={"first_name": first_name, "username": username}
         )

@@ -4,15 +4,41 @@
    from the same place (the tgWebApp* parameters in the URL fragment), and talks to the chat
    window around it with Telegram's own postMessage events (web_app_setup_main_button, ...),
    so the chat window plays the part of the Telegram client. Only what a mini app of this kind
-   uses is here; the init data is the real, signed string, so the server checks it as usual. */
+   uses is here; the init data is the real, signed string, so the server checks it as usual.
+   Like Telegram's script it puts the theme into CSS variables (--tg-theme-bg-color, ...,
+   --tg-color-scheme) and the viewport's height into --tg-viewport-*, which is what a page
+   styles itself with, and it follows theme_changed as Telegram switches light and dark. */
 (function () {
   'use strict';
 
   var fragment = new URLSearchParams(location.hash.slice(1));
   var initData = fragment.get('tgWebAppData') || '';
   var version = fragment.get('tgWebAppVersion') || '8.0';
-  var themeParams = parseJson(fragment.get('tgWebAppThemeParams')) || {};
+  var themeParams = {};
   var handlers = {};
+
+  function setCssVariable(name, value) {
+    document.documentElement.style.setProperty('--tg-' + name, value);
+  }
+
+  /* Telegram sends colours as #rrggbb; anything else is dropped, as Telegram's script does. */
+  function applyTheme(params) {
+    Object.keys(params || {}).forEach(function (key) {
+      var color = String(params[key]).trim().toLowerCase();
+      if (!/^#[0-9a-f]{6}$/.test(color)) return;
+      themeParams[key] = color;
+      setCssVariable('theme-' + key.split('_').join('-'), color);
+    });
+    setCssVariable('color-scheme', colorScheme());
+  }
+
+  function applyViewport() {
+    setCssVariable('viewport-height', window.innerHeight + 'px');
+    setCssVariable('viewport-stable-height', window.innerHeight + 'px');
+  }
+
+  applyTheme(parseJson(fragment.get('tgWebAppThemeParams')));
+  applyViewport();
 
   function parseJson(text) {
     try { return text ? JSON.parse(text) : null; } catch (e) { return null; }
@@ -159,10 +185,16 @@
     else if (message.eventType === 'secondary_button_pressed') emit('secondaryButtonClicked');
     else if (message.eventType === 'back_button_pressed') emit('backButtonClicked');
     else if (message.eventType === 'theme_changed') {
-      WebApp.themeParams = themeParams = (message.eventData && message.eventData.theme_params) || {};
+      applyTheme(message.eventData && message.eventData.theme_params);
       WebApp.colorScheme = colorScheme();
       emit('themeChanged');
     }
+  });
+
+  window.addEventListener('resize', function () {
+    WebApp.viewportHeight = WebApp.viewportStableHeight = window.innerHeight;
+    applyViewport();
+    emit('viewportChanged', { isStateStable: true });
   });
 
   window.Telegram = { WebApp: WebApp };
