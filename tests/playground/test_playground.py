@@ -236,3 +236,55 @@ def test_a_roster_from_before_usernames_were_checked_still_loads(tmp_path: Path)
         server.stop()
 
     assert [(u["first_name"], u["username"]) for u in users] == [("Alice", "alice"), ("Bob", None)]
+
+
+def test_a_deep_link_start_parameter_telegram_would_not_pass_is_refused(pretend: Pretend) -> None:
+    ivy = pretend("Ivy")
+    for parameter in ("has space", "x" * 65, "ünïcode", "a/b"):
+        started = ivy.http.post(
+            f"/playground/api/users/{ivy.id}/start", json={"parameter": parameter}
+        )
+        assert started.status_code == 422, parameter
+    assert ivy.view()["messages"] == []
+
+
+def test_a_deep_link_start_shows_only_start(pretend: Pretend) -> None:
+    jay = pretend("Jay")
+
+    started = jay.http.post(f"/playground/api/users/{jay.id}/start", json={"parameter": "hello"})
+
+    assert started.status_code == 204
+    jay.wait_for_bot("Some things are hard to say")
+    assert [m["text"] for m in jay.view()["messages"] if not m["from_bot"]] == ["/start"]
+
+
+def test_unread_counts_what_arrived_since_the_chat_was_last_open(pretend: Pretend) -> None:
+    kai, lou = pretend("Kai"), pretend("Lou")
+    for words in ("one", "two", "three"):
+        kai.http.post(
+            f"/playground/api/users/{kai.id}/peers/{lou.id}/messages", json={"text": words}
+        )
+
+    before = lou.view()
+    opened = lou.view(chat=kai.id)
+    after = lou.view()
+
+    def unread_from_kai(window: dict[str, object]) -> int:
+        chats = window["chats"]
+        assert isinstance(chats, list)
+        return next(c["unread"] for c in chats if c["peer"]["id"] == kai.id)
+
+    assert unread_from_kai(before) == 3
+    assert [m["text"] for m in opened["messages"]] == ["one", "two", "three"]
+    assert unread_from_kai(after) == 0
+    assert next(u["unread"] for u in kai.view()["users"] if u["id"] == lou.id) == 0
+
+
+def test_the_mini_app_address_opened_directly_points_to_the_playground(
+    playground: PlaygroundServer,
+) -> None:
+    page = httpx.get(f"{playground.url}/app/")
+
+    assert page.status_code == 200
+    assert 'href="/playground"' in page.text
+    assert httpx.get(f"{playground.url}/app/app.js").status_code == 200
