@@ -16,11 +16,8 @@ _PACKAGE = Path(emulator.__file__).parent
 def _emulator_imports(module: str) -> set[str]:
     """Every emulator module this one imports, at the top or inside a function."""
     tree = ast.parse((_PACKAGE / f"{module}.py").read_text())
-    return {
-        node.module.removeprefix("emulator.")
-        for node in ast.walk(tree)
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("emulator.")
-    }
+    modules = (node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom))
+    return {m.removeprefix("emulator.") for m in modules if m and m.startswith("emulator.")}
 
 
 def test_the_server_state_renders_messages_without_the_method_handlers() -> None:

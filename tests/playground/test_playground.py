@@ -272,7 +272,8 @@ def test_unread_counts_what_arrived_since_the_chat_was_last_open(pretend: Preten
     def unread_from_kai(window: dict[str, object]) -> int:
         chats = window["chats"]
         assert isinstance(chats, list)
-        return next(c["unread"] for c in chats if c["peer"]["id"] == kai.id)
+        unread: int = next(c["unread"] for c in chats if c["peer"]["id"] == kai.id)
+        return unread
 
     assert unread_from_kai(before) == 3
     assert [m["text"] for m in opened["messages"]] == ["one", "two", "three"]
