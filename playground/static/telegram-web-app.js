@@ -83,15 +83,22 @@
     return true;
   }
 
+  /* Bottom buttons take the theme's button colours until the page sets its own, and follow a
+     theme change, as Telegram's do. */
+  var bottomButtons = [];
+
   function bottomButton(eventType, clickEvent) {
+    var ownColor = null;
+    var ownTextColor = null;
     var button = {
-      text: 'Continue', color: themeParams.button_color || '#2481cc',
-      textColor: themeParams.button_text_color || '#ffffff',
+      text: 'Continue',
+      get color() { return ownColor || themeParams.button_color || '#2481cc'; },
+      get textColor() { return ownTextColor || themeParams.button_text_color || '#ffffff'; },
       isVisible: false, isActive: true, isProgressVisible: false,
       setParams: function (params) {
         if ('text' in params) button.text = String(params.text);
-        if ('color' in params) button.color = params.color;
-        if ('text_color' in params) button.textColor = params.text_color;
+        if ('color' in params) ownColor = params.color || null;
+        if ('text_color' in params) ownTextColor = params.text_color || null;
         if ('is_visible' in params) button.isVisible = !!params.is_visible;
         if ('is_active' in params) button.isActive = !!params.is_active;
         sync();
@@ -113,6 +120,7 @@
         color: button.color, text_color: button.textColor, is_progress_visible: button.isProgressVisible
       });
     }
+    bottomButtons.push({ button: button, sync: sync });
     return button;
   }
 
@@ -187,6 +195,7 @@
     else if (message.eventType === 'theme_changed') {
       applyTheme(message.eventData && message.eventData.theme_params);
       WebApp.colorScheme = colorScheme();
+      bottomButtons.forEach(function (entry) { if (entry.button.isVisible) entry.sync(); });
       emit('themeChanged');
     }
   });

@@ -298,9 +298,11 @@ def test_the_mini_app_gets_telegrams_light_and_dark_theme(
     expect(app.get_by_role("button", name="Open the envelope")).to_be_visible(timeout=10_000)
 
     light = mini_app_theme(page)
+    expect(page.locator("#main-button")).to_have_css("background-color", "rgb(51, 144, 236)")
     page.get_by_role("button", name="Dark theme").click()
     page.wait_for_timeout(300)
     dark = mini_app_theme(page)
+    expect(page.locator("#main-button")).to_have_css("background-color", "rgb(135, 116, 225)")
     screenshot(page, "playground-mini-app-dark")
 
     assert json.loads(light["params"]) == LIGHT_THEME
