@@ -595,9 +595,14 @@
     if (state.view) renderReplyKeyboard(state.view.reply_keyboard, state.view.reply_keyboard_folded);
   });
   $('theme-toggle').addEventListener('click', function () { setTheme(state.theme === 'dark' ? 'light' : 'dark'); });
+  /* Only the user scrolling up unpins the view: a photo growing below the fold moves the
+     bottom away without moving scrollTop, and must not count as leaving it. */
+  var lastScrollTop = 0;
   $('messages').addEventListener('scroll', function () {
     var list = $('messages');
-    state.stuck = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) state.stuck = true;
+    else if (list.scrollTop < lastScrollTop) state.stuck = false;
+    lastScrollTop = list.scrollTop;
   });
   ['load', 'loadedmetadata'].forEach(function (name) {
     // Media events do not bubble; caught on the way down, they re-pin a view that was at the bottom.

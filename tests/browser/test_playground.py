@@ -201,6 +201,32 @@ def test_the_chat_stays_at_the_newest_message_through_a_photo_and_reveal(
     assert (after_photo, after_reveal) == (0, 0)
 
 
+def test_revealing_a_photo_below_another_keeps_the_view_at_the_bottom(
+    open_window: Callable[[str], Page], pretend: Callable[[str], PretendClient], tmp_path: Path
+) -> None:
+    """With a photo already in the chat, every re-render used to reload it from nothing."""
+    ola, pam = pretend("Ola"), pretend("Pam")
+    pam.say("/start")
+    for words in ("The lake, first summer", "The lake, second summer"):
+        ola.writes_to(pam, words)
+        ola.sends_file(photo_file(tmp_path).read_bytes(), "image/jpeg")
+        ola.wait_for_bot("How should it be signed?")
+        ola.sends_anonymously()
+        ola.wait_for_bot("Sent to Pam")
+        if words.endswith("first summer"):
+            pam.accepts_request()
+            pam.press("Reveal")
+            pam.wait_for_bot("The lake, first summer")
+    page = open_window(f"?as={pam.id}")
+    last_bot_message(page, "Someone has a confession for you")
+    settled_distance_from_bottom(page)
+
+    tap(page, "🔓 Reveal")
+    last_bot_message(page, "The lake, second summer")
+
+    assert settled_distance_from_bottom(page) == 0
+
+
 def test_a_user_who_scrolled_up_is_left_where_they_are(
     open_window: Callable[[str], Page], pretend: Callable[[str], PretendClient]
 ) -> None:
