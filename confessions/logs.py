@@ -14,7 +14,13 @@ from typing import Any
 
 from core.settings import Settings
 
-STANDARD_FIELDS = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+#: Fields a line never shows: the record's own, and uvicorn's ``color_message``, the message
+#: again with terminal colour codes, which only its own formatter uses.
+STANDARD_FIELDS = frozenset(logging.makeLogRecord({}).__dict__) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 def _extras(record: logging.LogRecord) -> dict[str, Any]:

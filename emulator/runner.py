@@ -16,8 +16,9 @@ from typing import Self
 import uvicorn
 from starlette.types import ASGIApp
 
+from emulator.model import BotIdentity
+from emulator.queries import BotApiState
 from emulator.server import create_emulator_app
-from emulator.state import BotApiState, BotIdentity
 
 DEFAULT_TOKEN = "7000000001:TEST-emulator-token"
 

@@ -1,4 +1,4 @@
-"""HTTP front of the emulator: Telegram's URL layout on top of :class:`BotApiState`.
+"""HTTP front of the emulator: Telegram's URL layout on top of :class:`ServerState`.
 
 Clients differ in how they encode parameters: python-telegram-bot posts
 ``application/x-www-form-urlencoded`` (or ``multipart/form-data`` when uploading) with every
@@ -22,8 +22,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from emulator.methods import ApiCall, Upload, dispatch
+from emulator.model import ApiError, JSONDict
 from emulator.names import canonical_method
-from emulator.state import ApiError, BotApiState, JSONDict
+from emulator.state import ServerState
 
 #: Parameters whose form-encoded value is a JSON object or array.
 JSON_PARAMS = frozenset(
@@ -147,7 +148,7 @@ async def read_params(request: Request) -> tuple[JSONDict, dict[str, Upload]]:
     return {key: normalise_param(key, value) for key, value in raw.items()}, uploads
 
 
-async def _long_poll(state: BotApiState, params: JSONDict, request: Request) -> bool:
+async def _long_poll(state: ServerState, params: JSONDict, request: Request) -> bool:
     """getUpdates confirms what came before its offset, and with a timeout waits, as
     Telegram's does, until an update is there; False if the client hung up meanwhile."""
     timeout = params.get("timeout")
@@ -171,7 +172,7 @@ def _reply(body: JSONDict) -> JSONResponse:
     return JSONResponse(body, status_code=status if isinstance(status, int) else 500)
 
 
-def create_emulator_app(state: BotApiState, *, token: str) -> Starlette:
+def create_emulator_app(state: ServerState, *, token: str) -> Starlette:
     """An ASGI app serving the Bot API for ``token`` from ``state``, plus file downloads and
     the ``/_emulator`` inspection endpoints the browser playground reads."""
 

@@ -51,6 +51,7 @@ def create_playground_app(playground: Playground, product: FastAPI) -> FastAPI:
     app.state.playground = playground
     app.add_exception_handler(PlaygroundError, _playground_error)
     app.include_router(router)
+    app.add_api_route("/app/", _mini_app_outside_playground, include_in_schema=False)
     app.mount(TELEGRAM_PATH, playground.telegram, name="playground-telegram")
     app.mount(f"{PATH}/static", StaticFiles(directory=STATIC), name="playground-static")
     app.mount("/", product, name="product")
@@ -118,6 +119,34 @@ async def mini_app_page() -> HTMLResponse:
     return HTMLResponse(_mini_app_page(), headers={"Cache-Control": "no-store"})
 
 
+async def _mini_app_outside_playground() -> HTMLResponse:
+    """`/app/` opened straight in a browser. With a bot token the product's page says "Open me
+    in Telegram"; here there is no Telegram but the playground's, so this page points to it
+    (the mini app inside the playground is served at `/playground/app/`)."""
+    return HTMLResponse(_OUTSIDE_PAGE, headers={"Cache-Control": "no-store"})
+
+
+_OUTSIDE_PAGE = f"""<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="color-scheme" content="light dark">
+<title>Confessions · playground</title>
+</head>
+<body>
+<main>
+<h1>Open me in the playground</h1>
+<p>This server runs without a bot token, so there is no Telegram to open this mini app in.
+The playground is its stand-in: pretend users, their chats with the bot, and this mini app
+beside them.</p>
+<p><a href="{PATH}">Open the playground</a></p>
+</main>
+</body>
+</html>
+"""
+
+
 @cache
 def _mini_app_page() -> str:
     """The product's mini-app page with the playground's Telegram script in place of
@@ -134,28 +163,40 @@ async def view(
 ) -> dict[str, Any]:
     """Everything the chat window shows for one user and one open chat (`chat` empty: the
     bot). Answers only `version` when nothing changed since the one the window has."""
+    me = playground.user(user)
+    open_peer = None if chat is None else playground.user(chat)
+    playground.mark_read(me, open_peer)
     version = playground.version
     if version == since:
         return {"version": version}
-    me = playground.user(user)
     others = [u for u in playground.users.values() if u.id != me.id]
     window: dict[str, Any] = {
         "version": version,
         "bot": {"id": BOT.id, "username": BOT.username, "first_name": BOT.first_name},
-        "users": [_person(u) for u in playground.users.values()],
+        "bot_unread": playground.unread(me, None),
+        "users": [
+            _person(u) | {"unread": playground.unread_total(u)} for u in playground.users.values()
+        ],
         "chats": [
-            {"peer": _person(other), "last": _last(playground.peer_chat(me, other))}
+            {
+                "peer": _person(other),
+                "last": _last(playground.peer_chat(me, other)),
+                "unread": playground.unread(me, other),
+            }
             for other in others
         ],
         "commands": playground.commands(),
     }
     if chat is None:
         window["messages"] = playground.bot_chat(me)
-        window["reply_keyboard"] = playground.reply_keyboard(me)
+        keyboard, folded = playground.reply_keyboard(me)
+        window["reply_keyboard"] = keyboard
+        window["reply_keyboard_folded"] = folded
     else:
         peer = playground.user(chat)
         window["messages"] = [m.to_dict() for m in playground.peer_chat(me, peer)]
         window["reply_keyboard"] = None
+        window["reply_keyboard_folded"] = False
     return window
 
 
@@ -172,6 +213,16 @@ async def add_user(body: NewUser, playground: PlaygroundDep) -> dict[str, Any]:
 @router.post("/api/users/{user_id}/messages", status_code=204)
 async def send_text(body: Text, user: ActingUser, playground: PlaygroundDep) -> None:
     await playground.send_text(user, body.text)
+
+
+class Start(BaseModel):
+    parameter: str = Field(min_length=1, max_length=64)
+
+
+@router.post("/api/users/{user_id}/start", status_code=204)
+async def start(body: Start, user: ActingUser, playground: PlaygroundDep) -> None:
+    """A t.me deep link's Start button."""
+    await playground.start(user, body.parameter)
 
 
 @router.post("/api/users/{user_id}/media", status_code=204)

@@ -28,7 +28,8 @@ from starlette.types import ASGIApp
 
 from bot import telegram_auth
 from core.settings import Settings
-from emulator import BotApiState, BotIdentity, RecordedCall, create_emulator_app
+from emulator import BotIdentity, RecordedCall, ServerState, create_emulator_app
+from emulator.client import TelegramClient, TelegramUser, media_kind
 
 JSONDict = dict[str, Any]
 
@@ -40,8 +41,9 @@ TELEGRAM_PATH = f"{PATH}/telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ANSWER_TIMEOUT_SECONDS = 10.0
 FIRST_USER_ID = 1_000_001
-FIRST_USERS: tuple[tuple[str, str | None], ...] = (("Alice", "alice"), ("Bob", "bob"))
-_COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(@[A-Za-z0-9_]+)?")
+#: Telegram usernames are 5-32 characters; the product refuses an @mention of a shorter one.
+FIRST_USERS: tuple[tuple[str, str | None], ...] = (("Alice", "alice_pg"), ("Bob", "bob_pg"))
+USERNAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{4,31}")
 
 
 class PlaygroundError(Exception):
@@ -53,26 +55,8 @@ class PlaygroundError(Exception):
         self.message = message
 
 
-@dataclass(frozen=True, slots=True)
-class PretendUser:
-    id: int
-    first_name: str
-    username: str | None = None
-    language_code: str = "en"
-
-    def profile(self) -> JSONDict:
-        """The user as a Telegram `User` object."""
-        profile: JSONDict = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        if self.username:
-            profile["username"] = self.username
-        profile["language_code"] = self.language_code
-        return profile
-
-    def private_chat(self) -> JSONDict:
-        chat: JSONDict = {"id": self.id, "type": "private", "first_name": self.first_name}
-        if self.username:
-            chat["username"] = self.username
-        return chat
+PretendUser = TelegramUser
+"""A pretend user is a Telegram account the playground's client plays."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,17 +98,21 @@ class Playground:
         database keeps what they did."""
         self.address = address.rstrip("/")
         self._roster = roster
-        self.state = BotApiState(bot=BOT)
+        self.state = ServerState(bot=BOT)
         self.telegram: ASGIApp = create_emulator_app(self.state, token=TOKEN)
         self.users: dict[int, PretendUser] = {}
         self._peer_chats: dict[tuple[int, int], list[PeerMessage]] = {}
         self._peer_message_ids = itertools.count(1)
         # The inbox drops update ids it has seen: continue past earlier runs on the same data.
-        self._update_ids = itertools.count(int(time.time() * 1000))
+        self.client = TelegramClient(
+            self.state, update_ids=itertools.count(int(time.time() * 1000))
+        )
         self._query_ids = itertools.count(1)
         self._inline_answers: dict[str, InlineAnswer] = {}
         self._webhook: httpx.AsyncClient | None = None
         self._peer_version = 0
+        # The newest message each user has seen in each chat (None: the chat with the bot).
+        self._read: dict[tuple[int, int | None], int] = {}
         for first_name, username in self._saved_users() or FIRST_USERS:
             self._enrol(first_name, username)
 
@@ -176,8 +164,10 @@ class Playground:
             raise PlaygroundError(422, "a pretend user needs a first name")
         handle = (username or "").strip().lstrip("@") or None
         if handle is not None:
-            if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{2,31}", handle):
-                raise PlaygroundError(422, "a username is 3-32 letters, digits or _")
+            if not USERNAME.fullmatch(handle):
+                raise PlaygroundError(
+                    422, "a username is 5-32 letters, digits or _, starting with a letter"
+                )
             if any(
                 u.username and u.username.lower() == handle.lower() for u in self.users.values()
             ):
@@ -194,7 +184,9 @@ class Playground:
         if self._roster is None or not self._roster.is_file():
             return []
         saved = json.loads(self._roster.read_text())
-        return [(user["first_name"], user.get("username")) for user in saved]
+        # A roster from before usernames were checked as Telegram checks them may hold short
+        # ones: those users keep their names and lose the handle Telegram would not have given.
+        return [(user["first_name"], _valid_username(user.get("username"))) for user in saved]
 
     def _save_users(self) -> None:
         if self._roster is None:
@@ -224,60 +216,46 @@ class Playground:
         text = text.strip()
         if not text:
             raise PlaygroundError(422, "nothing to send")
-        entities = _command_entities(text)
-        stored = self.state.add_user_message(user.id, text=text, entities=entities or None)
-        fields: JSONDict = {"text": text}
-        if entities:
-            fields["entities"] = entities
-        await self._message_update(user, stored.message_id, fields)
+        await self._deliver(self.client.text(user, text))
+
+    async def start(self, user: PretendUser, parameter: str) -> None:
+        """A deep link's Start: the chat shows `/start`, the bot gets the parameter too."""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", parameter):
+            raise PlaygroundError(422, "a start parameter is 1-64 letters, digits, _ or -")
+        await self._deliver(self.client.start(user, parameter))
 
     async def send_media(
         self, user: PretendUser, data: bytes, *, content_type: str, caption: str | None
     ) -> None:
         """A file from the user's device, as Telegram hands it to the bot."""
-        kind = _media_kind(content_type)
-        file_id, unique_id = self.state.add_file(
-            data, file_path=f"{kind}s/playground_{time.time_ns()}", mime_type=content_type
+        kind = media_kind(content_type)
+        width, height = _image_size(data) if kind == "photo" else (None, None)
+        update = self.client.media(
+            user,
+            kind,
+            data,
+            mime_type=content_type,
+            caption=caption,
+            width=width,
+            height=height,
         )
-        described: JSONDict = {
-            "file_id": file_id,
-            "file_unique_id": unique_id,
-            "file_size": len(data),
-        }
-        payload, shown_size = _media_payload(kind, described, data, content_type)
-        media: JSONDict = {"kind": kind, **described, **shown_size}
-        stored = self.state.add_user_message(user.id, caption=caption or None, media=media)
-        fields: JSONDict = {kind: payload}
-        if caption:
-            fields["caption"] = caption
-        await self._message_update(user, stored.message_id, fields)
+        await self._deliver(update)
 
     async def share_user(self, user: PretendUser, request_id: int, shared: PretendUser) -> None:
         """The answer to a `request_users` button: Telegram's user picker."""
         if shared.id == user.id:
             raise PlaygroundError(422, "pick someone else")
-        person: JSONDict = {"user_id": shared.id, "first_name": shared.first_name}
-        if shared.username:
-            person["username"] = shared.username
-        stored = self.state.add_user_message(user.id, text=f"👤 {shared.first_name}")
-        users_shared = {"request_id": request_id, "users": [person]}
-        await self._message_update(user, stored.message_id, {"users_shared": users_shared})
+        await self._deliver(self.client.shares_user(user, request_id, shared))
 
     async def press(self, user: PretendUser, message_id: int, data: str) -> ButtonAnswer | None:
         """A tap on a callback button; returns what the bot answered, if it did in time."""
         message = self.state.as_telegram_message(user.id, message_id)
         if message is None or not _has_callback(message, data):
             raise PlaygroundError(404, "that button is not there any more")
-        query_id = f"pgcq{next(self._query_ids)}"
         since = len(self.state.calls)
-        query: JSONDict = {
-            "id": query_id,
-            "from": user.profile(),
-            "chat_instance": f"pg{user.id}",
-            "data": data,
-            "message": message,
-        }
-        await self._deliver({"callback_query": query})
+        update = self.client.callback_query(user, message, data, prefix="pgcq")
+        await self._deliver(update)
+        query_id = update["callback_query"]["id"]
         call = await self._answer("answerCallbackQuery", "callback_query_id", query_id, since=since)
         if call is None:
             return None
@@ -286,16 +264,10 @@ class Playground:
 
     async def inline_query(self, user: PretendUser, query: str) -> InlineAnswer:
         """`@bot query` typed in a chat, as switch_inline_query_chosen_chat buttons do."""
-        query_id = f"pgiq{next(self._query_ids)}"
         since = len(self.state.calls)
-        inline: JSONDict = {
-            "id": query_id,
-            "from": user.profile(),
-            "query": query[:256],
-            "offset": "",
-            "chat_type": "private",
-        }
-        await self._deliver({"inline_query": inline})
+        update = self.client.inline_query(user, query, prefix="pgiq")
+        await self._deliver(update)
+        query_id = update["inline_query"]["id"]
         call = await self._answer("answerInlineQuery", "inline_query_id", query_id, since=since)
         results = call.params.get("results", []) if call is not None else []
         answer = InlineAnswer(query_id, [r for r in results if isinstance(r, dict)])
@@ -364,8 +336,13 @@ class Playground:
             shown.append(item)
         return shown
 
-    def reply_keyboard(self, user: PretendUser) -> JSONDict | None:
-        """The reply keyboard in force: the newest one sent, unless removed or used up."""
+    def reply_keyboard(self, user: PretendUser) -> tuple[JSONDict | None, bool]:
+        """The reply keyboard in force and whether it is folded away.
+
+        As in Telegram's client, a one-time keyboard folds once the user has answered, but it
+        stays in force (the input field's keyboard button brings it back) until the bot
+        removes it or sends another.
+        """
         user_spoke_since = False
         for message in reversed(self.state.messages.get(user.id, [])):
             if not message.from_bot:
@@ -373,28 +350,45 @@ class Playground:
                 continue
             markup = message.reply_markup or {}
             if markup.get("remove_keyboard"):
-                return None
+                return None, False
             if "keyboard" in markup:
-                if markup.get("one_time_keyboard") and user_spoke_since:
-                    return None
-                return markup
-        return None
+                return markup, bool(markup.get("one_time_keyboard")) and user_spoke_since
+        return None, False
+
+    # --- unread counters ---------------------------------------------------------------------
+
+    def mark_read(self, user: PretendUser, peer: PretendUser | None) -> None:
+        """The user has the chat open: everything in it so far is read."""
+        if peer is None:
+            newest = max((m.message_id for m in self.state.messages.get(user.id, [])), default=0)
+        else:
+            newest = max((m.id for m in self.peer_chat(user, peer)), default=0)
+        key = (user.id, None if peer is None else peer.id)
+        if newest > self._read.get(key, 0):
+            self._read[key] = newest
+            self._peer_version += 1  # the counters other windows show have changed
+
+    def unread(self, user: PretendUser, peer: PretendUser | None) -> int:
+        """Messages to the user in one chat that arrived after they last had it open."""
+        seen = self._read.get((user.id, None if peer is None else peer.id), 0)
+        if peer is None:
+            return sum(
+                1
+                for m in self.state.messages.get(user.id, [])
+                if m.from_bot and not m.deleted and m.message_id > seen
+            )
+        return sum(1 for m in self.peer_chat(user, peer) if m.sender_id == peer.id and m.id > seen)
+
+    def unread_total(self, user: PretendUser) -> int:
+        """All the user's unread messages, for the counter beside them in the people list."""
+        peers = [u for u in self.users.values() if u.id != user.id]
+        return self.unread(user, None) + sum(self.unread(user, peer) for peer in peers)
 
     def commands(self) -> list[JSONDict]:
         """The bot's command menu in English, as set with setMyCommands."""
         return self.state.commands.get(("default", ""), [])
 
     # --- the wire ----------------------------------------------------------------------------
-
-    async def _message_update(self, user: PretendUser, message_id: int, fields: JSONDict) -> None:
-        message = {
-            "message_id": message_id,
-            "date": int(time.time()),
-            "chat": user.private_chat(),
-            "from": user.profile(),
-            **fields,
-        }
-        await self._deliver({"message": message})
 
     async def _deliver(self, update: JSONDict) -> None:
         """POST the update to the webhook the bot registered, with its secret, as Telegram does."""
@@ -403,9 +397,7 @@ class Playground:
             raise PlaygroundError(503, "the bot is still starting; try again in a moment")
         headers = {SECRET_HEADER: webhook.secret_token} if webhook.secret_token else {}
         response = await self._webhook.post(
-            urlsplit(webhook.url).path,
-            json={"update_id": next(self._update_ids), **update},
-            headers=headers,
+            urlsplit(webhook.url).path, json=update, headers=headers
         )
         if response.status_code != 200:
             raise PlaygroundError(502, f"the webhook answered {response.status_code}")
@@ -427,6 +419,10 @@ class Playground:
         return None
 
 
+def _valid_username(username: str | None) -> str | None:
+    return username if username and USERNAME.fullmatch(username) else None
+
+
 def _pair(user: PretendUser, peer: PretendUser) -> tuple[int, int]:
     low, high = sorted((user.id, peer.id))
     return low, high
@@ -438,44 +434,9 @@ def _first(
     return next((call for call in calls if wanted(call)), None)
 
 
-def _command_entities(text: str) -> list[JSONDict]:
-    """Telegram marks a leading /command, which is how bots tell commands from words."""
-    match = _COMMAND.match(text)
-    return [{"type": "bot_command", "offset": 0, "length": match.end()}] if match else []
-
-
 def _has_callback(message: JSONDict, data: str) -> bool:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard") or []
     return any(button.get("callback_data") == data for row in rows for button in row)
-
-
-def _media_kind(content_type: str) -> str:
-    """What Telegram makes of a file a user sends: GIFs become animations, Ogg voice notes."""
-    if content_type == "image/gif":
-        return "animation"
-    if content_type.startswith("image/"):
-        return "photo"
-    if content_type.startswith("video/"):
-        return "video"
-    if content_type in ("audio/ogg", "audio/opus"):
-        return "voice"
-    return "document"
-
-
-def _media_payload(
-    kind: str, described: JSONDict, data: bytes, content_type: str
-) -> tuple[Any, JSONDict]:
-    """The field an update carries for this kind of file, and the size a photo is shown at."""
-    if kind == "photo":
-        width, height = _image_size(data)
-        size = {"width": width, "height": height}
-        return [{**described, **size}], size
-    if kind in ("video", "animation"):
-        dimensions = {"width": 640, "height": 360, "duration": 1}
-        return {**described, **dimensions, "mime_type": content_type}, {}
-    if kind == "voice":
-        return {**described, "duration": 1, "mime_type": content_type}, {}
-    return {**described, "mime_type": content_type, "file_name": "file"}, {}
 
 
 def _image_size(data: bytes) -> tuple[int, int]:

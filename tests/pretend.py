@@ -101,6 +101,15 @@ class PretendClient:
         self.say(text)
         self.wait_for_bot("Add a photo")
 
+    def sends_file(self, data: bytes, content_type: str, caption: str = "") -> None:
+        """A file from the device, as the chat window's paperclip sends it."""
+        response = self.http.post(
+            f"/playground/api/users/{self.id}/media",
+            files={"file": ("file", data, content_type)},
+            data={"caption": caption},
+        )
+        assert response.status_code == 204, response.text
+
     def confessed_to(self, recipient: PretendClient, text: str) -> None:
         """A whole anonymous confession, from /start to the recipient having it."""
         recipient.say("/start")
@@ -122,7 +131,7 @@ def make_pretend(http: httpx.Client) -> Callable[[str], PretendClient]:
     """`make("Carol")`: a new pretend user with a username nobody else has."""
 
     def make(first_name: str) -> PretendClient:
-        username = f"{first_name.lower()}_{next(_names)}"
+        username = f"{first_name.lower()}_pg{next(_names)}"
         response = http.post(
             "/playground/api/users", json={"first_name": first_name, "username": username}
         )

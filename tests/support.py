@@ -150,6 +150,8 @@ class PlaygroundServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.environment = {"PATH": os.environ["PATH"], "PTB_TIMEDELTA": "true", **environment}
+        if os.environ.get("PYTHONPATH"):  # a checkout run with PYTHONPATH serves its own code
+            self.environment["PYTHONPATH"] = os.environ["PYTHONPATH"]
         self.log_path = directory / "serve.log"
         self._process: subprocess.Popen[bytes] | None = None
 

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, text
 
 from bot import telegram_auth
 from emulator import BotApiState, StoredMessage
+from emulator.client import TelegramClient, TelegramUser
 
 _update_ids = itertools.count(1_000)
 _user_ids = itertools.count(5_000_001)
-_query_ids = itertools.count(1)
 
 
 class Webhook:
@@ -75,16 +75,23 @@ class Person:
     id: int = field(default_factory=lambda: next(_user_ids))
 
     @property
+    def account(self) -> TelegramUser:
+        return TelegramUser(
+            self.id, self.first_name, self.username, self.last_name, self.language_code
+        )
+
+    @property
+    def client(self) -> TelegramClient:
+        """Telegram's app in this person's hands: it builds the updates their actions cause."""
+        return TelegramClient(self.bot_api, update_ids=_update_ids)
+
+    @property
     def profile(self) -> dict[str, Any]:
-        profile: dict[str, Any] = {"id": self.id, "is_bot": False, "first_name": self.first_name}
-        for key in ("last_name", "username", "language_code"):
-            if getattr(self, key) is not None:
-                profile[key] = getattr(self, key)
-        return profile
+        return self.account.profile()
 
     @property
     def chat(self) -> dict[str, Any]:
-        return {"id": self.id, "type": "private", "first_name": self.first_name}
+        return self.account.private_chat()
 
     # what the person sees
 
@@ -135,62 +142,32 @@ class Person:
 
     # what the person does
 
-    def _send(self, message_fields: dict[str, Any]) -> list[StoredMessage]:
+    def _send(self, update: dict[str, Any]) -> list[StoredMessage]:
         before = len(self.messages)
-        stored = self.bot_api.add_user_message(
-            self.id, text=message_fields.get("text"), caption=message_fields.get("caption")
-        )
-        message = {
-            "message_id": stored.message_id,
-            "date": int(time.time()),
-            "chat": self.chat,
-            "from": self.profile,
-            **message_fields,
-        }
-        self.webhook.deliver({"update_id": next_update_id(), "message": message})
+        self.webhook.deliver(update)
         return self.messages[before:]
 
     def says(
         self, words: str, *, entities: list[dict[str, Any]] | None = None
     ) -> list[StoredMessage]:
-        fields: dict[str, Any] = {"text": words}
-        if entities:
-            fields["entities"] = entities
-        return self._send(fields)
+        return self._send(self.client.text(self.account, words, entities=entities or []))
 
     def command(self, name: str, argument: str | None = None) -> list[StoredMessage]:
         words = f"/{name}" + (f" {argument}" if argument else "")
-        entity = {"type": "bot_command", "offset": 0, "length": len(name) + 1}
-        return self._send({"text": words, "entities": [entity]})
+        return self._send(self.client.text(self.account, words))
 
     def picks(self, other: Person) -> list[StoredMessage]:
         """Choose someone with Telegram's user picker (KeyboardButtonRequestUsers)."""
-        shared: dict[str, Any] = {"user_id": other.id, "first_name": other.first_name}
-        if other.username:
-            shared["username"] = other.username
-        return self._send({"users_shared": {"request_id": 1, "users": [shared]}})
+        return self._send(self.client.shares_user(self.account, 1, other.account))
 
     def sends_media(
         self, kind: str, data: bytes, *, file_size: int | None = None
     ) -> list[StoredMessage]:
-        file_id, unique_id = self.bot_api.add_file(data, file_path=f"{kind}/{next(_query_ids)}.bin")
-        size = len(data) if file_size is None else file_size
-        described = {"file_id": file_id, "file_unique_id": unique_id, "file_size": size}
-        if kind == "photo":
-            payload: Any = [{**described, "width": 640, "height": 480}]
-        elif kind == "voice":
-            payload = {**described, "duration": 3, "mime_type": "audio/ogg"}
-        elif kind == "video_note":
-            payload = {**described, "duration": 3, "length": 240}
-        else:
-            payload = {
-                **described,
-                "width": 640,
-                "height": 480,
-                "duration": 3,
-                "mime_type": "video/mp4",
-            }
-        return self._send({kind: payload})
+        mime_type = {"voice": "audio/ogg", "video": "video/mp4"}.get(kind)
+        update = self.client.media(
+            self.account, kind, data, mime_type=mime_type, file_size=file_size
+        )
+        return self._send(update)
 
     def presses(self, label: str, *, on: StoredMessage | None = None) -> list[StoredMessage]:
         """Tap an inline button by (part of) its label, on the newest message that has it."""
@@ -201,23 +178,14 @@ class Person:
     def presses_data(
         self, data: str, message: StoredMessage, *, chat: dict[str, Any] | None = None
     ) -> list[StoredMessage]:
+        """Tap a button with this data on ``message``; ``chat`` pretends the message is in
+        another chat (a card shared into a group, say)."""
         before = len(self.messages)
-        bot = self.bot_api.bot.to_api()
-        query = {
-            "id": f"cq{next(_query_ids)}",
-            "from": self.profile,
-            "chat_instance": str(message.chat_id),
-            "data": data,
-            "message": {
-                "message_id": message.message_id,
-                "date": message.date,
-                "chat": chat or {"id": message.chat_id, "type": "private"},
-                "from": bot,
-                "text": message.content or "",
-                **({"reply_markup": message.reply_markup} if message.reply_markup else {}),
-            },
-        }
-        self.webhook.deliver({"update_id": next_update_id(), "callback_query": query})
+        shown = self.bot_api.as_telegram_message(message.chat_id, message.message_id)
+        assert shown is not None, f"message {message.message_id} is not in the chat"
+        if chat is not None:
+            shown["chat"] = chat
+        self.webhook.deliver(self.client.callback_query(self.account, shown, data))
         return self.messages[before:]
 
     def button(self, label: str, on: StoredMessage | None = None) -> dict[str, Any]:
@@ -243,11 +211,8 @@ class Person:
 
     def inline_query(self, query: str) -> list[dict[str, Any]]:
         """Type `@bot query` in any chat; returns the results the bot offered."""
-        query_id = f"iq{next(_query_ids)}"
-        update = {
-            "update_id": next_update_id(),
-            "inline_query": {"id": query_id, "from": self.profile, "query": query, "offset": ""},
-        }
+        update = self.client.inline_query(self.account, query, chat_type=None)
+        query_id = update["inline_query"]["id"]
         self.webhook.deliver(update)
         call = self.bot_api.wait_for_call(
             "answerInlineQuery", where=lambda params: params.get("inline_query_id") == query_id

@@ -18,7 +18,7 @@
     },
     dark: {
       bg_color: '#212121', text_color: '#ffffff', hint_color: '#aaaaaa', link_color: '#8774e1',
-      button_color: '#8774e1', button_text_color: '#ffffff', secondary_bg_color: '#181818',
+      button_color: '#8774e1', button_text_color: '#ffffff', secondary_bg_color: '#0f0f0f',
       header_bg_color: '#212121', accent_text_color: '#8774e1', section_bg_color: '#212121',
       section_header_text_color: '#8774e1', subtitle_text_color: '#aaaaaa', destructive_text_color: '#ff595a'
     }
@@ -26,7 +26,11 @@
   var ALLOWED_TAGS = { B: 'b', STRONG: 'b', I: 'i', EM: 'i', U: 'u', INS: 'u', S: 's', STRIKE: 's', DEL: 's',
     CODE: 'code', PRE: 'pre', BLOCKQUOTE: 'blockquote', A: 'a', 'TG-SPOILER': 'span', SPAN: 'span', BR: 'br' };
 
-  var state = { user: null, chat: null, version: -1, view: null, busy: false, inline: null };
+  var state = {
+    user: null, chat: null, version: -1, view: null, busy: false, inline: null,
+    stuck: true, rendered: {}, keyboardKey: null, keyboardOpen: false,
+    theme: matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light'
+  };
   var $ = function (id) { return document.getElementById(id); };
 
   /* ---------------- talking to the server ---------------- */
@@ -65,6 +69,8 @@
     var query = '?user=' + state.user + (state.chat ? '&chat=' + state.chat : '') + '&since=' + state.version;
     call('GET', '/view' + query).then(function (view) {
       state.busy = false;
+      // The user or chat changed while this was on its way: it shows the wrong chat.
+      if (query.indexOf('?user=' + state.user + (state.chat ? '&chat=' + state.chat : '') + '&') !== 0) { refresh(); return; }
       if (view.version === state.version || !view.messages) return;
       state.version = view.version;
       state.view = view;
@@ -77,11 +83,11 @@
     renderUsers(view.users);
     renderChats(view);
     renderMessages(view.messages);
-    renderReplyKeyboard(view.reply_keyboard);
+    renderReplyKeyboard(view.reply_keyboard, view.reply_keyboard_folded);
     var bot = view.bot;
     $('chat-title').textContent = state.chat ? nameOf(person(state.chat)) : bot.first_name;
     $('chat-subtitle').textContent = state.chat ? '@' + (person(state.chat).username || 'user') + ' · a chat between pretend users' : '@' + bot.username + ' · bot';
-    $('composer').setAttribute('aria-disabled', state.chat ? 'true' : 'false');
+    $('composer').dataset.peerChat = state.chat ? 'true' : 'false';
   }
 
   function person(id) {
@@ -100,7 +106,8 @@
     list.replaceChildren.apply(list, users.map(function (user) {
       var button = h('button', { type: 'button', 'aria-pressed': String(user.id === state.user), 'data-user': user.id },
         avatar(user.first_name, user.id),
-        h('span', { class: 'who' }, h('span', null, user.first_name), h('small', null, user.username ? '@' + user.username : 'no username')));
+        h('span', { class: 'who' }, h('span', null, user.first_name), h('small', null, user.username ? '@' + user.username : 'no username')),
+        badge(user.id === state.user ? 0 : user.unread));
       button.addEventListener('click', function () { switchUser(user.id); });
       return h('li', null, button);
     }));
@@ -108,30 +115,60 @@
 
   function renderChats(view) {
     var list = $('chats');
-    var items = [chatItem(null, view.bot.first_name, '@' + view.bot.username, view.bot.id)];
+    var items = [chatItem(null, view.bot.first_name, '@' + view.bot.username, view.bot.id, view.bot_unread)];
     view.chats.forEach(function (chat) {
-      items.push(chatItem(chat.peer.id, chat.peer.first_name, chat.last || 'No messages yet', chat.peer.id));
+      items.push(chatItem(chat.peer.id, chat.peer.first_name, chat.last || 'No messages yet', chat.peer.id, chat.unread));
     });
     list.replaceChildren.apply(list, items);
   }
 
-  function chatItem(chatId, title, subtitle, seed) {
+  function chatItem(chatId, title, subtitle, seed, unread) {
     var button = h('button', { type: 'button', 'aria-current': String(state.chat === chatId), 'data-chat': chatId === null ? 'bot' : chatId },
-      avatar(title, seed), h('span', { class: 'who' }, h('span', null, title), h('small', null, subtitle)));
+      avatar(title, seed), h('span', { class: 'who' }, h('span', null, title), h('small', null, subtitle)), badge(unread));
     button.addEventListener('click', function () { openChat(chatId); });
     return h('li', null, button);
   }
 
+  /* Unread messages, as the chat list's counter shows them; none, no counter. */
+  function badge(count) {
+    if (!count) return null;
+    return h('span', { class: 'badge', 'aria-label': count + ' unread' }, count > 99 ? '99+' : String(count));
+  }
+
+  /* The chat keeps its place as Telegram's does: at the newest message unless the user
+     scrolled up. Messages that did not change keep their elements, so a photo is not
+     reloaded (and the list does not shrink and grow) on every poll; a photo's box is sized
+     before it loads; and whatever still grows afterwards (a video, a photo of unknown size)
+     brings the view back down if it was there. */
   function renderMessages(messages) {
     var list = $('messages');
-    var atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     if (!messages.length) {
+      state.rendered = {};
       list.replaceChildren(h('li', { class: 'empty' }, state.chat ? 'No messages here yet.' : 'Say /start to the bot.'));
       return;
     }
-    list.replaceChildren.apply(list, messages.map(state.chat ? peerMessage : botChatMessage));
-    if (atBottom || state.scrollDown) list.scrollTop = list.scrollHeight;
+    var make = state.chat ? peerMessage : botChatMessage;
+    var previous = state.rendered;
+    var rendered = {};
+    var nodes = messages.map(function (message) {
+      var key = (state.chat ? 'peer:' + state.chat + ':' + message.id : 'bot:' + message.message_id);
+      var signature = JSON.stringify(message);
+      var kept = previous[key];
+      var node = kept && kept.signature === signature ? kept.node : make(message);
+      rendered[key] = { signature: signature, node: node };
+      return node;
+    });
+    state.rendered = rendered;
+    var unchanged = nodes.length === list.children.length && nodes.every(function (node, i) { return list.children[i] === node; });
+    if (!unchanged) list.replaceChildren.apply(list, nodes);
+    if (state.scrollDown) state.stuck = true;
     state.scrollDown = false;
+    if (state.stuck) toBottom();
+  }
+
+  function toBottom() {
+    var list = $('messages');
+    list.scrollTop = list.scrollHeight;
   }
 
   function botChatMessage(message) {
@@ -161,7 +198,15 @@
 
   function mediaElement(media, url) {
     if (!url) return h('span', { class: 'media-missing' }, '[' + media.kind + ']');
-    if (media.kind === 'photo') return h('img', { src: url, alt: 'Photo' });
+    if (media.kind === 'photo') {
+      var photo = h('img', { src: url, alt: 'Photo' });
+      if (media.width && media.height) {
+        var scale = Math.min(1, 320 / media.height, 360 / media.width);
+        photo.style.width = Math.round(media.width * scale) + 'px';
+        photo.style.height = Math.round(media.height * scale) + 'px';
+      }
+      return photo;
+    }
     if (media.kind === 'voice' || media.kind === 'audio') return h('audio', { src: url, controls: '', 'aria-label': 'Voice note' });
     if (media.kind === 'video' || media.kind === 'animation' || media.kind === 'video_note') {
       return h('video', { src: url, controls: '', preload: 'metadata', 'aria-label': 'Video' });
@@ -248,20 +293,36 @@
     return button;
   }
 
-  function renderReplyKeyboard(markup) {
+  /* The bot's reply keyboard. As in Telegram's client, a one-time keyboard folds once used,
+     and the keyboard button in the input field brings it back (or folds any keyboard away)
+     for as long as the bot has not removed or replaced it. */
+  function renderReplyKeyboard(markup, folded) {
     var box = $('reply-keyboard');
+    var toggle = $('keyboard-button');
     if (!markup || !markup.keyboard) {
       box.hidden = true;
+      toggle.hidden = true;
       box.replaceChildren();
+      state.keyboardKey = null;
       $('text').placeholder = 'Message';
       return;
     }
-    box.hidden = false;
+    var key = JSON.stringify(markup) + ':' + folded;
+    if (key !== state.keyboardKey) {
+      state.keyboardKey = key;
+      state.keyboardOpen = !folded;
+    }
+    toggle.hidden = false;
+    toggle.setAttribute('aria-expanded', String(state.keyboardOpen));
+    toggle.setAttribute('aria-label', state.keyboardOpen ? 'Hide the bot keyboard' : 'Show the bot keyboard');
+    toggle.title = toggle.getAttribute('aria-label');
+    box.hidden = !state.keyboardOpen;
     box.replaceChildren.apply(box, markup.keyboard.map(function (row) {
       return h('div', { class: 'keyboard-row' }, row.map(function (spec) {
         var label = typeof spec === 'string' ? spec : spec.text;
         var button = h('button', { type: 'button' }, label);
         button.addEventListener('click', function () {
+          if (markup.one_time_keyboard) { state.keyboardOpen = false; box.hidden = true; toggle.setAttribute('aria-expanded', 'false'); }
           if (spec.request_users || spec.request_user) pickUser(spec.request_users || spec.request_user);
           else if (spec.web_app) openMiniApp(spec.web_app.url, null);
           else sendText(label);
@@ -281,6 +342,7 @@
     state.chat = null;
     state.version = -1;
     state.scrollDown = true;
+    state.rendered = {};
     closeMiniApp();
     closeInline();
     refresh();
@@ -290,6 +352,7 @@
     state.chat = chatId;
     state.version = -1;
     state.scrollDown = true;
+    state.rendered = {};
     closeInline();
     refresh();
   }
@@ -364,7 +427,9 @@
     if (parsed.searchParams.has('startapp') || path[1]) { openMiniApp(location.origin + '/app/', parsed.searchParams.get('startapp')); return; }
     openChat(null);
     var start = parsed.searchParams.get('start');
-    sendText(start ? '/start ' + start : '/start');
+    if (!start) { sendText('/start'); return; }
+    state.scrollDown = true;
+    act(call('POST', asUser('/start'), { parameter: start })).catch(function () {});
   }
 
   function shareLink(link, text) {
@@ -383,10 +448,9 @@
     var target = new URL(url, location.href);
     var query = '/users/' + state.user + '/init-data' + (startParam ? '?start_param=' + encodeURIComponent(startParam) : '');
     call('GET', query).then(function (data) {
-      var scheme = matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
       var fragment = new URLSearchParams({
         tgWebAppData: data.init_data, tgWebAppVersion: '8.0', tgWebAppPlatform: 'web',
-        tgWebAppThemeParams: JSON.stringify(THEMES[scheme])
+        tgWebAppThemeParams: JSON.stringify(THEMES[state.theme])
       });
       var panel = $('mini-app');
       panel.hidden = false;
@@ -395,6 +459,17 @@
       $('mini-app-title').textContent = state.view.bot.first_name + ' · ' + nameOf(person(state.user));
       $('mini-app-frame').src = '/playground/app/' + target.search + '#' + fragment.toString();
     }, function (error) { toast(error.message); });
+  }
+
+  /* Telegram's light or dark theme, as its settings switch it: the open mini app hears
+     theme_changed with the new parameters. */
+  function setTheme(name) {
+    state.theme = name;
+    var toggle = $('theme-toggle');
+    toggle.setAttribute('aria-pressed', String(name === 'dark'));
+    toggle.textContent = name === 'dark' ? '☀' : '☾';
+    document.documentElement.dataset.theme = name;
+    toMiniApp('theme_changed', { theme_params: THEMES[name] });
   }
 
   function closeMiniApp() {
@@ -515,6 +590,24 @@
     menu.hidden = !commands.length;
   });
   $('inline-close').addEventListener('click', closeInline);
+  $('keyboard-button').addEventListener('click', function () {
+    state.keyboardOpen = !state.keyboardOpen;
+    if (state.view) renderReplyKeyboard(state.view.reply_keyboard, state.view.reply_keyboard_folded);
+  });
+  $('theme-toggle').addEventListener('click', function () { setTheme(state.theme === 'dark' ? 'light' : 'dark'); });
+  /* Only the user scrolling up unpins the view: a photo growing below the fold moves the
+     bottom away without moving scrollTop, and must not count as leaving it. */
+  var lastScrollTop = 0;
+  $('messages').addEventListener('scroll', function () {
+    var list = $('messages');
+    if (list.scrollHeight - list.scrollTop - list.clientHeight < 40) state.stuck = true;
+    else if (list.scrollTop < lastScrollTop) state.stuck = false;
+    lastScrollTop = list.scrollTop;
+  });
+  ['load', 'loadedmetadata'].forEach(function (name) {
+    // Media events do not bubble; caught on the way down, they re-pin a view that was at the bottom.
+    $('messages').addEventListener(name, function () { if (state.stuck) toBottom(); }, true);
+  });
   $('mini-app-close').addEventListener('click', closeMiniApp);
   $('mini-app-back').addEventListener('click', function () { toMiniApp('back_button_pressed'); });
   $('main-button').addEventListener('click', function () {
@@ -537,5 +630,6 @@
     var first = users.filter(function (u) { return u.id === wanted; })[0] || users[0];
     switchUser(first.id);
   }, function (error) { toast(error.message); });
+  setTheme(state.theme);
   setInterval(refresh, POLL_MS);
 })();

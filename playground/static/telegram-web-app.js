@@ -4,15 +4,41 @@
    from the same place (the tgWebApp* parameters in the URL fragment), and talks to the chat
    window around it with Telegram's own postMessage events (web_app_setup_main_button, ...),
    so the chat window plays the part of the Telegram client. Only what a mini app of this kind
-   uses is here; the init data is the real, signed string, so the server checks it as usual. */
+   uses is here; the init data is the real, signed string, so the server checks it as usual.
+   Like Telegram's script it puts the theme into CSS variables (--tg-theme-bg-color, ...,
+   --tg-color-scheme) and the viewport's height into --tg-viewport-*, which is what a page
+   styles itself with, and it follows theme_changed as Telegram switches light and dark. */
 (function () {
   'use strict';
 
   var fragment = new URLSearchParams(location.hash.slice(1));
   var initData = fragment.get('tgWebAppData') || '';
   var version = fragment.get('tgWebAppVersion') || '8.0';
-  var themeParams = parseJson(fragment.get('tgWebAppThemeParams')) || {};
+  var themeParams = {};
   var handlers = {};
+
+  function setCssVariable(name, value) {
+    document.documentElement.style.setProperty('--tg-' + name, value);
+  }
+
+  /* Telegram sends colours as #rrggbb; anything else is dropped, as Telegram's script does. */
+  function applyTheme(params) {
+    Object.keys(params || {}).forEach(function (key) {
+      var color = String(params[key]).trim().toLowerCase();
+      if (!/^#[0-9a-f]{6}$/.test(color)) return;
+      themeParams[key] = color;
+      setCssVariable('theme-' + key.split('_').join('-'), color);
+    });
+    setCssVariable('color-scheme', colorScheme());
+  }
+
+  function applyViewport() {
+    setCssVariable('viewport-height', window.innerHeight + 'px');
+    setCssVariable('viewport-stable-height', window.innerHeight + 'px');
+  }
+
+  applyTheme(parseJson(fragment.get('tgWebAppThemeParams')));
+  applyViewport();
 
   function parseJson(text) {
     try { return text ? JSON.parse(text) : null; } catch (e) { return null; }
@@ -57,15 +83,22 @@
     return true;
   }
 
+  /* Bottom buttons take the theme's button colours until the page sets its own, and follow a
+     theme change, as Telegram's do. */
+  var bottomButtons = [];
+
   function bottomButton(eventType, clickEvent) {
+    var ownColor = null;
+    var ownTextColor = null;
     var button = {
-      text: 'Continue', color: themeParams.button_color || '#2481cc',
-      textColor: themeParams.button_text_color || '#ffffff',
+      text: 'Continue',
+      get color() { return ownColor || themeParams.button_color || '#2481cc'; },
+      get textColor() { return ownTextColor || themeParams.button_text_color || '#ffffff'; },
       isVisible: false, isActive: true, isProgressVisible: false,
       setParams: function (params) {
         if ('text' in params) button.text = String(params.text);
-        if ('color' in params) button.color = params.color;
-        if ('text_color' in params) button.textColor = params.text_color;
+        if ('color' in params) ownColor = params.color || null;
+        if ('text_color' in params) ownTextColor = params.text_color || null;
         if ('is_visible' in params) button.isVisible = !!params.is_visible;
         if ('is_active' in params) button.isActive = !!params.is_active;
         sync();
@@ -87,6 +120,7 @@
         color: button.color, text_color: button.textColor, is_progress_visible: button.isProgressVisible
       });
     }
+    bottomButtons.push({ button: button, sync: sync });
     return button;
   }
 
@@ -159,10 +193,17 @@
     else if (message.eventType === 'secondary_button_pressed') emit('secondaryButtonClicked');
     else if (message.eventType === 'back_button_pressed') emit('backButtonClicked');
     else if (message.eventType === 'theme_changed') {
-      WebApp.themeParams = themeParams = (message.eventData && message.eventData.theme_params) || {};
+      applyTheme(message.eventData && message.eventData.theme_params);
       WebApp.colorScheme = colorScheme();
+      bottomButtons.forEach(function (entry) { if (entry.button.isVisible) entry.sync(); });
       emit('themeChanged');
     }
+  });
+
+  window.addEventListener('resize', function () {
+    WebApp.viewportHeight = WebApp.viewportStableHeight = window.innerHeight;
+    applyViewport();
+    emit('viewportChanged', { isStateStable: true });
   });
 
   window.Telegram = { WebApp: WebApp };

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from PIL import Image
 
 from tests.pretend import PretendClient
@@ -121,11 +123,31 @@ def test_the_mini_app_accepts_init_data_the_playground_signs(
 
 def test_a_username_belongs_to_one_pretend_user(playground: PlaygroundServer) -> None:
     taken = httpx.post(
-        f"{playground.url}/playground/api/users", json={"first_name": "Al", "username": "alice"}
+        f"{playground.url}/playground/api/users", json={"first_name": "Al", "username": "ALICE_pg"}
     )
 
     assert taken.status_code == 409
     assert "taken" in taken.json()["error"]
+
+
+def test_the_first_pretend_users_have_usernames_telegram_would_give(
+    playground: PlaygroundServer,
+) -> None:
+    users = httpx.get(f"{playground.url}/playground/api/users").json()
+
+    assert [u["first_name"] for u in users[:2]] == ["Alice", "Bob"]
+    assert all(5 <= len(u["username"]) <= 32 for u in users[:2])
+
+
+@pytest.mark.parametrize("username", ["bob", "abcd", "1alice", "a" * 33, "al ice"])
+def test_a_username_telegram_would_refuse_is_refused(
+    playground: PlaygroundServer, username: str
+) -> None:
+    refused = httpx.post(
+        f"{playground.url}/playground/api/users", json={"first_name": "X", "username": username}
+    )
+
+    assert refused.status_code == 422
 
 
 def test_a_button_no_longer_on_screen_cannot_be_pressed(pretend: Pretend) -> None:
@@ -185,7 +207,7 @@ def test_pretend_users_are_kept_across_a_restart(tmp_path: Path) -> None:
     server.start()
     try:
         added = httpx.post(
-            f"{server.url}/playground/api/users", json={"first_name": "Rosa", "username": "rosa"}
+            f"{server.url}/playground/api/users", json={"first_name": "Rosa", "username": "rosa_m"}
         ).json()
     finally:
         server.stop()
@@ -197,3 +219,73 @@ def test_pretend_users_are_kept_across_a_restart(tmp_path: Path) -> None:
 
     assert [u["first_name"] for u in users] == ["Alice", "Bob", "Rosa"]
     assert users[-1] == added
+
+
+def test_a_roster_from_before_usernames_were_checked_still_loads(tmp_path: Path) -> None:
+    roster = [
+        {"first_name": "Alice", "username": "alice"},
+        {"first_name": "Bob", "username": "bob"},
+    ]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "playground-users.json").write_text(json.dumps(roster))
+    server = PlaygroundServer(tmp_path)
+    server.start()
+    try:
+        users = httpx.get(f"{server.url}/playground/api/users").json()
+    finally:
+        server.stop()
+
+    assert [(u["first_name"], u["username"]) for u in users] == [("Alice", "alice"), ("Bob", None)]
+
+
+def test_a_deep_link_start_parameter_telegram_would_not_pass_is_refused(pretend: Pretend) -> None:
+    ivy = pretend("Ivy")
+    for parameter in ("has space", "x" * 65, "ünïcode", "a/b"):
+        started = ivy.http.post(
+            f"/playground/api/users/{ivy.id}/start", json={"parameter": parameter}
+        )
+        assert started.status_code == 422, parameter
+    assert ivy.view()["messages"] == []
+
+
+def test_a_deep_link_start_shows_only_start(pretend: Pretend) -> None:
+    jay = pretend("Jay")
+
+    started = jay.http.post(f"/playground/api/users/{jay.id}/start", json={"parameter": "hello"})
+
+    assert started.status_code == 204
+    jay.wait_for_bot("Some things are hard to say")
+    assert [m["text"] for m in jay.view()["messages"] if not m["from_bot"]] == ["/start"]
+
+
+def test_unread_counts_what_arrived_since_the_chat_was_last_open(pretend: Pretend) -> None:
+    kai, lou = pretend("Kai"), pretend("Lou")
+    for words in ("one", "two", "three"):
+        kai.http.post(
+            f"/playground/api/users/{kai.id}/peers/{lou.id}/messages", json={"text": words}
+        )
+
+    before = lou.view()
+    opened = lou.view(chat=kai.id)
+    after = lou.view()
+
+    def unread_from_kai(window: dict[str, object]) -> int:
+        chats = window["chats"]
+        assert isinstance(chats, list)
+        unread: int = next(c["unread"] for c in chats if c["peer"]["id"] == kai.id)
+        return unread
+
+    assert unread_from_kai(before) == 3
+    assert [m["text"] for m in opened["messages"]] == ["one", "two", "three"]
+    assert unread_from_kai(after) == 0
+    assert next(u["unread"] for u in kai.view()["users"] if u["id"] == lou.id) == 0
+
+
+def test_the_mini_app_address_opened_directly_points_to_the_playground(
+    playground: PlaygroundServer,
+) -> None:
+    page = httpx.get(f"{playground.url}/app/")
+
+    assert page.status_code == 200
+    assert 'href="/playground"' in page.text
+    assert httpx.get(f"{playground.url}/app/app.js").status_code == 200
