@@ -53,8 +53,17 @@ class PretendClient:
         assert response.status_code == 204, response.text
 
     def press(self, label: str) -> JSON:
-        """Tap the newest inline button with this label; returns the bot's answer to the tap."""
-        message, button = self._newest_button(label, callback=True)
+        """Tap the newest inline button with this label, once the bot has shown one; returns
+        the bot's answer to the tap."""
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                message, button = self._newest_button(label, callback=True)
+                break
+            except AssertionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
         body = {"message_id": message["message_id"], "data": button["callback_data"]}
         response = self.http.post(f"/playground/api/users/{self.id}/press", json=body)
         assert response.status_code == 200, response.text

@@ -211,7 +211,9 @@ def test_revealing_a_photo_below_another_keeps_the_view_at_the_bottom(
         ola.writes_to(pam, words)
         ola.sends_file(photo_file(tmp_path).read_bytes(), "image/jpeg")
         ola.wait_for_bot("How should it be signed?")
-        ola.sends_anonymously()
+        ola.press("Anonymous")
+        ola.wait_for_bot("Preview")
+        ola.press("Send")
         ola.wait_for_bot("Sent to Pam")
         if words.endswith("first summer"):
             pam.accepts_request()
