@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 from telegram import (
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    InlineQueryResultArticle,
-    InputTextMessageContent,
     Update,
 )
 
@@ -14,7 +10,8 @@ from bot import callbacks
 from bot.context import Context, Turn, turn
 from bot.handler import Answer, button_gone, handler, keyboard_now
 from bot.i18n import t
-from bot.render import card_calls, deep_link, revealed_markup
+from bot.render import card_calls, revealed_markup
+from bot.share import inline_card
 from core import confessions, pseudonyms, reactions, styles
 from core.confessions import SHARE_PREFIX, Role
 from core.errors import NotFound, WrongState
@@ -76,24 +73,6 @@ async def on_inline_query(update: Update, context: Context) -> None:
         shareable = await confessions.shareable(current.session, current.user, wanted)
         language = current.language
         results = [
-            InlineQueryResultArticle(
-                id=confession.public_id,
-                title=t(language, "inline.title"),
-                description=t(language, "inline.description"),
-                input_message_content=InputTextMessageContent(
-                    t(language, "inline.message"), parse_mode="HTML"
-                ),
-                reply_markup=InlineKeyboardMarkup(
-                    [
-                        [
-                            InlineKeyboardButton(
-                                t(language, "button.open_link"),
-                                url=deep_link(context.bot.username, confession),
-                            )
-                        ]
-                    ]
-                ),
-            )
-            for confession in shareable
+            inline_card(confession, language, context.bot.username) for confession in shareable
         ]
     await query.answer(results, cache_time=0, is_personal=True)

@@ -7,10 +7,12 @@ nothing about who sent it; what is guarded here is who may ask the bot to prepar
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
+
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import confessions
-from core.confessions import SHARE_PREFIX
 from core.errors import DomainError, NotAllowed, NotFound, Withdrawn, WrongState
 from models import Confession, ConfessionStatus, User
 
@@ -18,6 +20,22 @@ SHAREABLE = frozenset(
     {ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED, ConfessionStatus.REVEALED}
 )
 """Sent and still standing: a withdrawn or expired card would lead to a dead end."""
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCard:
+    """A card the messenger holds ready for its share sheet, and until when (Unix time)."""
+
+    id: str
+    expires_at: int | None = None
+
+
+class CardPreparer(Protocol):
+    """The messaging platform's half of sending a card on (Telegram: `bot.share`)."""
+
+    async def prepare(
+        self, confession: Confession, user_id: int, language: str | None
+    ) -> PreparedCard: ...
 
 
 class TelegramUnavailable(DomainError):
@@ -39,11 +57,6 @@ async def card_to_share(session: AsyncSession, public_id: str, caller: User) -> 
     if confession.status not in SHAREABLE:
         raise WrongState("This confession can no longer be sent on.")
     return confession
-
-
-def share_link(bot_username: str, confession: Confession) -> str:
-    """The bot's link that opens the confession for its reader (the inline card's button)."""
-    return f"https://t.me/{bot_username}?start={SHARE_PREFIX}{confession.public_id}"
 
 
 async def card_for_story(session: AsyncSession, public_id: str, caller: User) -> Confession:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot import telegram_auth, webhook
+from bot.share import ShareSheet
 from core.inbox import InboxWriter
 from core.limits import SharedThrottle
 from core.media import build_media_store
@@ -75,6 +76,7 @@ def create_app(
     app.state.database = database
     app.state.inbox_writer = inbox_writer
     app.state.identity = telegram_auth.verifier(settings)
+    app.state.card_preparer = ShareSheet(settings)
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
     app.state.api_throttle = SharedThrottle(
         database, scope="api", per_minute=settings.api_requests_per_minute

@@ -3,8 +3,7 @@
 The bot and the page speak the same languages from the same files (bot/locales/<lang>.toml),
 so a language is added once, and `tests/bot/test_texts.py` already holds every file to the same
 keys and placeholders. The files are read here, not imported from `bot`: the adapters share the
-catalogue, not code. The Bot API texts of a shared card (`inline.*`, `button.open_link`) come
-from the same tables, so the card sent from the mini app reads as the one sent by inline mode.
+catalogue, not code. The card sent on from the mini app is built by the bot (`bot.share`).
 """
 
 from __future__ import annotations
@@ -47,10 +46,3 @@ def page_words(language: str, part: str = "first") -> dict[str, str]:
     """What the page says in one part, in one language (a supported one: see `language_for`)."""
     words: dict[str, str] = _tables(language)[PARTS[part]]
     return words
-
-
-def text(language_code: str | None, key: str) -> str:
-    """One of the bot's texts (`"inline.message"`), for a card the web app sends."""
-    table, _, name = key.partition(".")
-    found: str = _tables(language_for(language_code))[table][name]
-    return found
