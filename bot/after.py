@@ -11,10 +11,10 @@ from bot.context import Context, Turn, turn
 from bot.i18n import t
 from bot.media import chat_media
 from bot.replies import StepNudge, answer_button, say, send_all
-from core import confessions, lifecycle, moderation, pseudonyms, threads
-from core.confessions import ReaderView
+from core import lifecycle, moderation, pseudonyms, read_model, threads
 from core.moderation import Verdict
 from core.outbox import ApiCall
+from core.read_model import ReaderView
 
 
 def _argument(update: Update) -> str:
@@ -85,7 +85,7 @@ async def on_report(update: Update, context: Context) -> None:
     """The operators see it, with a button to ban its sender."""
     async with turn(update, context) as current:
         await moderation.report(current.session, current.settings, _argument(update), current.user)
-        reported = await confessions.for_reader(current.session, _argument(update), current.user)
+        reported = await read_model.for_reader(current.session, _argument(update), current.user)
         text = _naming(current, reported, "pseudonym.reported", "report.done")
         reply = say(current.user.id, text)
     await answer_button(update)

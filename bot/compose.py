@@ -18,10 +18,10 @@ from bot.i18n import t
 from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
 from bot.replies import StepNudge, answer_button, say, send_all
-from core import confessions, drafts, pseudonyms, threads, users
-from core.confessions import ConfessionView, awaits_share
+from core import drafts, lifecycle, pseudonyms, read_model, threads, users
 from core.errors import WordsMayHurt
 from core.outbox import ApiCall
+from core.read_model import ConfessionView, awaits_share
 from models import ComposeStep, Confession, Signature
 
 
@@ -131,7 +131,7 @@ async def next_prompt(current: Turn, draft: Confession) -> list[ApiCall]:
 async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
     """The card exactly as the recipient will see it, with the controls under it."""
     await drafts.show_preview(current.session, draft)
-    view = await confessions.view(current.session, draft)
+    view = await read_model.view(current.session, draft)
     language, chat_id = current.language, current.user.id
     intro = t(language, "compose.preview_intro", to=recipient_label(view, language))
     controls = _with_mutual_choice(
@@ -205,7 +205,7 @@ async def on_send(update: Update, context: Context) -> None:
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
         try:
-            view = await confessions.send(
+            view = await lifecycle.send(
                 current.session, current.settings, draft, current.user, words_confirmed=confirmed
             )
         except WordsMayHurt as asked:
@@ -258,7 +258,7 @@ async def on_mutual(update: Update, context: Context) -> None:
     """The preview's toggle: be named if it turns out mutual, or stay anonymous even then."""
     async with turn(update, context) as current:
         draft = await drafts.require(current.session, current.user)
-        await confessions.agree_to_mutual_reveal(
+        await lifecycle.agree_to_mutual_reveal(
             current.session, draft.public_id, current.user, not draft.reveal_if_mutual
         )
         replies = await next_prompt(current, draft)

@@ -10,10 +10,10 @@ from bot.context import Context, turn
 from bot.i18n import t
 from bot.render import item_label, opened_view
 from bot.replies import answer_button, say, send_all
-from core import confessions, consent, moderation, threads, users
-from core.confessions import SHARE_PREFIX, Role
+from core import consent, lifecycle, moderation, read_model, threads, users
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
+from core.read_model import SHARE_PREFIX, Role
 from core.settings import Settings
 from models import User
 
@@ -31,7 +31,7 @@ async def on_start(update: Update, context: Context) -> None:
                 await _arrive_by_link(current.session, current.settings, current.user, payload)
             ]
         else:
-            waiting = await confessions.deliver_waiting(
+            waiting = await lifecycle.deliver_waiting(
                 current.session, current.settings, current.user
             )
             replies = [
@@ -53,7 +53,7 @@ async def _arrive_by_link(
     does its recipient when they blocked its sender."""
     language = user.language_code
     try:
-        opened = await confessions.open_shared(
+        opened = await lifecycle.open_shared(
             session, settings, payload.removeprefix(SHARE_PREFIX), user
         )
     except NotYourOwn:
@@ -89,7 +89,7 @@ async def on_my(update: Update, context: Context) -> None:
         lines: list[str] = []
         rows: list[list[InlineKeyboardButton]] = []
         for name in [box] if box else ["sent", "received"]:
-            page = await confessions.page_for(
+            page = await read_model.page_for(
                 current.session, current.user, box=name, limit=PAGE, cursor=cursor
             )
             lines.append(t(language, f"my.{name}_title"))
@@ -132,7 +132,7 @@ async def on_thread(update: Update, context: Context) -> None:
     """One confession from /my: the card as this reader may see it, its thread, its actions."""
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
     async with turn(update, context) as current:
-        reader = await confessions.for_reader(current.session, public_id, current.user)
+        reader = await read_model.for_reader(current.session, public_id, current.user)
         replies = await threads.thread(
             current.session, reader.confession.id or 0, role=reader.role, reader_id=current.user.id
         )

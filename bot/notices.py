@@ -24,10 +24,10 @@ from bot.render import (
     reply_markup_for,
     request_markup,
 )
-from core import confessions, consent, pseudonyms, styles
-from core.confessions import ConfessionView
+from core import consent, pseudonyms, read_model, styles
 from core.notices import Notice
 from core.outbox import ApiCall
+from core.read_model import ConfessionView
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Media, OutboxMessage, Reply, Report, User
 
@@ -79,7 +79,7 @@ class NoticeRenderer:
                 and notice not in STILL_SENT_ONCE_WITHDRAWN
             ):
                 return None
-            view = await confessions.view(session, confession)
+            view = await read_model.view(session, confession)
         language = reader.language_code if reader else None
         return await RENDERERS[notice](self, Context(session, message, language, view))
 

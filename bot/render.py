@@ -13,8 +13,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from bot import callbacks
 from bot.i18n import t
 from core import pseudonyms, styles
-from core.confessions import SHARE_PREFIX, ConfessionView, ReaderView, Role
 from core.outbox import ApiCall
+from core.read_model import SHARE_PREFIX, ConfessionView, ReaderView, Role
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Reply, Signature
 

@@ -15,8 +15,8 @@ from bot.context import Context, turn
 from bot.i18n import t
 from bot.render import card_calls, deep_link, revealed_markup
 from bot.replies import answer_button, send_all
-from core import confessions, pseudonyms, reactions, styles
-from core.confessions import SHARE_PREFIX
+from core import lifecycle, pseudonyms, reactions, read_model, styles
+from core.read_model import SHARE_PREFIX
 
 
 async def on_reveal(update: Update, context: Context) -> None:
@@ -24,9 +24,7 @@ async def on_reveal(update: Update, context: Context) -> None:
     query = update.callback_query
     assert query is not None
     async with turn(update, context) as current:
-        view = await confessions.reveal(
-            current.session, callbacks.argument(query.data), current.user
-        )
+        view = await lifecycle.reveal(current.session, callbacks.argument(query.data), current.user)
         replies = card_calls(
             view,
             current.language,
@@ -56,7 +54,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
     assert query is not None
     async with turn(update, context) as current:
         wanted = query.query.strip().removeprefix(SHARE_PREFIX) or None
-        shareable = await confessions.shareable(current.session, current.user, wanted)
+        shareable = await read_model.shareable(current.session, current.user, wanted)
         language = current.language
         results = [
             InlineQueryResultArticle(

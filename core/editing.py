@@ -6,9 +6,9 @@ from html import escape
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, limits, media, safety, styles, wordlist
-from core.confessions import ReaderView, Role
+from core import drafts, limits, media, read_model, safety, styles, wordlist
 from core.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from core.read_model import ReaderView, Role
 from core.settings import Settings
 from core.styles import Style
 from models import Confession, ConfessionStatus, Signature, User
@@ -16,7 +16,7 @@ from models.types import utcnow
 
 
 async def _editable(session: AsyncSession, public_id: str, sender: User) -> ReaderView:
-    current = await confessions.for_reader(session, public_id, sender)
+    current = await read_model.for_reader(session, public_id, sender)
     if current.role != Role.SENDER:
         raise NotAllowed("Only its sender can change a confession.")
     if not current.can_edit:
@@ -58,7 +58,7 @@ async def edit_content(
     await _screen_new_words(session, settings, confession, words_before, confirm_words)
     confession.updated_at = utcnow()
     await session.flush()
-    return await confessions.for_reader(session, public_id, sender)
+    return await read_model.for_reader(session, public_id, sender)
 
 
 async def _screen_new_words(
@@ -94,7 +94,7 @@ async def set_style(
     row.decoration = style.decoration
     row.updated_at = utcnow()
     await session.flush()
-    return await confessions.for_reader(session, public_id, sender)
+    return await read_model.for_reader(session, public_id, sender)
 
 
 async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> None:

@@ -13,10 +13,10 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, notices, safety
-from core.confessions import ReaderView, Role
+from core import notices, read_model, safety
 from core.errors import NotAllowed, NotFound
 from core.notices import Notice
+from core.read_model import ReaderView, Role
 from core.settings import Settings
 from core.users import Party
 from models import Ban, Block, Confession, ConfessionStatus, Report, ReportStatus, User
@@ -158,7 +158,7 @@ async def _ban(session: AsyncSession, report: Report) -> None:
 
 
 async def _as_recipient(session: AsyncSession, public_id: str, user: User) -> ReaderView:
-    current = await confessions.for_reader(session, public_id, user)
+    current = await read_model.for_reader(session, public_id, user)
     if current.role != Role.RECIPIENT:
         raise NotAllowed("Only its recipient can do that.")
     return current

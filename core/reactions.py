@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, notices, styles
-from core.confessions import ReaderView, Role
+from core import notices, read_model, styles
 from core.errors import NotAllowed, WrongState
 from core.notices import Notice
+from core.read_model import ReaderView, Role
 from models import ConfessionStatus, Reaction, User
 from models.types import utcnow
 
@@ -16,7 +16,7 @@ from models.types import utcnow
 async def react(session: AsyncSession, public_id: str, reader: User, kind: str) -> ReaderView:
     """One reaction per confession; changing it tells the sender again."""
     styles.reaction(kind)
-    current = await confessions.for_reader(session, public_id, reader)
+    current = await read_model.for_reader(session, public_id, reader)
     confession = current.confession
     if current.role != Role.RECIPIENT:
         raise NotAllowed("Only its recipient can react to a confession.")
@@ -44,4 +44,4 @@ async def react(session: AsyncSession, public_id: str, reader: User, kind: str) 
         kind=kind,
     )
     await session.flush()
-    return await confessions.for_reader(session, public_id, reader)
+    return await read_model.for_reader(session, public_id, reader)

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, consent, drafts, limits, notices, safety, users
-from core.confessions import ReaderView, Role
+from core import consent, drafts, limits, notices, read_model, safety, users
 from core.drafts import ChatMedia
 from core.errors import NoDraft, TextEmpty, WrongState
 from core.notices import Notice
+from core.read_model import ReaderView, Role
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Reply, User
 from models.types import utcnow
@@ -26,7 +26,7 @@ REPLYING = "reply"
 
 async def start_reply(session: AsyncSession, public_id: str, author: User) -> ReaderView:
     """The next message this person writes goes to the other side of the thread."""
-    current = await confessions.for_reader(session, public_id, author)
+    current = await read_model.for_reader(session, public_id, author)
     if current.confession.status != ConfessionStatus.REVEALED:
         raise WrongState("Replies open once it is revealed.")
     users.set_chat_state(author, REPLYING, current.confession.id)
@@ -58,7 +58,7 @@ async def relay(
         raise NoDraft()
     assert author.chat_state_ref is not None
     await safety.refuse_if_banned(session, settings, author.id)
-    current = await confessions.for_reader_by_id(session, author.chat_state_ref, author)
+    current = await read_model.for_reader_by_id(session, author.chat_state_ref, author)
     return await _post(
         session, settings, current, author, text=text, text_html=text_html, media=media
     )
@@ -76,7 +76,7 @@ async def post(
 ) -> Relayed:
     """Store a message of the thread and queue it for the other party, from chat or mini app."""
     await safety.refuse_if_banned(session, settings, author.id)
-    current = await confessions.for_reader(session, public_id, author)
+    current = await read_model.for_reader(session, public_id, author)
     return await _post(
         session, settings, current, author, text=text, text_html=text_html, media=media
     )

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from core import styles
-from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.consent import FILTER_WORD_MAX_LENGTH, FILTER_WORDS_MAX
+from core.read_model import PUBLIC_ID, ReaderView, Role
 from models import ConfessionStatus, HoldReason, Preferences, Reply, Signature, User, WhoMaySend
 
 

@@ -11,11 +11,11 @@ from typing import Annotated, Generic, Literal, TypeVar
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, editing, pseudonyms, reactions, threads
+from core import editing, lifecycle, pseudonyms, reactions, read_model, threads
 from core import media as media_service
-from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.errors import DomainError, NotFound
 from core.media import MediaStore, MediaUrls, StorageUnavailable
+from core.read_model import PUBLIC_ID, ReaderView, Role
 from core.settings import Settings
 from core.telegram_api import BotApiError, file_downloader
 from core.users import Party, TelegramIdentity
@@ -68,7 +68,7 @@ async def list_confessions(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> ConfessionPage:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    page = await confessions.page_for(session, caller, box=box, limit=limit, cursor=cursor)
+    page = await read_model.page_for(session, caller, box=box, limit=limit, cursor=cursor)
     return ConfessionPage(
         items=[_summary(reader) for reader in page.items], next_cursor=page.next_cursor
     )
@@ -176,7 +176,7 @@ async def get_confession(
     viewing: Viewing,
 ) -> ConfessionOut:
     """The sender sees everything; the recipient, the words only once revealed."""
-    reader = await confessions.for_reader(viewing.session, public_id, viewing.user)
+    reader = await read_model.for_reader(viewing.session, public_id, viewing.user)
     return await viewing.show(reader)
 
 
@@ -225,8 +225,8 @@ async def reveal(
     reading: Reading,
 ) -> ConfessionOut:
     """The recipient opens it; the sender is told."""
-    await confessions.reveal(reading.session, public_id, reading.user)
-    reader = await confessions.for_reader(reading.session, public_id, reading.user)
+    await lifecycle.reveal(reading.session, public_id, reading.user)
+    reader = await read_model.for_reader(reading.session, public_id, reading.user)
     return await reading.show(reader)
 
 
@@ -250,7 +250,7 @@ async def replies(
     public_id: PublicId, session: ReadSessionDep, settings: SettingsDep, caller: Caller
 ) -> Thread:
     """The anonymous thread under a confession, oldest first."""
-    reader = await confessions.for_reader(session, public_id, caller)
+    reader = await read_model.for_reader(session, public_id, caller)
     replies = await threads.thread(
         session, reader.confession.id or 0, role=reader.role, reader_id=caller.id
     )
@@ -275,7 +275,7 @@ async def reply(
     await threads.post(
         session, settings, public_id, user, text=body.text, text_html=escape(body.text, quote=False)
     )
-    reader = await confessions.for_reader(session, public_id, user)
+    reader = await read_model.for_reader(session, public_id, user)
     replies = await threads.thread(
         session, reader.confession.id or 0, role=reader.role, reader_id=user.id
     )
