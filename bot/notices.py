@@ -27,7 +27,7 @@ from bot.render import (
 from core import consent, pseudonyms, read_model, styles
 from core.notices import Notice
 from core.outbox import ApiCall
-from core.read_model import ConfessionView
+from core.read_model import ConfessionView, Role, permissions
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Media, OutboxMessage, Reply, Report, User
 
@@ -102,13 +102,13 @@ class NoticeRenderer:
     async def delivered(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         to = recipient_label(ctx.view, ctx.language)
-        markup = sender_controls(ctx.confession, ctx.language, withdraw=True)
+        markup = sender_controls(ctx.confession, ctx.language)
         return ctx.text(t(ctx.language, "notice.delivered", to=to), markup)
 
     async def revealed(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         to = recipient_label(ctx.view, ctx.language)
-        markup = sender_controls(ctx.confession, ctx.language, withdraw=False)
+        markup = sender_controls(ctx.confession, ctx.language)
         return ctx.text(t(ctx.language, "notice.revealed", to=to), markup)
 
     async def reaction(self, ctx: Context) -> ApiCall:
@@ -196,12 +196,8 @@ class NoticeRenderer:
                 ctx.language, "thread.from_recipient", to=recipient_label(ctx.view, ctx.language)
             )
         text = f"{header}\n\n{reply.text_html}" if reply.text_html else header
-        markup = reply_markup_for(
-            ctx.confession,
-            ctx.language,
-            to_sender=not reply.from_sender,
-            anonymous=not ctx.view.sender_shown,
-        )
+        reader = Role.RECIPIENT if reply.from_sender else Role.SENDER
+        markup = reply_markup_for(ctx.confession, ctx.language, permissions(ctx.confession, reader))
         media = await ctx.session.get(Media, reply.media_id) if reply.media_id else None
         if media is None or media.telegram_file_id is None:
             return ctx.text(text, markup)
@@ -256,24 +252,23 @@ def which_confession(confession: Confession, language: str | None, *, own: bool 
     return t(language, "safety.which_date", date=f"{confession.created_at:%d.%m.%Y}")
 
 
-def sender_controls(
-    confession: Confession, language: str | None, *, withdraw: bool
-) -> InlineKeyboardMarkup:
+def sender_controls(confession: Confession, language: str | None) -> InlineKeyboardMarkup | None:
     """What the sender can still do: take it back while unread, or say who they are."""
+    can = permissions(confession, Role.SENDER)
     row = []
-    if withdraw:
+    if can.withdraw:
         row.append(
             InlineKeyboardButton(
                 t(language, "button.withdraw"), callback_data=callbacks.withdraw(confession)
             )
         )
-    if confession.signature != "signed":
+    if can.sign:
         row.append(
             InlineKeyboardButton(
                 t(language, "button.sign"), callback_data=callbacks.sign(confession)
             )
         )
-    return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 RENDERERS: dict[Notice, Render] = {

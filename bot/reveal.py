@@ -16,7 +16,7 @@ from bot.i18n import t
 from bot.render import card_calls, deep_link, revealed_markup
 from bot.replies import answer_button, send_all
 from core import lifecycle, pseudonyms, reactions, read_model, styles
-from core.read_model import SHARE_PREFIX
+from core.read_model import SHARE_PREFIX, Role
 
 
 async def on_reveal(update: Update, context: Context) -> None:
@@ -29,7 +29,11 @@ async def on_reveal(update: Update, context: Context) -> None:
             view,
             current.language,
             chat_id=current.user.id,
-            markup=revealed_markup(view.confession, current.language),
+            markup=revealed_markup(
+                view.confession,
+                current.language,
+                read_model.permissions(view.confession, Role.RECIPIENT),
+            ),
             pseudonym=pseudonyms.for_view(current.settings, view, current.language),
         )
     await answer_button(update)

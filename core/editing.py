@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import drafts, limits, media, read_model, safety, styles, wordlist
@@ -11,6 +9,7 @@ from core.errors import InvalidInput, NotAllowed, NotFound, WrongState
 from core.read_model import ReaderView, Role
 from core.settings import Settings
 from core.styles import Style
+from core.text import plain_html
 from models import Confession, ConfessionStatus, Signature, User
 from models.types import utcnow
 
@@ -19,7 +18,7 @@ async def _editable(session: AsyncSession, public_id: str, sender: User) -> Read
     current = await read_model.for_reader(session, public_id, sender)
     if current.role != Role.SENDER:
         raise NotAllowed("Only its sender can change a confession.")
-    if not current.can_edit:
+    if not current.can.edit:
         raise WrongState("It was already read, so it stays as it is.")
     return current
 
@@ -46,7 +45,7 @@ async def edit_content(
     words_before = (confession.text, confession.hint)
     if text is not None:
         confession.text = drafts.check_text(settings, text)
-        confession.text_html = escape(text, quote=False)
+        confession.text_html = plain_html(text)
     if signature is not None:
         confession.signature = signature
     if hint is not None:

@@ -9,7 +9,7 @@ from core import notices, read_model, styles
 from core.errors import NotAllowed, WrongState
 from core.notices import Notice
 from core.read_model import ReaderView, Role
-from models import ConfessionStatus, Reaction, User
+from models import Reaction, User
 from models.types import utcnow
 
 
@@ -20,7 +20,7 @@ async def react(session: AsyncSession, public_id: str, reader: User, kind: str) 
     confession = current.confession
     if current.role != Role.RECIPIENT:
         raise NotAllowed("Only its recipient can react to a confession.")
-    if confession.status != ConfessionStatus.REVEALED:
+    if not current.can.react:
         raise WrongState("Reactions come after the reveal.")
     assert confession.id is not None
     found = await session.exec(

@@ -224,14 +224,6 @@ class ReaderView:
     def can(self) -> Permissions:
         return permissions(self.confession, self.role)
 
-    @property
-    def can_edit(self) -> bool:
-        return self.can.edit
-
-    @property
-    def can_reveal(self) -> bool:
-        return self.can.reveal
-
 
 async def for_reader(session: AsyncSession, public_id: str, reader: Party) -> ReaderView:
     """The sender or the recipient; to anyone else it does not exist."""

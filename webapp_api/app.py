@@ -14,6 +14,7 @@ from core.limits import SharedThrottle
 from core.media import build_media_store
 from core.settings import Settings
 from models.db import Database
+from webapp_api.deps import chat_files
 from webapp_api.errors import install_error_handlers
 from webapp_api.middleware import BodyLimit, RequestLog
 from webapp_api.openapi import install_document
@@ -61,6 +62,7 @@ def create_app(
     app.state.database = database
     app.state.inbox_writer = inbox_writer
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
+    app.state.chat_files = chat_files(settings)
     app.state.api_throttle = SharedThrottle(
         database, scope="api", per_minute=settings.api_requests_per_minute
     )

@@ -13,8 +13,9 @@ from fastapi import Depends, Path, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import notices
-from core.media import MediaStore
+from core.media import ChatFileUnavailable, Download, MediaStore
 from core.settings import Settings
+from core.telegram_api import BotApiError, file_downloader
 from models.db import Database
 
 
@@ -54,8 +55,32 @@ async def get_media_store(request: Request) -> MediaStore:
     return store
 
 
+def chat_files(settings: Settings) -> Download | None:
+    """How the mini app fetches media sent in the chat: Telegram's file API, built once per
+    app; None without a bot token, when there is no chat to fetch from."""
+    if settings.token is None:
+        return None
+    download = file_downloader(
+        settings.telegram_api_base_url, settings.file_base_url, settings.token
+    )
+
+    async def fetch(file_id: str) -> bytes:
+        try:
+            return await download(file_id)
+        except BotApiError as error:
+            raise ChatFileUnavailable() from error
+
+    return fetch
+
+
+async def get_chat_files(request: Request) -> Download | None:
+    found: Download | None = request.app.state.chat_files
+    return found
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MediaStoreDep = Annotated[MediaStore, Depends(get_media_store)]
+ChatFilesDep = Annotated[Download | None, Depends(get_chat_files)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
