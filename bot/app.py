@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -22,6 +21,7 @@ from bot import settings as settings_screen
 from bot.context import DEPS_KEY, BotDeps, commit_parked
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
+from core.background import Wakers
 from core.media import MediaStore
 from core.settings import Settings
 from core.telegram_api import BotApi
@@ -46,7 +46,7 @@ def build_application(
     *,
     api: BotApi,
     media_store: MediaStore,
-    wake_outbox: Callable[[], None],
+    wakers: Wakers,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> BotApplication:
     """Updates reach it from the inbox (webhook) or from polling; it never owns an updater.
@@ -63,7 +63,7 @@ def build_application(
     httpx_kwargs = {"transport": transport} if transport is not None else None
     builder = builder.request(TurnFirstRequest(connection_pool_size=256, httpx_kwargs=httpx_kwargs))
     application = builder.build()
-    application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, media_store, wake_outbox)
+    application.bot_data[DEPS_KEY] = BotDeps(settings, database, api, media_store, wakers)
     private = filters.ChatType.PRIVATE
     application.add_handlers(
         [

@@ -13,6 +13,7 @@ from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
 from core import inbox, notices, outbox, users
+from core.background import Wakers
 from core.media import MediaStore
 from core.outbox import ApiCall
 from core.settings import Settings
@@ -25,10 +26,6 @@ Context = ContextTypes.DEFAULT_TYPE
 DEPS_KEY = "deps"
 
 
-def _nothing() -> None:
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class BotDeps:
     settings: Settings
@@ -36,8 +33,8 @@ class BotDeps:
     api: BotApi
     """Sends what handlers render; python-telegram-bot parses updates and answers buttons."""
     media_store: MediaStore
-    wake_outbox: Callable[[], None] = _nothing
-    """Called after a handler queued notices, so the worker sends them without waiting."""
+    wakers: Wakers
+    """Woken after a handler queued notices, so the worker sends them without waiting."""
 
 
 @dataclass(slots=True)

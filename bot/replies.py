@@ -47,7 +47,7 @@ async def send_all(context: Context, calls: list[ApiCall]) -> None:
     await answer_held_button()
     sent = await send_replies(dependencies.database, dependencies.api, replies)
     if queued_notices.get() or not sent:
-        dependencies.wake_outbox()
+        dependencies.wakers.outbox()
 
 
 answered_button: ContextVar[str | None] = ContextVar("answered_button", default=None)

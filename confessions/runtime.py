@@ -10,9 +10,8 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -23,7 +22,7 @@ from bot.app import build_application, register_commands
 from bot.notices import NoticeRenderer
 from bot.runner import InboxConsumer
 from core import inbox
-from core.background import retry_delay, run_until_stopped
+from core.background import Wakers, retry_delay, run_until_stopped
 from core.housekeeping import Housekeeper
 from core.media import MediaStore, StorageUnavailable, build_media_store
 from core.outbox import OutboxWorker
@@ -36,14 +35,6 @@ from webapp_api.app import create_app, public_base
 log = logging.getLogger("confessions")
 
 WEBHOOK_PATH = "/telegram/webhook"
-
-
-@dataclass(frozen=True, slots=True)
-class Wakers:
-    """What the web app pokes so background work starts at once instead of on its next look."""
-
-    update_received: Callable[[], None]
-    notice_queued: Callable[[], None]
 
 
 def playground_for(settings: Settings, address: str) -> Playground | None:
@@ -64,6 +55,7 @@ def build_web_app(
         settings = playground.settings_for(settings)
     database = Database(settings.database)
     transport = playground.bot_transport() if playground is not None else None
+    wakers = Wakers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,16 +63,15 @@ def build_web_app(
             stack.push_async_callback(database.dispose)
             await _storage_ready(app.state.media_store)
             if settings.background_work:
-                wakers = await stack.enter_async_context(
-                    background_work(settings, database, polling=polling, transport=transport)
+                await stack.enter_async_context(
+                    background_work(
+                        settings, database, wakers=wakers, polling=polling, transport=transport
+                    )
                 )
-                if wakers is not None:
-                    app.state.on_update_received = wakers.update_received
-                    app.state.wake_outbox = wakers.notice_queued
             with startup_objects_frozen():
                 yield
 
-    app = create_app(settings, database, lifespan=lifespan)
+    app = create_app(settings, database, wakers=wakers, lifespan=lifespan)
     if playground is None:
         return app
     playground.connect(app)
@@ -123,30 +114,32 @@ async def background_work(
     settings: Settings,
     database: Database,
     *,
+    wakers: Wakers | None = None,
     polling: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> AsyncIterator[Wakers | None]:
+) -> AsyncIterator[None]:
     """The bot's inbox consumer, the outbox worker and housekeeping, until the block ends;
-    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS. `transport` stands
-    in for the network to Telegram (the playground's emulated one)."""
+    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS. `wakers` start them
+    at once (the web app's, in `serve`); `transport` stands in for the network to Telegram
+    (the playground's emulated one)."""
+    wakers = wakers or Wakers()
     if settings.token is None:
         log.warning(
             "Bot not connected: BOT_TOKEN is not set. The web app runs; set BOT_TOKEN "
             "(from @BotFather) and PUBLIC_URL, or run `confessions serve --polling`."
         )
-        yield None
+        yield
         return
     stop = asyncio.Event()
     async with httpx.AsyncClient(timeout=httpx.Timeout(15.0), transport=transport) as http:
         api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
-        wake_outbox = asyncio.Event()
         store = build_media_store(settings, base_url=public_base(settings))
         application = build_application(
             settings,
             database,
             api=api,
             media_store=store,
-            wake_outbox=wake_outbox.set,
+            wakers=wakers,
             transport=transport,
         )
         await application.initialize()
@@ -156,9 +149,9 @@ async def background_work(
             settings,
             api=api,
             render=NoticeRenderer(settings, application.bot.username),
-            wakeup=wake_outbox,
+            wakeup=wakers.outbox_event,
         )
-        consumer = InboxConsumer(application, database, settings)
+        consumer = InboxConsumer(application, database, settings, wakeup=wakers.inbox_event)
         explain = database.unreachable
         housekeeper = Housekeeper(database, settings, store)
         jobs: list[Coroutine[Any, Any, None]] = [
@@ -168,7 +161,7 @@ async def background_work(
         ]
         if polling:
             await application.bot.delete_webhook()
-            jobs.append(_poll(application.bot, database, consumer.wakeup, stop))
+            jobs.append(_poll(application.bot, database, wakers, stop))
             log.info("Bot @%s connected by polling", application.bot.username)
         elif settings.public_url is not None:
             url = str(settings.public_url).rstrip("/") + WEBHOOK_PATH
@@ -184,7 +177,7 @@ async def background_work(
             )
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
-            yield Wakers(update_received=consumer.wakeup.set, notice_queued=wake_outbox.set)
+            yield
         finally:
             stop.set()
             _, unfinished = await asyncio.wait(tasks, timeout=settings.shutdown_timeout_seconds)
@@ -214,7 +207,7 @@ async def run_worker(settings: Settings) -> None:
         await database.dispose()
 
 
-async def _poll(bot: Any, database: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
+async def _poll(bot: Any, database: Database, wakers: Wakers, stop: asyncio.Event) -> None:
     """Local development without HTTPS: fetch updates and store them as the webhook would."""
     offset = 0
     failures = 0
@@ -243,4 +236,4 @@ async def _poll(bot: Any, database: Database, wakeup: asyncio.Event, stop: async
         failures = 0
         if updates:
             offset = updates[-1].update_id + 1
-            wakeup.set()
+            wakers.inbox()

@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from core.background import Wakers
 from core.inbox import InboxWriter
 from core.limits import SharedThrottle
 from core.media import build_media_store
@@ -38,9 +39,14 @@ def public_base(settings: Settings) -> str:
 
 
 def create_app(
-    settings: Settings, database: Database, *, lifespan: Lifespan | None = None
+    settings: Settings,
+    database: Database,
+    *,
+    wakers: Wakers | None = None,
+    lifespan: Lifespan | None = None,
 ) -> FastAPI:
-    """Build the app; background work (bot, worker) comes in through `lifespan`."""
+    """Build the app; background work (bot, worker) comes in through `lifespan`, and is woken
+    through `wakers` when there is some in this process."""
     inbox_writer = InboxWriter(database)
     background = lifespan or _no_background_work
 
@@ -61,6 +67,7 @@ def create_app(
     app.state.settings = settings
     app.state.database = database
     app.state.inbox_writer = inbox_writer
+    app.state.wakers = wakers or Wakers()
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
     app.state.chat_files = chat_files(settings)
     app.state.api_throttle = SharedThrottle(

@@ -6,13 +6,14 @@ dependency in its thread pool, a thread hop per request that costs more than the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import notices
+from core.background import Wakers
 from core.media import ChatFileUnavailable, Download, MediaStore
 from core.settings import Settings
 from core.telegram_api import BotApiError, file_downloader
@@ -37,9 +38,8 @@ async def get_session(
     async with database.session() as session:
         yield session
     if notices.were_queued(session):
-        wake: Callable[[], None] | None = getattr(request.app.state, "wake_outbox", None)
-        if wake is not None:
-            wake()
+        wakers: Wakers = request.app.state.wakers
+        wakers.outbox()
 
 
 async def get_read_session(
