@@ -13,8 +13,8 @@ from bot.context import (
     Context,
     answer_after_turn,
     answer_held_button,
+    current_update,
     deps,
-    queued_notices,
     settle,
 )
 from core.outbox import ApiCall, send_replies
@@ -46,7 +46,8 @@ async def send_all(context: Context, calls: list[ApiCall]) -> None:
     replies = await settle(dependencies, calls)
     await answer_held_button()
     sent = await send_replies(dependencies.database, dependencies.api, replies)
-    if queued_notices.get() or not sent:
+    work = current_update.get()
+    if (work is not None and work.notices_queued) or not sent:
         dependencies.wakers.outbox()
 
 
