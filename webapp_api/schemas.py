@@ -209,7 +209,7 @@ class ConfessionOut(BaseModel):
         background_url: str | None = None,
         sender_pseudonym: str | None = None,
     ) -> ConfessionOut:
-        confession, style = reader.confession, reader.style
+        confession, style, can = reader.confession, reader.style, reader.can
         visible = reader.content_visible
         recipient = reader.view.recipient
         return cls(
@@ -239,9 +239,9 @@ class ConfessionOut(BaseModel):
                 decoration=style.decoration,
             ),
             reaction=reader.reaction,
-            can=PermissionsOut.of(reader.can),
-            can_edit=reader.can.edit,
-            can_reveal=reader.can.reveal,
+            can=PermissionsOut.of(can),
+            can_edit=can.edit,
+            can_reveal=can.reveal,
             created_at=confession.created_at,
             delivered_at=confession.delivered_at,
             revealed_at=confession.revealed_at,
