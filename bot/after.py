@@ -12,10 +12,10 @@ from bot.handler import Answer, button_gone, handler, keyboard_gone
 from bot.i18n import t
 from bot.media import chat_media
 from bot.replies import StepNudge, say
-from core import confessions, lifecycle, moderation, pseudonyms, threads
-from core.confessions import ReaderView
+from core import lifecycle, moderation, pseudonyms, read_model, threads
 from core.moderation import Verdict
 from core.outbox import ApiCall
+from core.read_model import ReaderView
 
 
 def _argument(update: Update) -> str:
@@ -77,7 +77,7 @@ async def on_unblock(update: Update, context: Context, current: Turn) -> list[Ap
 async def on_report(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """The operators see it, with a button to ban its sender."""
     await moderation.report(current.session, current.settings, _argument(update), current.user)
-    reported = await confessions.for_reader(current.session, _argument(update), current.user)
+    reported = await read_model.for_reader(current.session, _argument(update), current.user)
     return [say(current.user.id, _naming(current, reported, "pseudonym.reported", "report.done"))]
 
 

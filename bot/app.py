@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from telegram import BotCommand
@@ -22,6 +21,7 @@ from bot.context import DEPS_KEY, BotDeps, commit_parked
 from bot.errors import on_error
 from bot.i18n import DEFAULT_LANGUAGE, languages, t
 from bot.sender import BotApiSender
+from core.background import Wakers
 from core.media import MediaStore
 from core.settings import Settings
 from models.db import Database
@@ -45,7 +45,7 @@ def build_application(
     *,
     api: BotApi,
     media_store: MediaStore,
-    wake_outbox: Callable[[], None],
+    wakers: Wakers,
 ) -> BotApplication:
     """Updates reach it from the inbox (webhook) or from polling; it never owns an updater.
 
@@ -61,7 +61,7 @@ def build_application(
     request = TurnFirstRequest(api)
     application = builder.request(request).get_updates_request(request).build()
     application.bot_data[DEPS_KEY] = BotDeps(
-        settings, database, BotApiSender(api), media_store, wake_outbox
+        settings, database, BotApiSender(api), media_store, wakers
     )
     private = filters.ChatType.PRIVATE
     application.add_handlers(

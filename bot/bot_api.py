@@ -17,6 +17,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from core import metrics
+from core.media import ChatFileUnavailable, Download
+from core.settings import Settings
 
 
 class BotApiError(Exception):
@@ -164,3 +166,21 @@ def file_downloader(
             return response.content
 
     return download
+
+
+def chat_files(settings: Settings) -> Download | None:
+    """How the mini app fetches media sent in the chat: Telegram's file API, built once per
+    app; None without a bot token, when there is no chat to fetch from."""
+    if settings.token is None:
+        return None
+    download = file_downloader(
+        settings.telegram_api_base_url, settings.file_base_url, settings.token
+    )
+
+    async def fetch(file_id: str) -> bytes:
+        try:
+            return await download(file_id)
+        except BotApiError as error:
+            raise ChatFileUnavailable() from error
+
+    return fetch

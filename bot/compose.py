@@ -19,10 +19,10 @@ from bot.i18n import t
 from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
 from bot.replies import StepNudge, say
-from core import confessions, drafts, pseudonyms, threads, users
-from core.confessions import ConfessionView, awaits_share
+from core import drafts, lifecycle, pseudonyms, read_model, threads, users
 from core.errors import InvalidInput, WordsMayHurt, WrongState
 from core.outbox import ApiCall
+from core.read_model import ConfessionView, awaits_share
 from models import ComposeStep, Confession, Signature
 
 
@@ -129,7 +129,7 @@ async def next_prompt(current: Turn, draft: Confession) -> list[ApiCall]:
 async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
     """The card exactly as the recipient will see it, with the controls under it."""
     await drafts.show_preview(current.session, draft)
-    view = await confessions.view(current.session, draft)
+    view = await read_model.view(current.session, draft)
     language, chat_id = current.language, current.user.id
     intro = t(language, "compose.preview_intro", to=recipient_label(view, language))
     controls = _controls(current, draft)
@@ -203,7 +203,7 @@ async def on_send(update: Update, context: Context, current: Turn) -> list[ApiCa
     """Seal it: queued for the bot to deliver, or a share card when the bot cannot."""
     draft, confirmed = await _pressed_draft(current, update, ComposeStep.PREVIEW)
     try:
-        view = await confessions.send(
+        view = await lifecycle.send(
             current.session,
             current.settings,
             draft,
@@ -272,7 +272,7 @@ async def on_mutual(update: Update, context: Context, current: Turn) -> Answer:
     """The preview's toggle: be named if it turns out mutual, or stay anonymous even then.
     The preview's buttons change in place; the preview itself is still the one to send."""
     draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
-    await confessions.agree_to_mutual_reveal(
+    await lifecycle.agree_to_mutual_reveal(
         current.session, draft.public_id, current.user, not draft.reveal_if_mutual
     )
     replies = keyboard_now(update, _controls(current, draft)) or await next_prompt(current, draft)

@@ -13,6 +13,7 @@ from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
 from core import inbox, notices, outbox, users
+from core.background import Wakers
 from core.media import MediaStore
 from core.outbox import ApiCall, Sender
 from core.settings import Settings
@@ -24,10 +25,6 @@ Context = ContextTypes.DEFAULT_TYPE
 DEPS_KEY = "deps"
 
 
-def _nothing() -> None:
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class BotDeps:
     settings: Settings
@@ -36,8 +33,8 @@ class BotDeps:
     """Sends what handlers render, as the outbox worker does; python-telegram-bot parses
     updates and answers buttons (through the same Bot API client)."""
     media_store: MediaStore
-    wake_outbox: Callable[[], None] = _nothing
-    """Called after a handler queued notices, so the worker sends them without waiting."""
+    wakers: Wakers
+    """Woken after a handler queued notices, so the worker sends them without waiting."""
 
 
 @dataclass(slots=True)
@@ -73,12 +70,6 @@ def identity(user: TelegramUser) -> TelegramIdentity:
     )
 
 
-queued_notices: ContextVar[bool] = ContextVar("queued_notices", default=False)
-"""Whether handling this update queued notices: only then is the outbox worker woken, instead
-of looking for work after every update. Each update is handled in its own task, so this
-starts out False for each."""
-
-
 @dataclass(slots=True)
 class UpdateWork:
     """What the runner and the handlers share about the update being handled.
@@ -97,6 +88,8 @@ class UpdateWork:
     button_answer: Callable[[], Awaitable[None]] | None = None
     """The button press's answer, held until the turn is committed."""
     notices_queued: bool = False
+    """Handling it queued notices: only then is the outbox worker woken, once its replies are
+    sent, instead of looking for work after every update."""
 
 
 current_update: ContextVar[UpdateWork | None] = ContextVar("current_update", default=None)
@@ -123,7 +116,7 @@ async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     if work is None:
         await stack.aclose()
         if notices.were_queued(session):
-            queued_notices.set(True)
+            dependencies.wakers.outbox()
         return
     work.parked, work.parked_session = stack, session
 
@@ -147,10 +140,8 @@ async def settle(dependencies: BotDeps, calls: Sequence[ApiCall]) -> list[Outbox
             await inbox.mark_handled(session, [work.update_id])
     if work is not None:
         work.handled = True
-    if notices.were_queued(session):
-        queued_notices.set(True)
-        if work is not None:
-            work.notices_queued = True
+    if work is not None and notices.were_queued(session):
+        work.notices_queued = True
     return replies
 
 
@@ -167,7 +158,6 @@ async def commit_parked(work: UpdateWork | None = None) -> None:
             await inbox.mark_handled(session, [work.update_id])
     work.handled = True
     if notices.were_queued(session):
-        queued_notices.set(True)
         work.notices_queued = True
 
 

@@ -16,8 +16,8 @@ from telegram import (
 from bot import callbacks
 from bot.i18n import t
 from bot.render import mini_app_button
-from core.confessions import SHARE_PREFIX
 from core.moderation import BlockEntry
+from core.read_model import SHARE_PREFIX
 from core.settings import Settings
 from models import Confession, Signature, User
 

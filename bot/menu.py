@@ -11,10 +11,10 @@ from bot.handler import handler
 from bot.i18n import t
 from bot.render import item_label, opened_view, recipient_label, status_label
 from bot.replies import say
-from core import confessions, consent, moderation, threads, users
-from core.confessions import SHARE_PREFIX, ReaderView, Role
+from core import consent, lifecycle, moderation, read_model, threads, users
 from core.errors import NotForYou, NotFound, NotYourOwn, Withdrawn
 from core.outbox import ApiCall
+from core.read_model import SHARE_PREFIX, ReaderView, Role
 from core.settings import Settings
 from models import User
 
@@ -29,7 +29,7 @@ async def on_start(update: Update, context: Context, current: Turn) -> list[ApiC
     language, chat_id = current.language, current.user.id
     if payload.startswith(SHARE_PREFIX):
         return [await _arrive_by_link(current.session, current.settings, current.user, payload)]
-    waiting = await confessions.deliver_waiting(current.session, current.settings, current.user)
+    waiting = await lifecycle.deliver_waiting(current.session, current.settings, current.user)
     replies = [
         say(chat_id, t(language, "start.welcome"), keyboards.main_menu(current.settings, language))
     ]
@@ -45,7 +45,7 @@ async def _arrive_by_link(
     does its recipient when they blocked its sender."""
     language = user.language_code
     try:
-        opened = await confessions.open_shared(
+        opened = await lifecycle.open_shared(
             session, settings, payload.removeprefix(SHARE_PREFIX), user
         )
     except NotYourOwn:
@@ -79,10 +79,10 @@ async def on_my(update: Update, context: Context, current: Turn) -> list[ApiCall
     lines: list[str] = []
     rows: list[list[InlineKeyboardButton]] = []
     for name in [box] if box else ["sent", "received"]:
-        page = await confessions.page_for(
+        page = await read_model.page_for(
             current.session, current.user, box=name, limit=PAGE, cursor=cursor
         )
-        count = await confessions.count_in(current.session, current.user, box=name)
+        count = await read_model.count_in(current.session, current.user, box=name)
         if lines:
             lines.append("")
         lines.append(t(language, f"my.{name}_title", count=count))
@@ -134,7 +134,7 @@ def _item_line(reader: ReaderView, language: str | None, *, answered: bool) -> s
 async def on_thread(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """One confession from /my: the card as this reader may see it, its thread, its actions."""
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
-    reader = await confessions.for_reader(current.session, public_id, current.user)
+    reader = await read_model.for_reader(current.session, public_id, current.user)
     replies = await threads.thread(
         current.session, reader.confession.id or 0, role=reader.role, reader_id=current.user.id
     )

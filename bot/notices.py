@@ -22,10 +22,10 @@ from bot.render import (
     reply_markup_for,
     request_markup,
 )
-from core import confessions, consent, notices, pseudonyms, styles
-from core.confessions import ConfessionView
+from core import consent, notices, pseudonyms, read_model, styles
 from core.notices import Notice
 from core.outbox import ApiCall
+from core.read_model import ConfessionView, Role, permissions
 from core.settings import Settings
 from models import Confession, ConfessionStatus, Media, OutboxMessage, Reply, Report, User
 
@@ -74,7 +74,7 @@ class NoticeRenderer:
                 and notice not in STILL_SENT_ONCE_WITHDRAWN
             ):
                 return None
-            view = await confessions.view(session, confession)
+            view = await read_model.view(session, confession)
         language = reader.language_code if reader else None
         return await RENDERERS[notice](self, Context(session, message, language, view))
 
@@ -97,7 +97,7 @@ class NoticeRenderer:
     async def delivered(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         to = recipient_label(ctx.view, ctx.language)
-        markup = sender_controls(ctx.confession, ctx.language, withdraw=_unread(ctx.confession))
+        markup = sender_controls(ctx.confession, ctx.language)
         return ctx.text(t(ctx.language, "notice.delivered", to=to), markup)
 
     async def sender_controls(self, ctx: Context) -> ApiCall | None:
@@ -110,16 +110,16 @@ class NoticeRenderer:
         )
         if message_id is None:  # not sent yet: it will show what is possible then
             return None
-        markup = sender_controls(ctx.confession, ctx.language, withdraw=_unread(ctx.confession))
+        markup = sender_controls(ctx.confession, ctx.language)
         params: dict[str, Any] = {"chat_id": ctx.chat_id, "message_id": message_id}
-        if any(markup.inline_keyboard):
+        if markup is not None:
             params["reply_markup"] = markup.to_dict()
         return ApiCall("editMessageReplyMarkup", params)
 
     async def revealed(self, ctx: Context) -> ApiCall:
         assert ctx.view is not None
         to = recipient_label(ctx.view, ctx.language)
-        markup = sender_controls(ctx.confession, ctx.language, withdraw=False)
+        markup = sender_controls(ctx.confession, ctx.language)
         return ctx.text(t(ctx.language, "notice.revealed", to=to), markup)
 
     async def reaction(self, ctx: Context) -> ApiCall:
@@ -207,12 +207,8 @@ class NoticeRenderer:
                 ctx.language, "thread.from_recipient", to=recipient_label(ctx.view, ctx.language)
             )
         text = f"{header}\n\n{reply.text_html}" if reply.text_html else header
-        markup = reply_markup_for(
-            ctx.confession,
-            ctx.language,
-            to_sender=not reply.from_sender,
-            anonymous=not ctx.view.sender_shown,
-        )
+        reader = Role.RECIPIENT if reply.from_sender else Role.SENDER
+        markup = reply_markup_for(ctx.confession, ctx.language, permissions(ctx.confession, reader))
         media = await ctx.session.get(Media, reply.media_id) if reply.media_id else None
         if media is None or media.telegram_file_id is None:
             return ctx.text(text, markup)
@@ -252,10 +248,6 @@ class NoticeRenderer:
         return ctx.text(text, markup)
 
 
-def _unread(confession: Confession) -> bool:
-    return confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED)
-
-
 def which_confession(confession: Confession, language: str | None, *, own: bool = False) -> str:
     """Names a confession by its first words when the reader may read them (their own, or
     revealed), else by its date."""
@@ -266,24 +258,23 @@ def which_confession(confession: Confession, language: str | None, *, own: bool 
     return t(language, "safety.which_date", date=f"{confession.created_at:%d.%m.%Y}")
 
 
-def sender_controls(
-    confession: Confession, language: str | None, *, withdraw: bool
-) -> InlineKeyboardMarkup:
+def sender_controls(confession: Confession, language: str | None) -> InlineKeyboardMarkup | None:
     """What the sender can still do: take it back while unread, or say who they are."""
+    can = permissions(confession, Role.SENDER)
     row = []
-    if withdraw:
+    if can.withdraw:
         row.append(
             InlineKeyboardButton(
                 t(language, "button.withdraw"), callback_data=callbacks.withdraw(confession)
             )
         )
-    if confession.signature != "signed":
+    if can.sign:
         row.append(
             InlineKeyboardButton(
                 t(language, "button.sign"), callback_data=callbacks.sign(confession)
             )
         )
-    return InlineKeyboardMarkup([row])
+    return InlineKeyboardMarkup([row]) if row else None
 
 
 RENDERERS: dict[Notice, Render] = {

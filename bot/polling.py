@@ -10,13 +10,13 @@ from telegram import Bot, Update
 
 from bot import updates
 from core import inbox
-from core.background import retry_delay
+from core.background import Wakers, retry_delay
 from models.db import Database
 
 log = logging.getLogger("confessions")
 
 
-async def poll(bot: Bot, database: Database, wakeup: asyncio.Event, stop: asyncio.Event) -> None:
+async def poll(bot: Bot, database: Database, wakers: Wakers, stop: asyncio.Event) -> None:
     """Until `stop`: each batch stored before Telegram is told (by the next offset) that it
     was fetched, so nothing fetched is lost."""
     offset = 0
@@ -46,4 +46,4 @@ async def poll(bot: Bot, database: Database, wakeup: asyncio.Event, stop: asynci
         failures = 0
         if fetched:
             offset = fetched[-1].update_id + 1
-            wakeup.set()
+            wakers.inbox()

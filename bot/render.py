@@ -14,10 +14,10 @@ from bot import callbacks
 from bot.calls import fits_caption, say, send_media
 from bot.i18n import t
 from core import pseudonyms, styles
-from core.confessions import SHARE_PREFIX, ConfessionView, ReaderView, Role
 from core.outbox import ApiCall
+from core.read_model import SHARE_PREFIX, ConfessionView, Permissions, ReaderView, Role
 from core.settings import Settings
-from models import Confession, ConfessionStatus, Reply, Signature
+from models import Confession, Reply, Signature
 
 
 def deep_link(bot_username: str, confession: Confession) -> str:
@@ -120,48 +120,65 @@ def request_markup(confession: Confession, language: str | None) -> InlineKeyboa
 
 
 def revealed_markup(
-    confession: Confession, language: str | None, *, chosen: str | None = None
+    confession: Confession,
+    language: str | None,
+    can: Permissions,
+    *,
+    chosen: str | None = None,
 ) -> InlineKeyboardMarkup:
     """Under the revealed card: a reaction in one tap (the one chosen marked), a reply, and
     the way out."""
-    return InlineKeyboardMarkup(
-        [
+    rows: list[list[InlineKeyboardButton]] = []
+    if can.react:
+        rows.append(
             [
                 InlineKeyboardButton(
                     f"{kind.emoji} ✓" if kind.id == chosen else kind.emoji,
                     callback_data=callbacks.react(confession, kind.id),
                 )
                 for kind in styles.REACTIONS
-            ],
+            ]
+        )
+    if can.reply:
+        rows.append(
             [
                 InlineKeyboardButton(
                     t(language, "button.reply"), callback_data=callbacks.reply(confession)
                 )
-            ],
-            [
-                InlineKeyboardButton(
-                    t(language, "button.block"), callback_data=callbacks.block(confession)
-                ),
-                InlineKeyboardButton(
-                    t(language, "button.report"), callback_data=callbacks.report(confession)
-                ),
-            ],
-        ]
-    )
+            ]
+        )
+    way_out = []
+    if can.block:
+        way_out.append(
+            InlineKeyboardButton(
+                t(language, "button.block"), callback_data=callbacks.block(confession)
+            )
+        )
+    if can.report:
+        way_out.append(
+            InlineKeyboardButton(
+                t(language, "button.report"), callback_data=callbacks.report(confession)
+            )
+        )
+    if way_out:
+        rows.append(way_out)
+    return InlineKeyboardMarkup(rows)
 
 
 def reply_markup_for(
-    confession: Confession, language: str | None, *, to_sender: bool, anonymous: bool
+    confession: Confession, language: str | None, can: Permissions
 ) -> InlineKeyboardMarkup:
     """Under a relayed message: answer it; the sender may also say who they are."""
-    rows = [
-        [
-            InlineKeyboardButton(
-                t(language, "button.answer"), callback_data=callbacks.reply(confession)
-            )
-        ]
-    ]
-    if to_sender and anonymous:
+    rows = []
+    if can.reply:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    t(language, "button.answer"), callback_data=callbacks.reply(confession)
+                )
+            ]
+        )
+    if can.sign:
         rows.append(
             [
                 InlineKeyboardButton(
@@ -245,7 +262,7 @@ def opened_view(
     pseudonym = pseudonyms.shown_to(settings, reader, language)
     if not reader.content_visible:
         markup = None
-        if reader.can_reveal:
+        if reader.can.reveal:
             markup = (
                 request_markup(confession, language)
                 if request
@@ -258,7 +275,7 @@ def opened_view(
         markup = (
             sender_markup(settings, reader, language)
             if reader.role == Role.SENDER
-            else revealed_markup(confession, language, chosen=reader.reaction)
+            else revealed_markup(confession, language, reader.can, chosen=reader.reaction)
         )
         calls = card_calls(
             reader.view, language, chat_id=chat_id, markup=markup, pseudonym=pseudonym
@@ -271,14 +288,15 @@ def opened_view(
 def sender_markup(
     settings: Settings, reader: ReaderView, language: str | None
 ) -> InlineKeyboardMarkup | None:
-    """The sender's own actions on it: customise, withdraw while unread, sign, reply."""
-    confession = reader.confession
+    """The sender's own actions on it, as far as the domain allows: customise, withdraw,
+    sign, reply."""
+    confession, can = reader.confession, reader.can
     rows: list[list[InlineKeyboardButton]] = []
-    if reader.can_edit:
+    if can.edit:
         customise = mini_app_button(settings, t(language, "button.customise"), "edit", confession)
         if customise is not None:
             rows.append([customise])
-    if confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
+    if can.withdraw:
         rows.append(
             [
                 InlineKeyboardButton(
@@ -286,7 +304,7 @@ def sender_markup(
                 )
             ]
         )
-    if not reader.view.sender_shown and confession.status != ConfessionStatus.WITHDRAWN:
+    if can.sign:
         rows.append(
             [
                 InlineKeyboardButton(
@@ -294,7 +312,7 @@ def sender_markup(
                 )
             ]
         )
-    if confession.status == ConfessionStatus.REVEALED:
+    if can.reply:
         rows.append(
             [
                 InlineKeyboardButton(

@@ -13,8 +13,8 @@ from bot.context import (
     Context,
     answer_after_turn,
     answer_held_button,
+    current_update,
     deps,
-    queued_notices,
     settle,
 )
 from core.outbox import ApiCall, send_replies
@@ -38,8 +38,9 @@ async def send_all(context: Context, calls: list[ApiCall]) -> None:
     replies = await settle(dependencies, calls)
     await answer_held_button()
     sent = await send_replies(dependencies.database, dependencies.sender, replies)
-    if queued_notices.get() or not sent:
-        dependencies.wake_outbox()
+    work = current_update.get()
+    if (work is not None and work.notices_queued) or not sent:
+        dependencies.wakers.outbox()
 
 
 answered_button: ContextVar[str | None] = ContextVar("answered_button", default=None)

@@ -12,10 +12,10 @@ from bot.handler import Answer, button_gone, handler, keyboard_now
 from bot.i18n import t
 from bot.render import card_calls, revealed_markup
 from bot.share import inline_card
-from core import confessions, pseudonyms, reactions, styles
-from core.confessions import SHARE_PREFIX, Role
+from core import lifecycle, pseudonyms, reactions, read_model, styles
 from core.errors import NotFound, WrongState
 from core.outbox import ApiCall
+from core.read_model import SHARE_PREFIX, Role
 from models import ConfessionStatus
 
 
@@ -28,14 +28,18 @@ async def on_reveal(update: Update, context: Context, current: Turn) -> list[Api
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
     if await _already_revealed(current, public_id):
         raise WrongState()
-    view = await confessions.reveal(current.session, public_id, current.user)
+    view = await lifecycle.reveal(current.session, public_id, current.user)
     return [
         *button_gone(update),
         *card_calls(
             view,
             current.language,
             chat_id=current.user.id,
-            markup=revealed_markup(view.confession, current.language),
+            markup=revealed_markup(
+                view.confession,
+                current.language,
+                read_model.permissions(view.confession, Role.RECIPIENT),
+            ),
             pseudonym=pseudonyms.for_view(current.settings, view, current.language),
         ),
     ]
@@ -44,7 +48,7 @@ async def on_reveal(update: Update, context: Context, current: Turn) -> list[Api
 async def _already_revealed(current: Turn, public_id: str) -> bool:
     """Its recipient opened it before; anyone else learns nothing here (`reveal` answers)."""
     try:
-        reader = await confessions.for_reader(current.session, public_id, current.user)
+        reader = await read_model.for_reader(current.session, public_id, current.user)
     except NotFound:
         return False
     return reader.role == Role.RECIPIENT and reader.confession.status == ConfessionStatus.REVEALED
@@ -58,7 +62,9 @@ async def on_react(update: Update, context: Context, current: Turn) -> Answer:
     ).partition(":")
     reader = await reactions.react(current.session, current.settings, public_id, current.user, kind)
     thanks = t(current.language, "reaction.sent", emoji=styles.reaction(kind).emoji)
-    markup = revealed_markup(reader.confession, current.language, chosen=reader.reaction)
+    markup = revealed_markup(
+        reader.confession, current.language, reader.can, chosen=reader.reaction
+    )
     return Answer(keyboard_now(update, markup), thanks)
 
 
@@ -70,7 +76,7 @@ async def on_inline_query(update: Update, context: Context) -> None:
     assert query is not None
     async with turn(update, context) as current:
         wanted = query.query.strip().removeprefix(SHARE_PREFIX) or None
-        shareable = await confessions.shareable(current.session, current.user, wanted)
+        shareable = await read_model.shareable(current.session, current.user, wanted)
         language = current.language
         results = [
             inline_card(confession, language, context.bot.username) for confession in shareable

@@ -44,7 +44,14 @@ user's oldest only), so they may run side by side; each holds a database connect
 class InboxConsumer:
     """Takes what the webhook stored and hands it to python-telegram-bot's handlers."""
 
-    def __init__(self, application: BotApplication, database: Database, settings: Settings) -> None:
+    def __init__(
+        self,
+        application: BotApplication,
+        database: Database,
+        settings: Settings,
+        *,
+        wakeup: asyncio.Event | None = None,
+    ) -> None:
         self._application = application
         self._database = database
         self._lease = settings.inbox_lease_seconds
@@ -52,7 +59,7 @@ class InboxConsumer:
             database, scope="bot", per_minute=settings.bot_updates_per_minute
         )
         self._warned: dict[int, float] = {}
-        self.wakeup = asyncio.Event()
+        self.wakeup = wakeup or asyncio.Event()
 
     async def drain_once(self) -> int:
         """Claim a batch and handle it concurrently.
@@ -93,7 +100,7 @@ class InboxConsumer:
         await answer_held_button()
         if work.notices_queued:
             dependencies: BotDeps = self._application.bot_data[DEPS_KEY]
-            dependencies.wake_outbox()
+            dependencies.wakers.outbox()
         return work.handled
 
     async def _process(self, update_id: int, payload: dict[str, Any]) -> None:

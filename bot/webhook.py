@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from bot import updates
 from core import constant_time, inbox
+from core.background import Wakers
 from core.inbox import InboxWriter
 from core.settings import Settings
 from webapp_api.errors import error_response, responses
@@ -53,7 +53,7 @@ async def telegram_webhook(request: Request) -> Response:
     except inbox.MalformedUpdate as error:
         log.warning("ignored a malformed update: %s", error)
         return JSONResponse({"ok": True, "ignored": "malformed"})
-    wake: Callable[[], None] | None = getattr(request.app.state, "on_update_received", None)
-    if is_new and wake is not None:
-        wake()
+    if is_new:
+        wakers: Wakers = request.app.state.wakers
+        wakers.inbox()
     return JSONResponse({"ok": True})

@@ -10,9 +10,8 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -25,7 +24,7 @@ from bot.notices import NoticeRenderer
 from bot.polling import poll
 from bot.runner import InboxConsumer
 from bot.sender import BotApiSender
-from core.background import run_until_stopped
+from core.background import Wakers, run_until_stopped
 from core.housekeeping import Housekeeper
 from core.media import MediaStore, StorageUnavailable, build_media_store
 from core.outbox import OutboxWorker
@@ -39,14 +38,6 @@ log = logging.getLogger("confessions")
 WEBHOOK_PATH = "/telegram/webhook"
 TELEGRAM_CONNECTIONS = httpx.Limits(max_connections=256, max_keepalive_connections=64)
 """As python-telegram-bot's own pool was, now that its calls share our client."""
-
-
-@dataclass(frozen=True, slots=True)
-class Wakers:
-    """What the web app pokes so background work starts at once instead of on its next look."""
-
-    update_received: Callable[[], None]
-    notice_queued: Callable[[], None]
 
 
 def playground_for(settings: Settings, address: str) -> Playground | None:
@@ -67,6 +58,7 @@ def build_web_app(
         settings = playground.settings_for(settings)
     database = Database(settings.database)
     transport = playground.bot_transport() if playground is not None else None
+    wakers = Wakers()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -74,16 +66,15 @@ def build_web_app(
             stack.push_async_callback(database.dispose)
             await _storage_ready(app.state.media_store)
             if settings.background_work:
-                wakers = await stack.enter_async_context(
-                    background_work(settings, database, polling=polling, transport=transport)
+                await stack.enter_async_context(
+                    background_work(
+                        settings, database, wakers=wakers, polling=polling, transport=transport
+                    )
                 )
-                if wakers is not None:
-                    app.state.on_update_received = wakers.update_received
-                    app.state.wake_outbox = wakers.notice_queued
             with startup_objects_frozen():
                 yield
 
-    app = create_app(settings, database, lifespan=lifespan)
+    app = create_app(settings, database, wakers=wakers, lifespan=lifespan)
     if playground is None:
         return app
     playground.connect(app)
@@ -126,18 +117,21 @@ async def background_work(
     settings: Settings,
     database: Database,
     *,
+    wakers: Wakers | None = None,
     polling: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> AsyncIterator[Wakers | None]:
+) -> AsyncIterator[None]:
     """The bot's inbox consumer, the outbox worker and housekeeping, until the block ends;
-    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS. `transport` stands
-    in for the network to Telegram (the playground's emulated one)."""
+    then each finishes what it holds, within SHUTDOWN_TIMEOUT_SECONDS. `wakers` start them
+    at once (the web app's, in `serve`); `transport` stands in for the network to Telegram
+    (the playground's emulated one)."""
+    wakers = wakers or Wakers()
     if settings.token is None:
         log.warning(
             "Bot not connected: BOT_TOKEN is not set. The web app runs; set BOT_TOKEN "
             "(from @BotFather) and PUBLIC_URL, or run `confessions serve --polling`."
         )
-        yield None
+        yield
         return
     stop = asyncio.Event()
     # the process's one client to Telegram: our calls and python-telegram-bot's share it
@@ -145,14 +139,13 @@ async def background_work(
         timeout=httpx.Timeout(15.0), limits=TELEGRAM_CONNECTIONS, transport=transport
     ) as http:
         api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
-        wake_outbox = asyncio.Event()
         store = build_media_store(settings, base_url=public_base(settings))
         application = build_application(
             settings,
             database,
             api=api,
             media_store=store,
-            wake_outbox=wake_outbox.set,
+            wakers=wakers,
         )
         await application.initialize()
         await register_commands(application)
@@ -161,9 +154,9 @@ async def background_work(
             settings,
             sender=BotApiSender(api),
             render=NoticeRenderer(settings, application.bot.username),
-            wakeup=wake_outbox,
+            wakeup=wakers.outbox_event,
         )
-        consumer = InboxConsumer(application, database, settings)
+        consumer = InboxConsumer(application, database, settings, wakeup=wakers.inbox_event)
         explain = database.unreachable
         housekeeper = Housekeeper(database, settings, store)
         jobs: list[Coroutine[Any, Any, None]] = [
@@ -173,7 +166,7 @@ async def background_work(
         ]
         if polling:
             await application.bot.delete_webhook()
-            jobs.append(poll(application.bot, database, consumer.wakeup, stop))
+            jobs.append(poll(application.bot, database, wakers, stop))
             log.info("Bot @%s connected by polling", application.bot.username)
         elif settings.public_url is not None:
             url = str(settings.public_url).rstrip("/") + WEBHOOK_PATH
@@ -189,7 +182,7 @@ async def background_work(
             )
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
-            yield Wakers(update_received=consumer.wakeup.set, notice_queued=wake_outbox.set)
+            yield
         finally:
             stop.set()
             _, unfinished = await asyncio.wait(tasks, timeout=settings.shutdown_timeout_seconds)

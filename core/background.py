@@ -5,12 +5,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 FIRST_RETRY_SECONDS = 1.0
 LAST_RETRY_SECONDS = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Wakers:
+    """The one way to start background work at once instead of on its next look: the wiring
+    makes one and hands it to the web app and the bot. In a process without background work
+    nothing waits on it, and a worker elsewhere finds the work on its own next look."""
+
+    inbox_event: asyncio.Event = field(default_factory=asyncio.Event)
+    """What the inbox consumer waits on."""
+    outbox_event: asyncio.Event = field(default_factory=asyncio.Event)
+    """What the outbox worker waits on."""
+
+    def inbox(self) -> None:
+        """An update was stored: the bot's consumer takes it now."""
+        self.inbox_event.set()
+
+    def outbox(self) -> None:
+        """Notices or replies were committed to the outbox: the worker sends them now."""
+        self.outbox_event.set()
 
 
 class Drainer(Protocol):

@@ -23,6 +23,7 @@ from core import notices
 from core.errors import BadFilterWord, NotFound, TooManyFilterWords, Withdrawn, WrongState
 from core.notices import Notice
 from models import (
+    UNREAD,
     Confession,
     ConfessionStatus,
     HeldItem,
@@ -299,7 +300,7 @@ async def _recipients_hold(
         raise NotFound()
     if confession.status == ConfessionStatus.WITHDRAWN:
         raise Withdrawn()
-    if confession.status not in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
+    if confession.status not in UNREAD:
         raise WrongState()
     return held
 
@@ -324,9 +325,7 @@ async def held_for(session: AsyncSession, holder: User, *, limit: int = 50) -> l
         .where(
             HeldItem.holder_id == holder.id,
             col(HeldItem.decision).is_(None),
-            col(Confession.status).in_(
-                [ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED, ConfessionStatus.REVEALED]
-            ),
+            col(Confession.status).in_([*UNREAD, ConfessionStatus.REVEALED]),
         )
         .order_by(col(HeldItem.id).desc())
         .limit(limit)
@@ -363,7 +362,7 @@ async def release(session: AsyncSession, holder: User, held_id: int) -> Held:
                 confession_id=confession.id,
                 reply_id=reply.id,
             )
-        elif confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED):
+        elif confession.status in UNREAD:
             await notices.enqueue(
                 session, Notice.DELIVERY, chat_id=holder.id, confession_id=confession.id
             )

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from html import escape
-
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, limits, media, safety, styles, wordlist
-from core.confessions import ReaderView, Role
+from core import drafts, limits, media, read_model, safety, styles, wordlist
 from core.errors import InvalidInput, NotAllowed, NotFound, WrongState
+from core.read_model import ReaderView, Role
 from core.settings import Settings
 from core.styles import Style
+from core.text import plain_html
 from models import Confession, ConfessionStatus, Signature, User
 from models.types import utcnow
 
 
 async def _editable(session: AsyncSession, public_id: str, sender: User) -> ReaderView:
-    current = await confessions.for_reader(session, public_id, sender)
+    current = await read_model.for_reader(session, public_id, sender)
     if current.role != Role.SENDER:
         raise NotAllowed("Only its sender can change a confession.")
-    if not current.can_edit:
+    if not current.can.edit:
         raise WrongState("It was already read, so it stays as it is.")
     return current
 
@@ -46,7 +45,7 @@ async def edit_content(
     words_before = (confession.text, confession.hint)
     if text is not None:
         confession.text = drafts.check_text(settings, text)
-        confession.text_html = escape(text, quote=False)
+        confession.text_html = plain_html(text)
     if signature is not None:
         confession.signature = signature
     if hint is not None:
@@ -58,7 +57,7 @@ async def edit_content(
     await _screen_new_words(session, settings, confession, words_before, confirm_words)
     confession.updated_at = utcnow()
     await session.flush()
-    return await confessions.for_reader(session, public_id, sender)
+    return await read_model.for_reader(session, public_id, sender)
 
 
 async def _screen_new_words(
@@ -94,7 +93,7 @@ async def set_style(
     row.decoration = style.decoration
     row.updated_at = utcnow()
     await session.flush()
-    return await confessions.for_reader(session, public_id, sender)
+    return await read_model.for_reader(session, public_id, sender)
 
 
 async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> None:

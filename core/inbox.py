@@ -209,10 +209,3 @@ async def mark_handled(session: AsyncSession, update_ids: Sequence[int]) -> None
         .where(col(InboxUpdate.update_id).in_(update_ids))
         .values(handled_at=utcnow(), locked_until=None, payload={})
     )
-
-
-async def pending_count(session: AsyncSession) -> int:
-    rows = await session.exec(
-        select(InboxUpdate.update_id).where(col(InboxUpdate.handled_at).is_(None))
-    )
-    return len(rows.all())

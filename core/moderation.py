@@ -7,16 +7,17 @@ so both hold when that person deletes their data and starts again.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, notices, safety
-from core.confessions import ReaderView, Role
+from core import notices, read_model, safety
 from core.errors import NotAllowed, NotFound
 from core.notices import Notice
+from core.read_model import Permissions, ReaderView
 from core.settings import Settings
 from core.users import Party
 from models import Ban, Block, Confession, ConfessionStatus, Report, ReportStatus, User
@@ -29,7 +30,7 @@ async def block_sender(
     session: AsyncSession, settings: Settings, public_id: str, recipient: User
 ) -> ReaderView:
     """The recipient stops hearing from whoever sent this, without learning who it is."""
-    current = await _as_recipient(session, public_id, recipient)
+    current = await _as_recipient(session, public_id, recipient, lambda can: can.block)
     sender_id = current.confession.sender_id
     if not await safety.is_blocked(
         session, settings, sender_id=sender_id, recipient_id=recipient.id
@@ -88,7 +89,7 @@ async def report(
     """The operators get the confession with buttons to dismiss or to ban its sender; once
     per confession and reporter, and never from a banned user."""
     await safety.refuse_if_banned(session, settings, reporter.id)
-    current = await _as_recipient(session, public_id, reporter)
+    current = await _as_recipient(session, public_id, reporter, lambda can: can.report)
     confession = current.confession
     assert confession.id is not None
     already = await session.exec(
@@ -157,8 +158,10 @@ async def _ban(session: AsyncSession, report: Report) -> None:
         await notices.enqueue(session, Notice.BANNED, chat_id=sender.id)
 
 
-async def _as_recipient(session: AsyncSession, public_id: str, user: User) -> ReaderView:
-    current = await confessions.for_reader(session, public_id, user)
-    if current.role != Role.RECIPIENT:
+async def _as_recipient(
+    session: AsyncSession, public_id: str, user: User, may: Callable[[Permissions], bool]
+) -> ReaderView:
+    current = await read_model.for_reader(session, public_id, user)
+    if not may(current.can):
         raise NotAllowed("Only its recipient can do that.")
     return current

@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, users
+from core import lifecycle, users
 from core.notices import Notice
 from core.settings import Settings
 from models import OutboxMessage, OutboxStatus
@@ -109,14 +109,14 @@ FailedEffect = Callable[[AsyncSession, OutboxMessage], Awaitable[None]]
 
 async def _delivered(session: AsyncSession, message: OutboxMessage, message_id: int | None) -> None:
     assert message.confession_id is not None
-    await confessions.mark_delivered(
+    await lifecycle.mark_delivered(
         session, message.confession_id, chat_id=message.chat_id, message_id=message_id
     )
 
 
 async def _undeliverable(session: AsyncSession, message: OutboxMessage) -> None:
     assert message.confession_id is not None
-    await confessions.mark_undeliverable(session, message.confession_id, chat_id=message.chat_id)
+    await lifecycle.mark_undeliverable(session, message.confession_id, chat_id=message.chat_id)
 
 
 ON_SENT: dict[str, SentEffect] = {Notice.DELIVERY.value: _delivered}

@@ -19,6 +19,7 @@ from core.media import MediaStore
 from core.notices import Notice
 from core.settings import Settings
 from models import (
+    UNREAD,
     Block,
     Confession,
     ConfessionStatus,
@@ -132,7 +133,7 @@ async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
     as keyed hashes."""
     sent = (await session.exec(select(Confession).where(Confession.sender_id == user.id))).all()
     for confession in sent:
-        unread = confession.status in (ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED)
+        unread = confession.status in UNREAD
         if unread and confession.delivery_chat_id and confession.delivery_message_id:
             await notices.enqueue(
                 session,

@@ -9,8 +9,8 @@ recipient may, rarely, draw the same one.
 
 from __future__ import annotations
 
-from core.confessions import ConfessionView, ReaderView, Role
 from core.identity import keyed_hash
+from core.read_model import ConfessionView, ReaderView, Role
 from core.settings import Settings
 from core.users import Party
 

@@ -8,12 +8,12 @@ from sqlalchemy import or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, notices, styles
-from core.confessions import ReaderView, Role
+from core import notices, read_model, styles
 from core.errors import NotAllowed, WrongState
 from core.notices import Notice
+from core.read_model import ReaderView, Role
 from core.settings import Settings
-from models import Confession, ConfessionStatus, OutboxMessage, OutboxStatus, Reaction, User
+from models import Confession, OutboxMessage, OutboxStatus, Reaction, User
 from models.types import utcnow
 
 
@@ -23,11 +23,11 @@ async def react(
     """One reaction per confession, which its recipient may change; the sender hears of it
     once per change that settles (see `_tell_the_sender`)."""
     styles.reaction(kind)
-    current = await confessions.for_reader(session, public_id, reader)
+    current = await read_model.for_reader(session, public_id, reader)
     confession = current.confession
     if current.role != Role.RECIPIENT:
         raise NotAllowed("Only its recipient can react to a confession.")
-    if confession.status != ConfessionStatus.REVEALED:
+    if not current.can.react:
         raise WrongState("Reactions come after the reveal.")
     assert confession.id is not None
     found = await session.exec(
@@ -45,7 +45,7 @@ async def react(
     reaction.created_at = utcnow()
     await _tell_the_sender(session, settings, confession, kind)
     await session.flush()
-    return await confessions.for_reader(session, public_id, reader)
+    return await read_model.for_reader(session, public_id, reader)
 
 
 async def _tell_the_sender(

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions
+from core import read_model
 from core.errors import DomainError, NotAllowed, NotFound, Withdrawn, WrongState
 from models import Confession, ConfessionStatus, User
 
@@ -47,7 +47,7 @@ class TelegramUnavailable(DomainError):
 async def card_to_share(session: AsyncSession, public_id: str, caller: User) -> Confession:
     """Only the sender may send the card around; a stranger learns nothing of it (404), its
     recipient is told no (they already know it exists)."""
-    confession = await confessions.get_by_public_id(session, public_id)
+    confession = await read_model.get_by_public_id(session, public_id)
     if confession.sender_id != caller.id:
         if confession.recipient_id == caller.id:
             raise NotAllowed("Only the person who wrote it can send it on.")
@@ -62,7 +62,7 @@ async def card_to_share(session: AsyncSession, public_id: str, caller: User) -> 
 async def card_for_story(session: AsyncSession, public_id: str, caller: User) -> Confession:
     """Once opened, either of the two may post the card as a story image (which names
     nobody); before that the words are not the recipient's to show, nor anyone else's."""
-    confession = await confessions.get_by_public_id(session, public_id)
+    confession = await read_model.get_by_public_id(session, public_id)
     if caller.id not in (confession.sender_id, confession.recipient_id):
         raise NotFound()
     if confession.status != ConfessionStatus.REVEALED:

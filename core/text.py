@@ -22,6 +22,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable, Iterator
 from functools import cache
+from html import escape
 
 from core.errors import InvalidInput, TextEmpty, TextTooLong
 
@@ -58,6 +59,11 @@ def clean_user_text(text: str, *, limit: int) -> str:
     if len(text) > limit:
         raise TextTooLong(limit=limit, length=len(text))
     return text
+
+
+def plain_html(text: str) -> str:
+    """Plain text (the mini app's) as the HTML the chat shows: what was typed, literally."""
+    return escape(text, quote=False)
 
 
 def without_hidden(text: str) -> str:

@@ -12,13 +12,14 @@ from dataclasses import dataclass
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, consent, drafts, limits, notices, safety, users
-from core.confessions import ReaderView, Role
+from core import consent, drafts, limits, notices, read_model, safety, users
 from core.drafts import ChatMedia
 from core.errors import NoDraft, TextEmpty, WrongState
 from core.notices import Notice
+from core.read_model import ReaderView, Role
 from core.settings import Settings
-from models import Confession, ConfessionStatus, Reply, User
+from core.text import plain_html
+from models import Confession, Reply, User
 from models.types import utcnow
 
 REPLYING = "reply"
@@ -26,8 +27,8 @@ REPLYING = "reply"
 
 async def start_reply(session: AsyncSession, public_id: str, author: User) -> ReaderView:
     """The next message this person writes goes to the other side of the thread."""
-    current = await confessions.for_reader(session, public_id, author)
-    if current.confession.status != ConfessionStatus.REVEALED:
+    current = await read_model.for_reader(session, public_id, author)
+    if not current.can.reply:
         raise WrongState("Replies open once it is revealed.")
     users.set_chat_state(author, REPLYING, current.confession.id)
     await session.flush()
@@ -58,7 +59,7 @@ async def relay(
         raise NoDraft()
     assert author.chat_state_ref is not None
     await safety.refuse_if_banned(session, settings, author.id)
-    current = await confessions.for_reader_by_id(session, author.chat_state_ref, author)
+    current = await read_model.for_reader_by_id(session, author.chat_state_ref, author)
     return await _post(
         session, settings, current, author, text=text, text_html=text_html, media=media
     )
@@ -71,14 +72,21 @@ async def post(
     author: User,
     *,
     text: str,
-    text_html: str,
+    text_html: str | None = None,
     media: ChatMedia | None = None,
 ) -> Relayed:
-    """Store a message of the thread and queue it for the other party, from chat or mini app."""
+    """Store a message of the thread and queue it for the other party, from chat or mini app;
+    without `text_html`, the text is plain (the mini app's) and shown as typed."""
     await safety.refuse_if_banned(session, settings, author.id)
-    current = await confessions.for_reader(session, public_id, author)
+    current = await read_model.for_reader(session, public_id, author)
     return await _post(
-        session, settings, current, author, text=text, text_html=text_html, media=media
+        session,
+        settings,
+        current,
+        author,
+        text=text,
+        text_html=plain_html(text) if text_html is None else text_html,
+        media=media,
     )
 
 
@@ -93,7 +101,7 @@ async def _post(
     media: ChatMedia | None,
 ) -> Relayed:
     confession = current.confession
-    if confession.status != ConfessionStatus.REVEALED:
+    if not current.can.reply:
         raise WrongState("Replies open once it is revealed.")
     if not text.strip() and media is None:
         raise TextEmpty()

@@ -1,6 +1,13 @@
 """SQLModel tables, the engine and sessions, and the Alembic migrations."""
 
-from models.confessions import ComposeStep, Confession, ConfessionStatus, ConfessionStyle, Signature
+from models.confessions import (
+    UNREAD,
+    ComposeStep,
+    Confession,
+    ConfessionStatus,
+    ConfessionStyle,
+    Signature,
+)
 from models.interactions import Ban, Block, Reaction, Reply, Report, ReportStatus
 from models.limits import LimitPenalty, RateCounter
 from models.media import Media
@@ -9,6 +16,7 @@ from models.preferences import HeldItem, HoldDecision, HoldReason, Preferences, 
 from models.users import User
 
 __all__ = [
+    "UNREAD",
     "Ban",
     "Block",
     "ComposeStep",

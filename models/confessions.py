@@ -20,6 +20,11 @@ class ConfessionStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
+UNREAD = frozenset({ConfessionStatus.QUEUED, ConfessionStatus.DELIVERED})
+"""Sent and not opened yet: the recipient has read nothing, so it may still be revealed,
+taken back, changed, or expire."""
+
+
 class ComposeStep(enum.StrEnum):
     """Where a draft's composition stands; stored so any process can take the next update."""
 

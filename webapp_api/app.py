@@ -14,7 +14,9 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from bot import telegram_auth, webhook
+from bot.bot_api import chat_files
 from bot.share import ShareSheet
+from core.background import Wakers
 from core.inbox import InboxWriter
 from core.limits import SharedThrottle
 from core.media import build_media_store
@@ -52,9 +54,14 @@ def public_base(settings: Settings) -> str:
 
 
 def create_app(
-    settings: Settings, database: Database, *, lifespan: Lifespan | None = None
+    settings: Settings,
+    database: Database,
+    *,
+    wakers: Wakers | None = None,
+    lifespan: Lifespan | None = None,
 ) -> FastAPI:
-    """Build the app; background work (bot, worker) comes in through `lifespan`."""
+    """Build the app; background work (bot, worker) comes in through `lifespan`, and is woken
+    through `wakers` when there is some in this process."""
     inbox_writer = InboxWriter(database)
     background = lifespan or _no_background_work
 
@@ -77,7 +84,9 @@ def create_app(
     app.state.inbox_writer = inbox_writer
     app.state.identity = telegram_auth.verifier(settings)
     app.state.card_preparer = ShareSheet(settings)
+    app.state.wakers = wakers or Wakers()
     app.state.media_store = build_media_store(settings, base_url=public_base(settings))
+    app.state.chat_files = chat_files(settings)
     app.state.api_throttle = SharedThrottle(
         database, scope="api", per_minute=settings.api_requests_per_minute
     )

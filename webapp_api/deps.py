@@ -6,14 +6,15 @@ dependency in its thread pool, a thread hop per request that costs more than the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import notices
-from core.media import MediaStore
+from core.background import Wakers
+from core.media import Download, MediaStore
 from core.settings import Settings
 from models.db import Database
 
@@ -36,9 +37,8 @@ async def get_session(
     async with database.session() as session:
         yield session
     if notices.were_queued(session):
-        wake: Callable[[], None] | None = getattr(request.app.state, "wake_outbox", None)
-        if wake is not None:
-            wake()
+        wakers: Wakers = request.app.state.wakers
+        wakers.outbox()
 
 
 async def get_read_session(
@@ -54,8 +54,14 @@ async def get_media_store(request: Request) -> MediaStore:
     return store
 
 
+async def get_chat_files(request: Request) -> Download | None:
+    found: Download | None = request.app.state.chat_files
+    return found
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MediaStoreDep = Annotated[MediaStore, Depends(get_media_store)]
+ChatFilesDep = Annotated[Download | None, Depends(get_chat_files)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 from core import styles
-from core.confessions import PUBLIC_ID, ReaderView, Role
 from core.consent import FILTER_WORD_MAX_LENGTH, FILTER_WORDS_MAX
+from core.read_model import PUBLIC_ID, Permissions, ReaderView, Role
 from models import ConfessionStatus, HoldReason, Preferences, Reply, Signature, User, WhoMaySend
 
 
@@ -156,6 +156,24 @@ class MediaOut(BaseModel):
     thumbnail_url: str | None = None
 
 
+class PermissionsOut(BaseModel):
+    """What this reader may do now, as the domain decides (`read_model.permissions`): a client
+    offers exactly these, and the API refuses the rest."""
+
+    reveal: bool
+    edit: bool
+    sign: bool
+    withdraw: bool
+    reply: bool
+    react: bool
+    block: bool
+    report: bool
+
+    @classmethod
+    def of(cls, can: Permissions) -> PermissionsOut:
+        return cls.model_validate(can, from_attributes=True)
+
+
 class ConfessionOut(BaseModel):
     """One reader's view: the recipient sees no words before the reveal, and no name unless
     the sender signed."""
@@ -175,8 +193,9 @@ class ConfessionOut(BaseModel):
     media: MediaOut | None
     style: StyleOut
     reaction: str | None
-    can_edit: bool
-    can_reveal: bool
+    can: PermissionsOut
+    can_edit: bool = Field(description="the same as `can.edit`")
+    can_reveal: bool = Field(description="the same as `can.reveal`")
     created_at: datetime
     delivered_at: datetime | None
     revealed_at: datetime | None
@@ -190,7 +209,7 @@ class ConfessionOut(BaseModel):
         background_url: str | None = None,
         sender_pseudonym: str | None = None,
     ) -> ConfessionOut:
-        confession, style = reader.confession, reader.style
+        confession, style, can = reader.confession, reader.style, reader.can
         visible = reader.content_visible
         recipient = reader.view.recipient
         return cls(
@@ -220,8 +239,9 @@ class ConfessionOut(BaseModel):
                 decoration=style.decoration,
             ),
             reaction=reader.reaction,
-            can_edit=reader.can_edit,
-            can_reveal=reader.can_reveal,
+            can=PermissionsOut.of(can),
+            can_edit=can.edit,
+            can_reveal=can.reveal,
             created_at=confession.created_at,
             delivered_at=confession.delivered_at,
             revealed_at=confession.revealed_at,

@@ -1,6 +1,7 @@
 """Photos, videos and voice notes: one storage interface, validation by content, and who reads."""
 
 from core.media.errors import (
+    ChatFileUnavailable,
     LinkExpired,
     LinkInvalid,
     MediaQuotaExceeded,
@@ -9,9 +10,11 @@ from core.media.errors import (
     UploadLinkUsed,
     UploadMissing,
 )
+from core.media.links import CardLinks, card_links
 from core.media.local import LocalStore
 from core.media.s3 import S3Store
 from core.media.service import (
+    Download,
     MediaUrls,
     PendingUpload,
     UploadKind,
@@ -30,6 +33,9 @@ from core.media.storage import MediaStore, UploadTarget
 from core.media.stores import build_media_store
 
 __all__ = [
+    "CardLinks",
+    "ChatFileUnavailable",
+    "Download",
     "LinkExpired",
     "LinkInvalid",
     "LocalStore",
@@ -47,6 +53,7 @@ __all__ = [
     "attach_upload",
     "begin_upload",
     "build_media_store",
+    "card_links",
     "complete_upload",
     "delete_media",
     "open_media",

@@ -52,3 +52,9 @@ class LinkInvalid(DomainError):
 class LinkExpired(LinkInvalid):
     code = "link_expired"
     message = "This link has expired; open the confession again."
+
+
+class ChatFileUnavailable(StorageUnavailable):
+    """A file sent in the chat could not be fetched from Telegram: shown without it, or later."""
+
+    code = "chat_file_unavailable"

@@ -41,6 +41,8 @@ UPLOAD_SWEEP_MARGIN = timedelta(minutes=10)
 PREPARED_AT_ONCE = 2
 _preparing = ThreadPoolExecutor(max_workers=PREPARED_AT_ONCE, thread_name_prefix="media-prepare")
 Download = Callable[[str], Awaitable[bytes]]
+"""A file sent in the chat, by its Telegram file id; the adapter that talks to Telegram makes
+it, and raises `ChatFileUnavailable` when the file cannot be had."""
 
 # What each kind of chat media may turn out to be; Telegram sends GIFs as animations.
 TELEGRAM_FAMILIES: dict[str, frozenset[Family]] = {

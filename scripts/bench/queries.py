@@ -14,7 +14,7 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from core import confessions
+from core import read_model
 from core.users import TelegramIdentity
 from models import Confession
 from models.db import Database
@@ -56,7 +56,7 @@ async def _measure(url: str, ids: list[str], reader_id: int) -> dict[str, float]
 
     async def product(_task: int, public_id: str) -> object:
         async with database.reading() as session:
-            return await confessions.for_reader(session, public_id, reader)
+            return await read_model.for_reader(session, public_id, reader)
 
     try:
         return {

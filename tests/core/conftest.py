@@ -19,7 +19,7 @@ from sqlalchemy.engine import URL
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, users
+from core import drafts, lifecycle, users
 from core.media import LocalStore, MediaStore
 from core.settings import Settings
 from models import Confession, OutboxMessage, Signature, User
@@ -204,8 +204,8 @@ def send(session: AsyncSession, settings: Settings) -> ConfessionFactory:
         if hint is not None:
             await drafts.set_hint(session, draft, settings, hint)
         if mutual:
-            await confessions.agree_to_mutual_reveal(session, draft.public_id, sender, True)
-        sent = await confessions.send(
+            await lifecycle.agree_to_mutual_reveal(session, draft.public_id, sender, True)
+        sent = await lifecycle.send(
             session, settings, draft, sender, words_confirmed=words_confirmed
         )
         return sent.confession

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts
+from core import drafts, lifecycle
 from core.errors import BadRecipient, NotForYou, NotYourOwn, SelfRecipient
 from core.notices import Notice
 from core.settings import Settings
@@ -53,7 +53,7 @@ async def test_the_username_holder_opening_the_link_claims_it_whatever_the_case(
     confession = await send(alice, username="bob_k")
     bob = await make_user("Bob", username="Bob_K")
 
-    opened = await confessions.open_shared(session, settings, confession.public_id, bob)
+    opened = await lifecycle.open_shared(session, settings, confession.public_id, bob)
 
     assert opened.confession.recipient_id == bob.id
     assert await outbox.all() == [Queued(DELIVERY, bob.id, confession.id)]
@@ -71,7 +71,7 @@ async def test_someone_with_another_username_cannot_claim_it(
     carol = await make_user("Carol", username="carol_x")
 
     with pytest.raises(NotForYou):
-        await confessions.open_shared(session, settings, confession.public_id, carol)
+        await lifecycle.open_shared(session, settings, confession.public_id, carol)
 
     assert confession.recipient_id is None
     assert await outbox.all() == []
@@ -87,12 +87,12 @@ async def test_once_claimed_a_second_username_cannot_claim_it_again(
     alice = await make_user("Alice")
     confession = await send(alice, username="bob_k")
     bob = await make_user("Bob", username="bob_k")
-    await confessions.open_shared(session, settings, confession.public_id, bob)
+    await lifecycle.open_shared(session, settings, confession.public_id, bob)
     await outbox.news()
     carol = await make_user("Carol", username="carol_x")
 
     with pytest.raises(NotForYou):
-        await confessions.open_shared(session, settings, confession.public_id, carol)
+        await lifecycle.open_shared(session, settings, confession.public_id, carol)
 
     assert confession.recipient_id == bob.id
     assert await outbox.news() == []
@@ -107,12 +107,12 @@ async def test_a_new_holder_of_the_claimed_username_cannot_take_it_over(
     alice = await make_user("Alice")
     confession = await send(alice, username="bob_k")
     bob = await make_user("Bob", username="bob_k")
-    await confessions.open_shared(session, settings, confession.public_id, bob)
+    await lifecycle.open_shared(session, settings, confession.public_id, bob)
     bob.username, bob.username_key = "bob_new", "bob_new"
     impostor = await make_user("Not Bob", username="bob_k")
 
     with pytest.raises(NotForYou):
-        await confessions.open_shared(session, settings, confession.public_id, impostor)
+        await lifecycle.open_shared(session, settings, confession.public_id, impostor)
 
     assert confession.recipient_id == bob.id
 
@@ -127,8 +127,8 @@ async def test_opening_the_link_again_queues_no_second_delivery(
     alice, bob = await make_user("Alice"), await make_user("Bob", username="bob_k")
     confession = await send(alice)
 
-    await confessions.open_shared(session, settings, confession.public_id, bob)
-    await confessions.open_shared(session, settings, confession.public_id, bob)
+    await lifecycle.open_shared(session, settings, confession.public_id, bob)
+    await lifecycle.open_shared(session, settings, confession.public_id, bob)
 
     assert await outbox.all() == [Queued(DELIVERY, bob.id, confession.id)]
 
@@ -138,10 +138,10 @@ async def test_an_open_link_belongs_to_whoever_opens_it_first(
 ) -> None:
     alice, bob, carol = await make_user("Alice"), await make_user("Bob"), await make_user("Carol")
     confession = await send(alice)
-    await confessions.open_shared(session, settings, confession.public_id, bob)
+    await lifecycle.open_shared(session, settings, confession.public_id, bob)
 
     with pytest.raises(NotForYou):
-        await confessions.open_shared(session, settings, confession.public_id, carol)
+        await lifecycle.open_shared(session, settings, confession.public_id, carol)
 
     assert confession.recipient_id == bob.id
 
@@ -153,7 +153,7 @@ async def test_the_sender_opening_their_own_link_claims_nothing(
     confession = await send(alice)
 
     with pytest.raises(NotYourOwn):
-        await confessions.open_shared(session, settings, confession.public_id, alice)
+        await lifecycle.open_shared(session, settings, confession.public_id, alice)
 
     assert confession.recipient_id is None
 
@@ -169,7 +169,7 @@ async def test_starting_the_bot_delivers_what_waited_for_ones_username(
     confession = await send(alice, username="bob_k")
     bob = await make_user("Bob", username="bob_k")
 
-    count = await confessions.deliver_waiting(session, settings, bob)
+    count = await lifecycle.deliver_waiting(session, settings, bob)
 
     assert count == 1
     assert confession.recipient_id == bob.id

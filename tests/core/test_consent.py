@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, consent
+from core import consent, lifecycle
 from core.errors import NotFound
 from core.notices import Notice
 from core.settings import Settings
@@ -37,7 +37,7 @@ async def test_someone_with_a_thread_is_not_a_stranger(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     earlier = await send(alice, bob)
-    await confessions.reveal(session, earlier.public_id, bob)
+    await lifecycle.reveal(session, earlier.public_id, bob)
 
     again = await send(alice, bob)
 
@@ -114,7 +114,7 @@ async def test_a_filter_word_holds_a_confession_even_from_a_link_the_recipient_o
     await consent.add_filter_words(session, bob, "Horoscope, crypto")
     confession = await send(alice, text="My horoscopes say we belong together")
 
-    await confessions.open_shared(session, settings, confession.public_id, bob)
+    await lifecycle.open_shared(session, settings, confession.public_id, bob)
 
     assert confession.status == ConfessionStatus.DELIVERED
     assert confession.recipient_id == bob.id

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, lifecycle
+from core import lifecycle
 from core.errors import WrongState
 from core.media import MediaStore
 from core.notices import Notice
@@ -67,7 +67,7 @@ async def test_a_revealed_confession_never_expires(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
-    await confessions.reveal(session, confession.public_id, bob)
+    await lifecycle.reveal(session, confession.public_id, bob)
     age(confession, days=365)
     await outbox.news()
 
@@ -87,7 +87,7 @@ async def test_expiring_a_delivered_confession_edits_the_recipients_message(
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
     assert confession.id is not None
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=42)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=42)
     age(confession, days=31)
     await outbox.news()
 
@@ -127,7 +127,7 @@ async def test_an_expired_confession_cannot_be_revealed(
     await lifecycle.expire_due(session, settings)
 
     with pytest.raises(WrongState):
-        await confessions.reveal(session, confession.public_id, bob)
+        await lifecycle.reveal(session, confession.public_id, bob)
 
     assert confession.revealed_at is None
 
@@ -142,7 +142,7 @@ async def test_the_sender_cannot_sign_an_expired_confession(
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
     assert confession.id is not None
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=3)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=3)
     age(confession, days=31)
     await lifecycle.expire_due(session, settings)
     await outbox.news()

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, lifecycle
+from core import drafts, lifecycle, read_model
 from core.errors import NotAllowed, NotForYou, NotFound, Withdrawn, WrongState
 from core.media import MediaStore
 from core.notices import Notice
@@ -57,7 +57,7 @@ async def test_to_someone_who_never_started_the_bot_nothing_is_queued_and_it_awa
     confession = await send(alice, bob)
 
     assert confession.status == ConfessionStatus.QUEUED
-    assert confessions.awaits_share(confession, bob)
+    assert read_model.awaits_share(confession, bob)
     assert await outbox.all() == []
 
 
@@ -72,7 +72,7 @@ async def test_a_draft_cannot_be_sent_twice(
     confession = await send(alice, bob)
 
     with pytest.raises(WrongState):
-        await confessions.send(session, settings, confession, alice)
+        await lifecycle.send(session, settings, confession, alice)
 
     assert await outbox.all() == [Queued(DELIVERY, bob.id, confession.id)]
 
@@ -86,7 +86,7 @@ async def test_nobody_sends_another_persons_draft(
     await drafts.set_text(session, draft, settings, text="mine", text_html="mine")
 
     with pytest.raises(WrongState):
-        await confessions.send(session, settings, draft, mallory)
+        await lifecycle.send(session, settings, draft, mallory)
 
     assert draft.status == ConfessionStatus.DRAFT
 
@@ -99,8 +99,8 @@ async def test_the_worker_delivering_it_tells_the_sender_once(
     await outbox.news()
     assert confession.id is not None
 
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=501)
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=501)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=501)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=501)
 
     assert confession.status == ConfessionStatus.DELIVERED
     assert (confession.delivery_chat_id, confession.delivery_message_id) == (bob.id, 501)
@@ -114,7 +114,7 @@ async def test_revealing_shows_the_recipient_and_tells_the_sender(
     confession = await send(alice, bob, text="You make Mondays bearable")
     await outbox.news()
 
-    shown = await confessions.reveal(session, confession.public_id, bob)
+    shown = await lifecycle.reveal(session, confession.public_id, bob)
 
     assert shown.confession.text == "You make Mondays bearable"
     assert shown.confession.status == ConfessionStatus.REVEALED
@@ -132,10 +132,10 @@ async def test_revealing_again_tells_the_sender_nothing_more(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
-    await confessions.reveal(session, confession.public_id, bob)
+    await lifecycle.reveal(session, confession.public_id, bob)
     await outbox.news()
 
-    again = await confessions.reveal(session, confession.public_id, bob)
+    again = await lifecycle.reveal(session, confession.public_id, bob)
 
     assert again.confession.status == ConfessionStatus.REVEALED
     assert await outbox.news() == []
@@ -149,7 +149,7 @@ async def test_a_stranger_cannot_reveal_someone_elses_confession(
     await outbox.news()
 
     with pytest.raises(NotForYou):
-        await confessions.reveal(session, confession.public_id, mallory)
+        await lifecycle.reveal(session, confession.public_id, mallory)
 
     assert confession.status == ConfessionStatus.QUEUED
     assert await outbox.news() == []
@@ -162,7 +162,7 @@ async def test_the_sender_cannot_reveal_their_own_confession_to_themselves(
     confession = await send(alice, bob)
 
     with pytest.raises(NotForYou):
-        await confessions.reveal(session, confession.public_id, alice)
+        await lifecycle.reveal(session, confession.public_id, alice)
 
     assert confession.status == ConfessionStatus.QUEUED
 
@@ -174,7 +174,7 @@ async def test_a_stranger_is_told_nothing_exists_when_asking_for_a_confession(
     confession = await send(alice, bob)
 
     with pytest.raises(NotFound) as raised:
-        await confessions.for_reader(session, confession.public_id, mallory)
+        await read_model.for_reader(session, confession.public_id, mallory)
 
     assert raised.value.code == "not_found"
 
@@ -189,7 +189,7 @@ async def test_withdrawing_an_unread_confession_edits_the_recipients_delivery_me
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
     assert confession.id is not None
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=777)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=777)
     await outbox.news()
 
     withdrawn = await lifecycle.withdraw(session, store, confession.public_id, alice)
@@ -209,7 +209,7 @@ async def test_a_withdrawn_confession_cannot_be_revealed(
     await lifecycle.withdraw(session, store, confession.public_id, alice)
 
     with pytest.raises(Withdrawn):
-        await confessions.reveal(session, confession.public_id, bob)
+        await lifecycle.reveal(session, confession.public_id, bob)
 
 
 async def test_withdrawing_after_it_was_read_is_refused_and_changes_nothing(
@@ -221,7 +221,7 @@ async def test_withdrawing_after_it_was_read_is_refused_and_changes_nothing(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
-    await confessions.reveal(session, confession.public_id, bob)
+    await lifecycle.reveal(session, confession.public_id, bob)
     await session.commit()
 
     with pytest.raises(WrongState):
@@ -258,7 +258,7 @@ async def test_signing_a_delivered_confession_tells_the_recipient_and_drops_the_
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob, signature=Signature.HINT, hint="we met at the library")
     assert confession.id is not None
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=1)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=1)
     await outbox.news()
 
     signed = await lifecycle.sign(session, settings, confession.public_id, alice)
@@ -294,7 +294,7 @@ async def test_signing_twice_tells_the_recipient_once(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
-    await confessions.reveal(session, confession.public_id, bob)
+    await lifecycle.reveal(session, confession.public_id, bob)
     await outbox.news()
 
     await lifecycle.sign(session, settings, confession.public_id, alice)
@@ -308,13 +308,13 @@ async def test_a_signed_revealed_confession_names_its_sender_to_the_recipient(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
-    await confessions.reveal(session, confession.public_id, bob)
-    before = await confessions.for_reader(session, confession.public_id, bob)
+    await lifecycle.reveal(session, confession.public_id, bob)
+    before = await read_model.for_reader(session, confession.public_id, bob)
     assert before.sender_name is None
 
     await lifecycle.sign(session, settings, confession.public_id, alice)
 
-    after = await confessions.for_reader(session, confession.public_id, bob)
+    after = await read_model.for_reader(session, confession.public_id, bob)
     assert after.sender_name == "Alice"
 
 
@@ -323,7 +323,7 @@ async def test_the_recipient_cannot_sign_in_the_senders_name(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
-    await confessions.reveal(session, confession.public_id, bob)
+    await lifecycle.reveal(session, confession.public_id, bob)
 
     with pytest.raises(NotAllowed):
         await lifecycle.sign(session, settings, confession.public_id, bob)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from core import confessions, limits
+from core import lifecycle, limits
 from core.errors import LimitReached, PairLimitReached
 from core.settings import Settings
 from models import ComposeStep, Confession, User
@@ -53,7 +53,7 @@ async def send_at_once(
                 assert draft is not None
                 sender = await session.get(User, draft.sender_id)
                 assert sender is not None
-                await confessions.send(session, settings, draft, sender)
+                await lifecycle.send(session, settings, draft, sender)
         except PairLimitReached:
             return "pair limit"
         except LimitReached:

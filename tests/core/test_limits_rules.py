@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, lifecycle, limits, wordlist
+from core import drafts, lifecycle, limits, wordlist
 from core.errors import LimitReached, PairLimitReached, WordsMayHurt
 from core.media import MediaStore
 from core.settings import Settings
@@ -39,7 +39,7 @@ async def test_the_send_past_the_daily_limit_is_refused_and_changes_nothing(
     await outbox.news()
 
     with pytest.raises(LimitReached) as refused:
-        await confessions.send(session, settings, draft, alice)
+        await lifecycle.send(session, settings, draft, alice)
 
     assert refused.value.details == {"limit": 3, "retry_after": 3600}
     assert draft.status == ConfessionStatus.DRAFT
@@ -131,7 +131,7 @@ async def test_words_from_the_operators_list_are_sent_only_once_confirmed(
     await drafts.set_text(session, draft, settings, text=HURTFUL, text_html=HURTFUL)
 
     with pytest.raises(WordsMayHurt) as asked:
-        await confessions.send(session, settings, draft, alice)
+        await lifecycle.send(session, settings, draft, alice)
 
     assert asked.value.details == {"confirm": wordlist.fingerprint(HURTFUL)}
     assert draft.status == ConfessionStatus.DRAFT

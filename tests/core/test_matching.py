@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, lifecycle, moderation
+from core import lifecycle, moderation, read_model
 from core.errors import NotFound, WrongState
 from core.media import MediaStore
 from core.notices import Notice
@@ -39,10 +39,10 @@ async def test_a_matched_confession_names_its_sender_once_revealed(
     first = await send(alice, bob, mutual=True)
     await send(bob, alice, mutual=True)
 
-    shown = await confessions.reveal(session, first.public_id, bob)
+    shown = await lifecycle.reveal(session, first.public_id, bob)
 
     assert shown.sender_shown
-    assert (await confessions.for_reader(session, first.public_id, bob)).sender_name == "Alice"
+    assert (await read_model.for_reader(session, first.public_id, bob)).sender_name == "Alice"
 
 
 async def test_confessing_back_without_the_first_senders_agreement_says_nothing(
@@ -79,7 +79,7 @@ async def test_agreeing_after_sending_completes_a_match_at_once(
     second = await send(bob, alice, mutual=True)
     await outbox.news()
 
-    await confessions.agree_to_mutual_reveal(session, first.public_id, alice, True)
+    await lifecycle.agree_to_mutual_reveal(session, first.public_id, alice, True)
 
     assert first.matched_at is not None
     assert sorted(await outbox.news()) == sorted(
@@ -112,7 +112,7 @@ async def test_only_its_sender_may_agree_to_be_named(
     confession = await send(alice, bob)
 
     with pytest.raises(NotFound):
-        await confessions.agree_to_mutual_reveal(session, confession.public_id, bob, True)
+        await lifecycle.agree_to_mutual_reveal(session, confession.public_id, bob, True)
 
     assert confession.reveal_if_mutual is False
 
@@ -125,7 +125,7 @@ async def test_a_withdrawn_confession_cannot_agree_to_a_match_afterwards(
     await lifecycle.withdraw(session, store, confession.public_id, alice)
 
     with pytest.raises(WrongState):
-        await confessions.agree_to_mutual_reveal(session, confession.public_id, alice, True)
+        await lifecycle.agree_to_mutual_reveal(session, confession.public_id, alice, True)
 
 
 async def test_a_blocked_sender_confessing_back_gets_no_match(
@@ -167,7 +167,7 @@ async def test_a_blocked_sender_agreeing_after_sending_gets_no_match_either(
     back = await send(bob, alice, mutual=False)
     await outbox.news()
 
-    await confessions.agree_to_mutual_reveal(session, back.public_id, bob, True)
+    await lifecycle.agree_to_mutual_reveal(session, back.public_id, bob, True)
 
     assert back.matched_at is None
     assert MATCH not in [n.kind for n in await outbox.news()]

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, lifecycle, moderation
+from core import drafts, lifecycle, moderation, read_model
 from core.errors import Banned, NotAllowed, NotFound
 from core.notices import Notice
 from core.settings import Settings
@@ -44,13 +44,13 @@ async def test_a_withheld_confession_is_invisible_to_the_blocker(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     first = await send(bob, alice)
-    await confessions.reveal(session, first.public_id, alice)
+    await lifecycle.reveal(session, first.public_id, alice)
     await moderation.block_sender(session, settings, first.public_id, alice)
     again = await send(bob, alice)
 
-    received = await confessions.page_for(session, alice, box="received", limit=10)
+    received = await read_model.page_for(session, alice, box="received", limit=10)
     with pytest.raises(NotFound):
-        await confessions.reveal(session, again.public_id, alice)
+        await lifecycle.reveal(session, again.public_id, alice)
 
     assert [item.confession.public_id for item in received.items] == [first.public_id]
 
@@ -64,7 +64,7 @@ async def test_a_blocked_sender_signing_tells_the_blocker_nothing(
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     first = await send(bob, alice)
-    await confessions.reveal(session, first.public_id, alice)
+    await lifecycle.reveal(session, first.public_id, alice)
     await moderation.block_sender(session, settings, first.public_id, alice)
     await outbox.news()
 
@@ -201,7 +201,7 @@ async def test_a_banned_user_cannot_send_a_draft_written_before_the_ban(
     await outbox.news()
 
     with pytest.raises(Banned):
-        await confessions.send(session, settings, draft, bob)
+        await lifecycle.send(session, settings, draft, bob)
 
     assert draft.status == ConfessionStatus.DRAFT
     assert confession.status == ConfessionStatus.QUEUED

@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import confessions, drafts, moderation, privacy, users
+from core import drafts, lifecycle, moderation, privacy, read_model, users
 from core.errors import Banned, LimitReached
 from core.media import MediaStore
 from core.notices import Notice
@@ -32,7 +32,7 @@ async def test_the_export_shows_no_words_of_a_confession_not_yet_revealed(
     alice, bob = await make_user("Alice"), await make_user("Bob")
     unread = await send(alice, bob, text="still sealed")
     read = await send(alice, bob, text="already open")
-    await confessions.reveal(session, read.public_id, bob)
+    await lifecycle.reveal(session, read.public_id, bob)
 
     exported = await privacy.export(session, bob)
 
@@ -65,7 +65,7 @@ async def test_forgetting_a_sender_deletes_what_they_sent_and_edits_unread_deliv
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
     assert confession.id is not None
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=88)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=88)
     await outbox.news()
 
     await privacy.forget(session, store, alice)
@@ -86,7 +86,7 @@ async def test_forgetting_a_recipient_removes_every_notice_to_them_and_their_nam
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
     assert confession.id is not None
-    await confessions.mark_delivered(session, confession.id, chat_id=bob.id, message_id=9)
+    await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=9)
 
     await privacy.forget(session, store, bob)
 
@@ -209,7 +209,7 @@ async def test_after_deleting_their_data_a_sender_starts_again_with_nothing(
     alice = await come_back(session, alice)
 
     again = await send(alice, bob)
-    page = await confessions.page_for(session, alice, box="sent", limit=10)
+    page = await read_model.page_for(session, alice, box="sent", limit=10)
 
     assert again.status == ConfessionStatus.QUEUED
     assert [item.confession.public_id for item in page.items] == [again.public_id]

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from html import escape
 from typing import Annotated, Generic, Literal, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.bot_api import BotApiError, file_downloader
-from core import confessions, editing, pseudonyms, reactions, threads
-from core import media as media_service
-from core.confessions import PUBLIC_ID, ReaderView, Role
-from core.errors import DomainError, NotFound
-from core.media import MediaStore, MediaUrls, StorageUnavailable
+from core import editing, lifecycle, pseudonyms, reactions, read_model, threads
+from core.media import Download, MediaStore, card_links
+from core.read_model import PUBLIC_ID, ReaderView, Role
 from core.settings import Settings
 from core.users import Party, TelegramIdentity
-from models import Media, User
+from models import User
 from models.db import Database
 from webapp_api.auth import Authorization, Caller, CurrentUser, identify
-from webapp_api.deps import MediaStoreDep, ReadSessionDep, SessionDep, SettingsDep
+from webapp_api.deps import ChatFilesDep, MediaStoreDep, ReadSessionDep, SessionDep, SettingsDep
 from webapp_api.errors import responses
 from webapp_api.schemas import (
     ConfessionOut,
@@ -38,7 +33,6 @@ from webapp_api.schemas import (
     Thread,
 )
 
-log = logging.getLogger(__name__)
 router = APIRouter(
     prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429, 503)
 )
@@ -68,7 +62,7 @@ async def list_confessions(
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> ConfessionPage:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    page = await confessions.page_for(session, caller, box=box, limit=limit, cursor=cursor)
+    page = await read_model.page_for(session, caller, box=box, limit=limit, cursor=cursor)
     return ConfessionPage(
         items=[_summary(reader) for reader in page.items], next_cursor=page.next_cursor
     )
@@ -91,21 +85,45 @@ def _summary(reader: ReaderView) -> ConfessionSummary:
 @dataclass(frozen=True, slots=True)
 class ReaderContext(Generic[Someone]):
     """What showing a confession to this request's reader takes: the session, the media
-    store for its links, the settings, and the reader."""
+    store and the chat's files for its links, the settings, and the reader."""
 
     session: AsyncSession
     store: MediaStore
+    chat_files: Download | None
     settings: Settings
     user: Someone
 
     async def show(self, reader: ReaderView) -> ConfessionOut:
-        return await _out(self.session, self.store, self.settings, reader, self.user)
+        """The confession with short-lived links to its media and background, where allowed."""
+        links = await card_links(
+            self.session,
+            self.store,
+            self.settings,
+            reader,
+            reader=self.user,
+            chat_files=self.chat_files,
+        )
+        media = links.media
+        attached = reader.view.media
+        pseudonym = pseudonyms.shown_to(self.settings, reader, pseudonyms.language_of(self.user))
+        return ConfessionOut.of(
+            reader,
+            media=MediaOut(kind=attached.kind, url=media.url, thumbnail_url=media.thumbnail_url)
+            if media and attached
+            else None,
+            background_url=links.background,
+            sender_pseudonym=pseudonym,
+        )
 
 
 async def _reader_context(
-    session: SessionDep, store: MediaStoreDep, settings: SettingsDep, user: CurrentUser
+    session: SessionDep,
+    store: MediaStoreDep,
+    chat_files: ChatFilesDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> ReaderContext[User]:
-    return ReaderContext(session, store, settings, user)
+    return ReaderContext(session, store, chat_files, settings, user)
 
 
 async def _viewer_context(
@@ -117,7 +135,7 @@ async def _viewer_context(
     state = request.app.state
     database: Database = state.database
     async with database.reading() as session:
-        yield ReaderContext(session, state.media_store, state.settings, reader)
+        yield ReaderContext(session, state.media_store, state.chat_files, state.settings, reader)
 
 
 Reading = Annotated[ReaderContext[User], Depends(_reader_context)]
@@ -126,57 +144,13 @@ Viewing = Annotated[ReaderContext[TelegramIdentity], Depends(_viewer_context, sc
 """For routes that only show it: no transaction, no write to the caller's profile."""
 
 
-async def _out(
-    session: AsyncSession, store: MediaStore, settings: Settings, reader: ReaderView, user: Party
-) -> ConfessionOut:
-    """The confession with short-lived links to its media and background, where allowed."""
-    media = None
-    attached = reader.view.media
-    if attached is not None and reader.content_visible:
-        urls = await _links(session, store, settings, attached, user)
-        media = (
-            MediaOut(kind=attached.kind, url=urls.url, thumbnail_url=urls.thumbnail_url)
-            if urls
-            else None
-        )
-    background = None
-    if reader.style.background_kind == "image" and reader.style.background_value:
-        try:
-            _, links = await media_service.open_media(
-                session, store, settings, reader=user, public_id=reader.style.background_value
-            )
-            background = links.url
-        except (NotFound, StorageUnavailable):
-            background = None
-    pseudonym = pseudonyms.shown_to(settings, reader, pseudonyms.language_of(user))
-    return ConfessionOut.of(
-        reader, media=media, background_url=background, sender_pseudonym=pseudonym
-    )
-
-
-async def _links(
-    session: AsyncSession, store: MediaStore, settings: Settings, media: Media, user: Party
-) -> MediaUrls | None:
-    """Media sent in the chat is copied from Telegram the first time the mini app shows it."""
-    try:
-        if media.storage_key is None and media.telegram_file_id and settings.token:
-            download = file_downloader(
-                settings.telegram_api_base_url, settings.file_base_url, settings.token
-            )
-            await media_service.store_from_telegram(session, store, settings, media, download)
-        return await media_service.readable_url(session, store, settings, media, user)
-    except (DomainError, BotApiError) as error:
-        log.warning("media %s not shown: %s", media.public_id, type(error).__name__)
-        return None
-
-
 @router.get("/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404))
 async def get_confession(
     public_id: PublicId,
     viewing: Viewing,
 ) -> ConfessionOut:
     """The sender sees everything; the recipient, the words only once revealed."""
-    reader = await confessions.for_reader(viewing.session, public_id, viewing.user)
+    reader = await read_model.for_reader(viewing.session, public_id, viewing.user)
     return await viewing.show(reader)
 
 
@@ -225,8 +199,8 @@ async def reveal(
     reading: Reading,
 ) -> ConfessionOut:
     """The recipient opens it; the sender is told."""
-    await confessions.reveal(reading.session, public_id, reading.user)
-    reader = await confessions.for_reader(reading.session, public_id, reading.user)
+    await lifecycle.reveal(reading.session, public_id, reading.user)
+    reader = await read_model.for_reader(reading.session, public_id, reading.user)
     return await reading.show(reader)
 
 
@@ -252,7 +226,7 @@ async def replies(
     public_id: PublicId, session: ReadSessionDep, settings: SettingsDep, caller: Caller
 ) -> Thread:
     """The anonymous thread under a confession, oldest first."""
-    reader = await confessions.for_reader(session, public_id, caller)
+    reader = await read_model.for_reader(session, public_id, caller)
     replies = await threads.thread(
         session, reader.confession.id or 0, role=reader.role, reader_id=caller.id
     )
@@ -274,10 +248,8 @@ async def reply(
     user: CurrentUser,
 ) -> Thread:
     """Write in the thread; the bot relays it to the other side, anonymity kept."""
-    await threads.post(
-        session, settings, public_id, user, text=body.text, text_html=escape(body.text, quote=False)
-    )
-    reader = await confessions.for_reader(session, public_id, user)
+    await threads.post(session, settings, public_id, user, text=body.text)
+    reader = await read_model.for_reader(session, public_id, user)
     replies = await threads.thread(
         session, reader.confession.id or 0, role=reader.role, reader_id=user.id
     )

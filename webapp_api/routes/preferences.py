@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from core import confessions, consent, pseudonyms
+from core import consent, lifecycle, pseudonyms
 from core.consent import Held
 from core.settings import Settings
 from models import Signature
@@ -70,7 +70,7 @@ async def set_mutual(
     public_id: str, body: MutualIn, session: SessionDep, user: CurrentUser
 ) -> MutualOut:
     """The sender's consent to be named if it turns out mutual; off unless turned on."""
-    confession = await confessions.agree_to_mutual_reveal(
+    confession = await lifecycle.agree_to_mutual_reveal(
         session, public_id, user, body.reveal_if_mutual
     )
     return MutualOut(id=confession.public_id, reveal_if_mutual=confession.reveal_if_mutual)

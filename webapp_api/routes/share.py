@@ -13,9 +13,9 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel
 
-from core import confessions, sharing
-from core.confessions import PUBLIC_ID
+from core import read_model, sharing
 from core.media.service import STORY_PREFIX
+from core.read_model import PUBLIC_ID
 from core.sharing import CardPreparer
 from webapp_api import i18n, story
 from webapp_api.auth import CurrentUser
@@ -72,7 +72,7 @@ async def prepare_story(
     """The opened card as a story image with the words and nothing about who wrote them."""
     confession = await sharing.card_for_story(session, public_id, user)
     assert confession.id is not None  # stored, so numbered
-    style = await confessions.style_of(session, confession.id)
+    style = await read_model.style_of(session, confession.id)
     eyebrow = i18n.page_words(i18n.language_for(user.language_code))["for_you"]
     png = await asyncio.to_thread(
         story.render,

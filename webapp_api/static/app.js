@@ -1312,7 +1312,7 @@ function screenReveal(id, alive) {
   return loadScreen(alive, [api('GET', confessionPath(id)), catalog()], function () { go('reveal', id); }, function (c, cat) {
     if (c.status === 'withdrawn' || c.status === 'expired') { problem(t(c.status)); return; }
     if (c.role === 'sender') ownCard(c, cat);
-    else if (c.text == null && c.status !== 'revealed') envelope(c, cat, alive);
+    else if (c.can.reveal) envelope(c, cat, alive);
     else opened(c, cat, false);
   });
 }
@@ -1379,7 +1379,7 @@ function envelope(c, cat, alive) {
 
 function opened(c, cat, justNow) {
   var view = cardView(c, cat);
-  var reactions = c.role === 'recipient' && c.status === 'revealed' && cat.reactions.length ? reactionPicker(c, cat) : null;
+  var reactions = c.can.react && cat.reactions.length ? reactionPicker(c, cat) : null;
   mount(topbar(),
     intro('reveal-head', t('reveal_eyebrow'), t('opened_title')),
     view.stage,

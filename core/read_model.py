@@ -1,0 +1,318 @@
+"""Confessions as their readers see them: the reader's view, what it allows, and the queries.
+
+What a reader may do with a confession (reveal, edit, sign, withdraw, reply, react, block,
+report) is decided here, once (`permissions`): the chat's buttons, the notices, the API's
+answer and the lifecycle's own checks all read it, so none offers what another refuses.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import cast
+
+from sqlalchemy import ColumnElement, bindparam, func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import Select
+
+from core import consent, users
+from core.errors import NotFound
+from core.users import Party
+from models import (
+    UNREAD,
+    Confession,
+    ConfessionStatus,
+    ConfessionStyle,
+    Media,
+    Reaction,
+    Signature,
+    User,
+)
+
+SHARE_PREFIX = "c_"
+PUBLIC_ID = r"^[A-Za-z0-9_-]{1,24}$"
+"""What `models.types.new_public_id` makes, as the API documents it."""
+
+
+def is_public_id(value: str) -> bool:
+    """Anything else names nothing, and is kept from queries: PostgreSQL refuses a NUL byte
+    in one as an error, where no such confession is simply not found."""
+    return re.fullmatch(PUBLIC_ID.strip("^$"), value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfessionView:
+    """A confession with what rendering it needs, from one reader's point of view."""
+
+    confession: Confession
+    sender: User
+    recipient: User | None
+    media: Media | None
+
+    @property
+    def sender_shown(self) -> bool:
+        """Whether the reader may learn who sent it: signed, or mutual; otherwise never."""
+        return shown_sender(self.confession)
+
+
+def shown_sender(confession: Confession) -> bool:
+    """Signed, or mutual: the recipient knows who sent it, and nothing more is hidden."""
+    return confession.signature == Signature.SIGNED or confession.matched_at is not None
+
+
+async def get_by_public_id(session: AsyncSession, public_id: str) -> Confession:
+    if not is_public_id(public_id):
+        raise NotFound()
+    result = await session.exec(select(Confession).where(Confession.public_id == public_id))
+    confession = result.first()
+    if confession is None or confession.status == ConfessionStatus.DRAFT:
+        raise NotFound()
+    return confession
+
+
+async def view(session: AsyncSession, confession: Confession) -> ConfessionView:
+    sender = await users.get_user(session, confession.sender_id)
+    recipient = (
+        await session.get(User, confession.recipient_id) if confession.recipient_id else None
+    )
+    media = await session.get(Media, confession.media_id) if confession.media_id else None
+    return ConfessionView(confession=confession, sender=sender, recipient=recipient, media=media)
+
+
+async def get_by_public_id_or_draft(session: AsyncSession, public_id: str) -> Confession:
+    result = await session.exec(select(Confession).where(Confession.public_id == public_id))
+    confession = result.first()
+    if confession is None:
+        raise NotFound()
+    return confession
+
+
+def awaits_share(confession: Confession, recipient: User | None) -> bool:
+    """Queued, but the bot cannot write first: the sender has to pass the link on."""
+    return confession.status == ConfessionStatus.QUEUED and (
+        recipient is None or not recipient.can_message
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[ReaderView]
+    next_cursor: str | None
+    """The public id to pass back as `cursor` for the next page; None on the last one."""
+
+
+async def page_for(
+    session: AsyncSession, reader: Party, *, box: str, limit: int, cursor: str | None = None
+) -> Page:
+    """Sent or received confessions, newest first, each as its reader sees it, in one query
+    however long the page; drafts are not listed. Pages are marked by the public id of their
+    last item, never by an internal number; a cursor that names nothing (any more) marks the
+    end of the list."""
+    query = (
+        READING.where(*_in_box(reader, box)).order_by(col(Confession.id).desc()).limit(limit + 1)
+    )
+    if cursor and not is_public_id(cursor):
+        return Page([], None)
+    if cursor:
+        last = select(Confession.id).where(Confession.public_id == cursor).scalar_subquery()
+        query = query.where(col(Confession.id) < func.coalesce(last, 0))
+    found = _reader_views((await session.exec(query)).all(), reader)
+    more = len(found) > limit
+    return Page(found[:limit], found[limit - 1].confession.public_id if more else None)
+
+
+async def count_in(session: AsyncSession, reader: Party, *, box: str) -> int:
+    """How many confessions a box holds, counted as `page_for` lists them."""
+    query = select(func.count()).select_from(Confession).where(*_in_box(reader, box))
+    return int((await session.exec(query)).one())
+
+
+def _in_box(reader: Party, box: str) -> list[ColumnElement[bool]]:
+    """What the sent or received box lists: never a draft, and nothing the recipient has not
+    received (withheld, held back, or waiting to be let in)."""
+    owner = Confession.sender_id if box == "sent" else Confession.recipient_id
+    where = [col(owner) == reader.id, col(Confession.status) != ConfessionStatus.DRAFT]
+    if box == "received":
+        where += [
+            col(Confession.withheld_at).is_(None),
+            or_(
+                col(Confession.status) != ConfessionStatus.QUEUED,
+                col(Confession.delivered_at).is_not(None),
+            ),
+            ~consent.kept_from_received(reader.id),
+        ]
+    return where
+
+
+async def shareable(session: AsyncSession, sender: User, public_id: str | None) -> list[Confession]:
+    """What the sender may post into a chat through inline mode: their own, not yet opened."""
+    query = select(Confession).where(
+        Confession.sender_id == sender.id, Confession.status == ConfessionStatus.QUEUED
+    )
+    if public_id and not is_public_id(public_id):
+        return []
+    if public_id:
+        query = query.where(Confession.public_id == public_id)
+    return list((await session.exec(query.order_by(col(Confession.id).desc()).limit(10))).all())
+
+
+class Role(enum.StrEnum):
+    SENDER = "sender"
+    RECIPIENT = "recipient"
+
+
+EDITABLE = frozenset({ConfessionStatus.DRAFT, *UNREAD})
+"""Until it is revealed, nobody has read it: the sender may still change it."""
+ALIVE = frozenset({*EDITABLE, ConfessionStatus.REVEALED})
+"""Not withdrawn or expired: its sender may still sign it, or agree to a mutual reveal."""
+
+
+@dataclass(frozen=True, slots=True)
+class Permissions:
+    """What one reader may do with a confession now; every adapter offers exactly these, and
+    the lifecycle refuses the rest."""
+
+    reveal: bool
+    edit: bool
+    sign: bool
+    """Say who they are: only while that would tell the recipient something new."""
+    withdraw: bool
+    reply: bool
+    react: bool
+    block: bool
+    report: bool
+
+
+def permissions(confession: Confession, role: Role) -> Permissions:
+    """The one place that decides, from the confession's state and the reader's side."""
+    sender = role == Role.SENDER
+    recipient = role == Role.RECIPIENT
+    status = confession.status
+    revealed = status == ConfessionStatus.REVEALED
+    return Permissions(
+        reveal=recipient and status in UNREAD,
+        edit=sender and status in EDITABLE,
+        sign=sender and status in ALIVE and not shown_sender(confession),
+        withdraw=sender and status in UNREAD,
+        reply=revealed,
+        react=recipient and revealed,
+        block=recipient,
+        report=recipient,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderView:
+    """A confession as one of its two parties may see it; nobody else gets one."""
+
+    view: ConfessionView
+    role: Role
+    style: ConfessionStyle
+    reaction: str | None
+
+    @property
+    def confession(self) -> Confession:
+        return self.view.confession
+
+    @property
+    def content_visible(self) -> bool:
+        """The recipient reads nothing before revealing it; the sender always can."""
+        return self.role == Role.SENDER or self.confession.status == ConfessionStatus.REVEALED
+
+    @property
+    def sender_name(self) -> str | None:
+        if self.role == Role.SENDER:
+            return self.view.sender.display_name
+        if self.content_visible and self.view.sender_shown:
+            return self.view.sender.display_name
+        return None
+
+    @property
+    def can(self) -> Permissions:
+        return permissions(self.confession, self.role)
+
+
+async def for_reader(session: AsyncSession, public_id: str, reader: Party) -> ReaderView:
+    """The sender or the recipient; to anyone else it does not exist."""
+    if not is_public_id(public_id):
+        raise NotFound()
+    return await _for_reader(session, BY_PUBLIC_ID, public_id, reader)
+
+
+async def for_reader_by_id(session: AsyncSession, confession_id: int, reader: Party) -> ReaderView:
+    """`for_reader`, by the internal id the chat keeps (a thread being replied to)."""
+    return await _for_reader(session, BY_ID, confession_id, reader)
+
+
+async def _for_reader(
+    session: AsyncSession, query: Select[*Reading], key: str | int, reader: Party
+) -> ReaderView:
+    found = (await session.exec(query, params={"key": key})).first()
+    if found is None:
+        raise NotFound()
+    return _reader_views([found], reader)[0]
+
+
+Sender = aliased(User)
+Recipient = aliased(User)
+Reading = tuple[Confession, ConfessionStyle | None, User, User | None, Media | None, str | None]
+
+READING = cast(  # select() is typed for up to four columns, and this one has six
+    "Select[*Reading]",
+    select(Confession, ConfessionStyle, Sender, Recipient)
+    .add_columns(
+        Media,
+        select(Reaction.kind)
+        .where(col(Reaction.confession_id) == col(Confession.id))
+        .order_by(col(Reaction.id))
+        .limit(1)
+        .scalar_subquery(),
+    )
+    .join(Sender, col(Sender.id) == col(Confession.sender_id))
+    .outerjoin(Recipient, col(Recipient.id) == col(Confession.recipient_id))
+    .outerjoin(ConfessionStyle, col(ConfessionStyle.confession_id) == col(Confession.id))
+    .outerjoin(Media, col(Media.id) == col(Confession.media_id)),
+)
+"""A confession with everything its reader sees, in one query: showing one is the mini app's
+busiest read. Built once, as statements are immutable and building one costs more than
+running it."""
+BY_PUBLIC_ID = READING.where(col(Confession.public_id) == bindparam("key"))
+BY_ID = READING.where(col(Confession.id) == bindparam("key"))
+
+
+def _role(confession: Confession, reader: Party) -> Role:
+    if confession.sender_id == reader.id:
+        return Role.SENDER
+    if (
+        confession.recipient_id == reader.id
+        and confession.status != ConfessionStatus.DRAFT
+        and confession.withheld_at is None
+    ):
+        return Role.RECIPIENT
+    raise NotFound()
+
+
+def _reader_views(rows: Sequence[Reading], reader: Party) -> list[ReaderView]:
+    """Every draft gets its style row (`drafts.start`); one missing reads as the default, and
+    reading writes nothing."""
+    return [
+        ReaderView(
+            view=ConfessionView(
+                confession=confession, sender=sender, recipient=recipient, media=media
+            ),
+            role=_role(confession, reader),
+            style=style or ConfessionStyle(confession_id=confession.id or 0),
+            reaction=reaction,
+        )
+        for confession, style, sender, recipient, media, reaction in rows
+    ]
+
+
+async def style_of(session: AsyncSession, confession_id: int) -> ConfessionStyle:
+    """The card's look; the default one for a confession that never chose one."""
+    style = await session.get(ConfessionStyle, confession_id)
+    return style if style is not None else ConfessionStyle(confession_id=confession_id)
