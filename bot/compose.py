@@ -273,7 +273,11 @@ async def on_mutual(update: Update, context: Context, current: Turn) -> Answer:
     The preview's buttons change in place; the preview itself is still the one to send."""
     draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
     await lifecycle.agree_to_mutual_reveal(
-        current.session, draft.public_id, current.user, not draft.reveal_if_mutual
+        current.session,
+        current.settings,
+        draft.public_id,
+        current.user,
+        not draft.reveal_if_mutual,
     )
     replies = keyboard_now(update, _controls(current, draft)) or await next_prompt(current, draft)
     return Answer(replies, t(current.language, "mutual.explain"))

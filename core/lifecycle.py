@@ -66,8 +66,7 @@ async def send(
         await _withhold(session, draft)
     elif recipient is not None and recipient.can_message:
         await _queue_delivery(session, draft, recipient)
-    if not blocked:
-        await _notice_a_match(session, draft)
+    await _notice_a_match(session, settings, draft)
     await session.flush()
     return await view(session, draft)
 
@@ -84,13 +83,17 @@ async def _withhold(session: AsyncSession, confession: Confession) -> None:
     )
 
 
-async def _notice_a_match(session: AsyncSession, confession: Confession) -> None:
+async def _notice_a_match(
+    session: AsyncSession, settings: Settings, confession: Confession
+) -> None:
     """Two people who confessed to each other, whatever the order, each having agreed to be
     named if it was mutual: tell both, with names. Without both agreeing, nothing is said, so
-    confessing back is never a way to find out who wrote."""
+    confessing back is never a way to find out who wrote. A block either way, or a confession
+    held back by one, never completes a match: names must not travel where a block stands."""
     if (
         confession.recipient_id is None
         or confession.matched_at is not None
+        or confession.withheld_at is not None
         or not confession.reveal_if_mutual
     ):
         return
@@ -100,12 +103,13 @@ async def _notice_a_match(session: AsyncSession, confession: Confession) -> None
             Confession.sender_id == confession.recipient_id,
             Confession.recipient_id == confession.sender_id,
             col(Confession.reveal_if_mutual).is_(True),
+            col(Confession.withheld_at).is_(None),
             col(Confession.status).not_in([ConfessionStatus.DRAFT, ConfessionStatus.WITHDRAWN]),
         )
         .order_by(col(Confession.id).desc())
     )
     other = found.first()
-    if other is None:
+    if other is None or await _blocked_either_way(session, settings, confession):
         return
     now = utcnow()
     for side in (confession, other):
@@ -113,8 +117,18 @@ async def _notice_a_match(session: AsyncSession, confession: Confession) -> None
         await notices.enqueue(session, Notice.MATCH, chat_id=side.sender_id, confession_id=side.id)
 
 
+async def _blocked_either_way(
+    session: AsyncSession, settings: Settings, confession: Confession
+) -> bool:
+    assert confession.recipient_id is not None
+    one, other = confession.sender_id, confession.recipient_id
+    return await safety.is_blocked(
+        session, settings, sender_id=one, recipient_id=other
+    ) or await safety.is_blocked(session, settings, sender_id=other, recipient_id=one)
+
+
 async def agree_to_mutual_reveal(
-    session: AsyncSession, public_id: str, sender: User, agreed: bool
+    session: AsyncSession, settings: Settings, public_id: str, sender: User, agreed: bool
 ) -> Confession:
     """The sender's own choice, off unless they turn it on: be named if it turns out mutual.
     Turning it on may complete a match at once, as sending would have."""
@@ -126,7 +140,7 @@ async def agree_to_mutual_reveal(
     confession.reveal_if_mutual = agreed
     confession.updated_at = utcnow()
     if agreed and confession.status != ConfessionStatus.DRAFT:
-        await _notice_a_match(session, confession)
+        await _notice_a_match(session, settings, confession)
     await session.flush()
     return confession
 
@@ -148,8 +162,7 @@ async def open_shared(
     )
     if confession.recipient_id is None:
         confession.recipient_id = opener.id
-        if not blocked:
-            await _notice_a_match(session, confession)
+        await _notice_a_match(session, settings, confession)
     if confession.status == ConfessionStatus.QUEUED:
         await (
             _withhold(session, confession)
@@ -273,7 +286,7 @@ async def deliver_waiting(session: AsyncSession, settings: Settings, user: User)
             continue
         if confession.recipient_id is None:
             confession.recipient_id = user.id
-            await _notice_a_match(session, confession)
+            await _notice_a_match(session, settings, confession)
         count += await _queue_delivery(session, confession, user)
     await session.flush()
     return count

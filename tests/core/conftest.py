@@ -204,7 +204,7 @@ def send(session: AsyncSession, settings: Settings) -> ConfessionFactory:
         if hint is not None:
             await drafts.set_hint(session, draft, settings, hint)
         if mutual:
-            await lifecycle.agree_to_mutual_reveal(session, draft.public_id, sender, True)
+            await lifecycle.agree_to_mutual_reveal(session, settings, draft.public_id, sender, True)
         sent = await lifecycle.send(
             session, settings, draft, sender, words_confirmed=words_confirmed
         )

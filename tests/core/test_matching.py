@@ -72,14 +72,18 @@ async def test_confessing_back_without_agreeing_oneself_says_nothing(
 
 
 async def test_agreeing_after_sending_completes_a_match_at_once(
-    session: AsyncSession, make_user: UserFactory, send: ConfessionFactory, outbox: Outbox
+    session: AsyncSession,
+    settings: Settings,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+    outbox: Outbox,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     first = await send(alice, bob, mutual=False)
     second = await send(bob, alice, mutual=True)
     await outbox.news()
 
-    await lifecycle.agree_to_mutual_reveal(session, first.public_id, alice, True)
+    await lifecycle.agree_to_mutual_reveal(session, settings, first.public_id, alice, True)
 
     assert first.matched_at is not None
     assert sorted(await outbox.news()) == sorted(
@@ -106,26 +110,30 @@ async def test_a_withdrawn_confession_never_completes_a_match(
 
 
 async def test_only_its_sender_may_agree_to_be_named(
-    session: AsyncSession, make_user: UserFactory, send: ConfessionFactory
+    session: AsyncSession, settings: Settings, make_user: UserFactory, send: ConfessionFactory
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
 
     with pytest.raises(NotFound):
-        await lifecycle.agree_to_mutual_reveal(session, confession.public_id, bob, True)
+        await lifecycle.agree_to_mutual_reveal(session, settings, confession.public_id, bob, True)
 
     assert confession.reveal_if_mutual is False
 
 
 async def test_a_withdrawn_confession_cannot_agree_to_a_match_afterwards(
-    session: AsyncSession, store: MediaStore, make_user: UserFactory, send: ConfessionFactory
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     confession = await send(alice, bob)
     await lifecycle.withdraw(session, store, confession.public_id, alice)
 
     with pytest.raises(WrongState):
-        await lifecycle.agree_to_mutual_reveal(session, confession.public_id, alice, True)
+        await lifecycle.agree_to_mutual_reveal(session, settings, confession.public_id, alice, True)
 
 
 async def test_a_blocked_sender_confessing_back_gets_no_match(
@@ -147,12 +155,6 @@ async def test_a_blocked_sender_confessing_back_gets_no_match(
     assert MATCH not in [n.kind for n in await outbox.news()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: agree_to_mutual_reveal completes a match without asking whether the "
-    "recipient blocked the sender, so a blocked sender who turns the agreement on after "
-    "sending learns, and tells, both names; send() and open_shared() check the block",
-)
 async def test_a_blocked_sender_agreeing_after_sending_gets_no_match_either(
     session: AsyncSession,
     settings: Settings,
@@ -167,18 +169,12 @@ async def test_a_blocked_sender_agreeing_after_sending_gets_no_match_either(
     back = await send(bob, alice, mutual=False)
     await outbox.news()
 
-    await lifecycle.agree_to_mutual_reveal(session, back.public_id, bob, True)
+    await lifecycle.agree_to_mutual_reveal(session, settings, back.public_id, bob, True)
 
     assert back.matched_at is None
     assert MATCH not in [n.kind for n in await outbox.news()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: _notice_a_match does not skip a confession withheld by a block, so when the "
-    "blocker later confesses to the blocked sender, the withheld confession completes a match "
-    "and reaches the blocker after all, as a name",
-)
 async def test_a_confession_withheld_by_a_block_never_completes_a_match(
     session: AsyncSession,
     settings: Settings,

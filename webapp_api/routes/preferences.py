@@ -67,11 +67,11 @@ async def decline(public_id: str, session: SessionDep, user: CurrentUser) -> Res
     responses=responses(404, 409),
 )
 async def set_mutual(
-    public_id: str, body: MutualIn, session: SessionDep, user: CurrentUser
+    public_id: str, body: MutualIn, session: SessionDep, settings: SettingsDep, user: CurrentUser
 ) -> MutualOut:
     """The sender's consent to be named if it turns out mutual; off unless turned on."""
     confession = await lifecycle.agree_to_mutual_reveal(
-        session, public_id, user, body.reveal_if_mutual
+        session, settings, public_id, user, body.reveal_if_mutual
     )
     return MutualOut(id=confession.public_id, reveal_if_mutual=confession.reveal_if_mutual)
 
