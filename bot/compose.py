@@ -14,7 +14,7 @@ from telegram import (
 
 from bot import after, callbacks, keyboards
 from bot.context import Context, Turn
-from bot.handler import Answer, handler, keyboard_gone, keyboard_now
+from bot.handler import Answer, handler, keyboard_gone, keyboard_now, prompt_gone, step_prompt
 from bot.i18n import t
 from bot.media import chat_media
 from bot.render import card_calls, deep_link, recipient_label
@@ -30,7 +30,7 @@ from models import ComposeStep, Confession, Signature
 async def on_new(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Start a confession, from /new or the menu button."""
     draft = await drafts.start(current.session, current.settings, current.user)
-    return await next_prompt(current, draft)
+    return [*await next_prompt(current, draft), *prompt_gone(update, current)]
 
 
 @handler
@@ -40,7 +40,7 @@ async def on_private_message(update: Update, context: Context, current: Turn) ->
     assert message is not None
     if threads.is_replying(current.user):
         return await after.relay(message, current)
-    return await _next_step(message, current)
+    return [*await _next_step(message, current), *prompt_gone(update, current)]
 
 
 async def _next_step(message: Message, current: Turn) -> list[ApiCall]:
@@ -118,10 +118,10 @@ async def next_prompt(current: Turn, draft: Confession) -> list[ApiCall]:
         return [say(chat_id, t(language, "compose.ask_text", limit=limit), ReplyKeyboardRemove())]
     if step == ComposeStep.MEDIA:
         markup = keyboards.skip_media(draft, language)
-        return [say(chat_id, t(language, "compose.ask_media"), markup)]
+        return step_prompt([say(chat_id, t(language, "compose.ask_media"), markup)])
     if step == ComposeStep.SIGNATURE:
         markup = keyboards.signature_choice(draft, current.user, language)
-        return [say(chat_id, t(language, "compose.ask_signature"), markup)]
+        return step_prompt([say(chat_id, t(language, "compose.ask_signature"), markup)])
     limit = current.settings.hint_max_length
     return [say(chat_id, t(language, "compose.ask_hint", limit=limit))]
 
@@ -135,12 +135,14 @@ async def _preview(current: Turn, draft: Confession) -> list[ApiCall]:
     controls = _controls(current, draft)
     return [
         say(chat_id, intro, ReplyKeyboardRemove()),
-        *card_calls(
-            view,
-            language,
-            chat_id=chat_id,
-            markup=controls,
-            pseudonym=pseudonyms.for_view(current.settings, view, language),
+        *step_prompt(
+            card_calls(
+                view,
+                language,
+                chat_id=chat_id,
+                markup=controls,
+                pseudonym=pseudonyms.for_view(current.settings, view, language),
+            )
         ),
     ]
 
@@ -169,7 +171,11 @@ async def on_skip_media(update: Update, context: Context, current: Turn) -> list
     """The sender has no photo or video to add."""
     draft, _ = await _pressed_draft(current, update, ComposeStep.MEDIA)
     await drafts.skip_media(current.session, draft)
-    return [*keyboard_gone(update), *await next_prompt(current, draft)]
+    return [
+        *keyboard_gone(update),
+        *await next_prompt(current, draft),
+        *prompt_gone(update, current),
+    ]
 
 
 @handler
@@ -179,7 +185,11 @@ async def on_signature(update: Update, context: Context, current: Turn) -> list[
     if value not in set(Signature):
         raise InvalidInput()
     await drafts.choose_signature(current.session, draft, Signature(value))
-    return [*keyboard_gone(update), *await next_prompt(current, draft)]
+    return [
+        *keyboard_gone(update),
+        *await next_prompt(current, draft),
+        *prompt_gone(update, current),
+    ]
 
 
 @handler
@@ -187,7 +197,11 @@ async def on_edit_text(update: Update, context: Context, current: Turn) -> list[
     """Back from the preview to the words; a new preview follows them."""
     draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
     await drafts.go_to_step(current.session, draft, ComposeStep.TEXT)
-    return [*keyboard_gone(update), *await next_prompt(current, draft)]
+    return [
+        *keyboard_gone(update),
+        *await next_prompt(current, draft),
+        *prompt_gone(update, current),
+    ]
 
 
 @handler
@@ -195,7 +209,11 @@ async def on_edit_recipient(update: Update, context: Context, current: Turn) -> 
     """Back from the preview to who it is for; a new preview follows."""
     draft, _ = await _pressed_draft(current, update, ComposeStep.PREVIEW)
     await drafts.go_to_step(current.session, draft, ComposeStep.RECIPIENT)
-    return [*keyboard_gone(update), *await next_prompt(current, draft)]
+    return [
+        *keyboard_gone(update),
+        *await next_prompt(current, draft),
+        *prompt_gone(update, current),
+    ]
 
 
 @handler
@@ -212,7 +230,7 @@ async def on_send(update: Update, context: Context, current: Turn) -> list[ApiCa
         )
     except WordsMayHurt as asked:
         return [_reconsider(current, draft, str(asked.details["confirm"]))]
-    return [*keyboard_gone(update), _sent(context, current, view)]
+    return [*keyboard_gone(update), _sent(context, current, view), *prompt_gone(update, current)]
 
 
 def _sent(context: Context, current: Turn, view: ConfessionView) -> ApiCall:
@@ -244,7 +262,7 @@ async def on_cancel(update: Update, context: Context, current: Turn) -> list[Api
     had_draft = await drafts.discard(current.session, current.user)
     key = "cancel.done" if had_draft else "cancel.nothing"
     reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
-    return [*keyboard_gone(update), reply]
+    return [*keyboard_gone(update), reply, *prompt_gone(update, current)]
 
 
 def _with_mutual_choice(

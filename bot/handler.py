@@ -7,6 +7,7 @@ committing the turn, answering the press and sending what was decided happen her
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.context import Context, Turn, turn
 from bot.replies import answer_button, send_all
+from core import users
 from core.outbox import ApiCall
 
 
@@ -88,6 +90,29 @@ def button_gone(update: Update) -> list[ApiCall]:
         if (kept := [button for button in row if button.get("callback_data") != data])
     ]
     return [keyboard(chat_id, message_id, rows)]
+
+
+def step_prompt(calls: list[ApiCall]) -> list[ApiCall]:
+    """The calls of a step's prompt, the one carrying its buttons (the last, as a card puts
+    them) marked as the chat's current step prompt: its message id is kept once it is sent,
+    for `prompt_gone`."""
+    if not calls:
+        return calls
+    return [*calls[:-1], dataclasses.replace(calls[-1], step_prompt=True)]
+
+
+def prompt_gone(update: Update, current: Turn) -> list[ApiCall]:
+    """The chat's step prompt, its buttons edited away now that its step is done another way
+    (a photo sent instead of pressing Skip, a new draft begun), and forgotten. When the press
+    was on that very prompt, `keyboard_gone` does it already.
+
+    Handlers put it last: should the prompt be gone (deleted by the user), the refused edit
+    holds back nothing after it."""
+    message_id = users.take_step_prompt(current.user)
+    pressed = _pressed(update)
+    if message_id is None or (pressed is not None and pressed[1] == message_id):
+        return []
+    return [keyboard(current.user.id, message_id, [])]
 
 
 def keyboard_now(update: Update, markup: InlineKeyboardMarkup) -> list[ApiCall]:

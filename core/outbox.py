@@ -48,6 +48,10 @@ class ApiCall:
 
     method: str
     params: dict[str, Any]
+    step_prompt: bool = False
+    """The message it sends is the chat's current step prompt: once sent, its id is recorded
+    on the user (`users.record_step_prompt`), so that when the step is done another way its
+    buttons can be taken away."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,7 +202,8 @@ def queue_replies(
         OutboxMessage(
             kind=ANSWER,
             chat_id=int(call.params["chat_id"]),
-            params={"method": call.method, "params": call.params},
+            params={"method": call.method, "params": call.params}
+            | ({"step_prompt": True} if call.step_prompt else {}),
             locked_until=now + timedelta(seconds=lease_seconds),
             next_attempt_at=now,
             created_at=now,
@@ -221,9 +226,22 @@ async def send_replies(
         if not isinstance(outcome, Sent | Unchanged):
             await _hand_to_worker(database, replies[index:], outcome, delay=_reply_delay(outcome))
             return False
+        await _answered(database, reply, outcome)
+    return True
+
+
+async def _answered(database: Database, reply: OutboxMessage, outcome: Outcome) -> None:
+    """A reply is out: forgotten, and when it is a step prompt its message id is recorded,
+    in one transaction right after the platform's answer (the user's next update waits for
+    it, so it finds the prompt recorded)."""
+    reference = outcome.reference if isinstance(outcome, Sent) else None
+    if not (reply.params.get("step_prompt") and reference is not None):
         async with database.reading() as session:  # one autocommit statement
             await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == reply.id))
-    return True
+        return
+    async with database.session() as session:
+        await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == reply.id))
+        await users.record_step_prompt(session, reply.chat_id, reference)
 
 
 def _reply_delay(outcome: Outcome) -> float:
@@ -318,7 +336,7 @@ class OutboxWorker:
             await self._failed(message, outcome)
             return
         if message.kind == ANSWER:
-            await self._forget(message)
+            await _answered(self._database, message, outcome)
             return
         async with self._database.session() as session:
             entry = await session.get(OutboxMessage, message.id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlmodel import select
+from sqlalchemy import update
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import NotFound
@@ -99,6 +100,21 @@ async def mark_unreachable(session: AsyncSession, user_id: int) -> None:
     if user is not None and user.can_message:
         user.can_message = False
         await session.flush()
+
+
+async def record_step_prompt(session: AsyncSession, user_id: int, message_id: int) -> None:
+    """The message now asking this user for their step, as sent: the one whose buttons go
+    when the step is done another way (`take_step_prompt`)."""
+    await session.exec(
+        update(User).where(col(User.id) == user_id).values(prompt_message_id=message_id)
+    )
+
+
+def take_step_prompt(user: User) -> int | None:
+    """The recorded step prompt, forgotten as it is taken: its step is done or replaced,
+    and its buttons are to be taken away once."""
+    message_id, user.prompt_message_id = user.prompt_message_id, None
+    return message_id
 
 
 async def get_user(session: AsyncSession, user_id: int) -> User:

@@ -27,6 +27,11 @@ class User(SQLModel, table=True):
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     chat_state: str | None = Field(default=None, max_length=32)
     chat_state_ref: int | None = Field(default=None, sa_type=sa.BigInteger)
+    prompt_message_id: int | None = Field(
+        default=None,
+        sa_type=sa.BigInteger,
+        description="the chat's current step prompt with buttons, to take them away once done",
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

@@ -201,3 +201,105 @@ def test_withdraw_goes_from_its_message_once_done(
     db.expire_all()
     withdrawn = db.exec(select(Confession).where(col(Confession.sender_id) == alice.id)).one()
     assert withdrawn.status == ConfessionStatus.WITHDRAWN
+
+
+def keyboard_edits(bot_api: BotApiState, message: StoredMessage) -> list[dict[str, object]]:
+    """The edits of a message's keyboard the bot made, as Telegram accepted them."""
+    return [
+        call.params
+        for call in bot_api.calls
+        if call.method == "editMessageReplyMarkup"
+        and call.ok
+        and call.params.get("chat_id") == message.chat_id
+        and call.params.get("message_id") == message.message_id
+    ]
+
+
+def keyboard_taken_from(bot_api: BotApiState, message: StoredMessage) -> None:
+    bot_api.wait_for_call(
+        "editMessageReplyMarkup",
+        chat_id=message.chat_id,
+        ok=True,
+        where=lambda params: params.get("message_id") == message.message_id,
+    )
+
+
+def test_a_photo_sent_instead_of_skip_takes_the_skip_away(
+    alice: Person, bob: Person, bot_api: BotApiState, db: Session
+) -> None:
+    prompt = to_media_step(alice, bob)
+
+    alice.sends_media("photo", b"\xff\xd8\xff fake jpeg")
+    alice.wait_for_message("How should it be signed?")
+    keyboard_taken_from(bot_api, prompt)
+
+    assert buttons_now(bot_api, prompt) == []
+    assert [sorted(edit) for edit in keyboard_edits(bot_api, prompt)] == [
+        ["chat_id", "message_id"]
+    ], "edited once, with no keyboard"
+    assert latest_confession(db, alice).media_id is not None
+
+
+def test_a_forged_skip_after_the_photo_changes_nothing_and_says_so(
+    alice: Person, bob: Person, bot_api: BotApiState, db: Session
+) -> None:
+    prompt = to_media_step(alice, bob)
+    skip = alice.button("Skip", on=prompt)["callback_data"]
+    alice.sends_media("photo", b"\xff\xd8\xff fake jpeg")
+    choice = alice.wait_for_message("How should it be signed?")
+    keyboard_taken_from(bot_api, prompt)
+
+    shown = alice.presses_data(skip, prompt)  # the press Telegram no longer offers
+
+    assert shown == []
+    assert answered_stale(bot_api)
+    assert buttons_now(bot_api, prompt) == []
+    assert buttons_now(bot_api, choice) != [], "the step now asked for keeps its buttons"
+    draft = latest_confession(db, alice)
+    assert draft.compose_step == ComposeStep.SIGNATURE
+    assert draft.media_id is not None
+
+
+def test_a_prompt_pressed_loses_its_keyboard_once(
+    alice: Person, bob: Person, bot_api: BotApiState
+) -> None:
+    prompt = to_media_step(alice, bob)
+
+    alice.presses("Skip", on=prompt)
+    choice = alice.wait_for_message("How should it be signed?")
+    alice.presses("Anonymous", on=choice)
+    alice.command("cancel")  # handled once the replies before it are all out
+    alice.wait_for_message("Cancelled")
+
+    assert len(keyboard_edits(bot_api, prompt)) == 1
+    assert len(keyboard_edits(bot_api, choice)) == 1
+
+
+def test_a_new_draft_takes_the_old_skip_away(
+    alice: Person, bob: Person, bot_api: BotApiState, db: Session
+) -> None:
+    prompt = to_media_step(alice, bob)
+
+    alice.command("new")
+    keyboard_taken_from(bot_api, prompt)
+    again = alice.presses_data(alice.button("Skip", on=prompt)["callback_data"], prompt)
+
+    assert buttons_now(bot_api, prompt) == []
+    assert again == []
+    assert answered_stale(bot_api)
+    assert latest_confession(db, alice).compose_step == ComposeStep.RECIPIENT
+
+
+def test_cancel_typed_takes_the_previews_buttons_away(
+    alice: Person, bob: Person, bot_api: BotApiState, db: Session
+) -> None:
+    started(bob)
+    compose(alice, bob)
+    preview = alice.last
+    assert "Send" in " ".join(buttons_now(bot_api, preview))
+
+    alice.command("cancel")
+    keyboard_taken_from(bot_api, preview)
+
+    assert buttons_now(bot_api, preview) == []
+    assert confessions_of(db, alice) == 0

@@ -188,3 +188,49 @@ async def test_a_reply_refused_hands_it_and_those_after_it_to_the_worker(
         assert reply is not None
         assert reply.locked_until is None
         assert reply.next_attempt_at - utcnow() > timedelta(seconds=4)
+
+
+async def prompt_of(database: Database) -> int | None:
+    async with database.reading() as session:
+        user = await session.get(User, CHAT)
+        assert user is not None
+        return user.prompt_message_id
+
+
+async def test_a_step_prompt_sent_at_once_is_recorded_on_its_user(
+    database: Database, settings: Settings
+) -> None:
+    async with database.session() as session:
+        session.add(User(id=CHAT, first_name="Writer", can_message=True, prompt_message_id=5))
+        replies = outbox.queue_replies(
+            session,
+            [
+                ApiCall("post", {"chat_id": CHAT, "text": "the prompt"}, step_prompt=True),
+                ApiCall("post", {"chat_id": CHAT, "text": "an aside"}),
+            ],
+            lease_seconds=60,
+        )
+
+    assert await outbox.send_replies(database, ScriptedSender(Sent(11), Sent(12)), replies)
+
+    assert await prompt_of(database) == 11, "only the prompt is recorded, replacing the old one"
+    async with database.reading() as session:
+        assert [await session.get(OutboxMessage, reply.id) for reply in replies] == [None, None]
+
+
+async def test_a_step_prompt_the_worker_sends_later_is_recorded_when_it_goes(
+    database: Database, settings: Settings
+) -> None:
+    async with database.session() as session:
+        session.add(User(id=CHAT, first_name="Writer", can_message=True))
+        replies = outbox.queue_replies(
+            session,
+            [ApiCall("post", {"chat_id": CHAT, "text": "the prompt"}, step_prompt=True)],
+            lease_seconds=60,
+        )
+    assert not await outbox.send_replies(database, ScriptedSender(Failed("busy")), replies)
+    assert await prompt_of(database) is None, "nothing was shown yet"
+
+    await drained(database, settings, Sent(21))
+
+    assert await prompt_of(database) == 21
