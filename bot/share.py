@@ -15,7 +15,7 @@ from telegram import (
     InputTextMessageContent,
 )
 
-from bot.bot_api import BotApi, BotApiError
+from bot.bot_api import BotApi, BotApiError, tls
 from bot.i18n import t
 from bot.render import deep_link
 from core.settings import Settings
@@ -62,7 +62,7 @@ class ShareSheet:
     ) -> PreparedCard:
         assert self._settings.token is not None  # a signed-in caller means there is one
         try:
-            async with httpx.AsyncClient(timeout=TIMEOUT) as client:
+            async with httpx.AsyncClient(timeout=TIMEOUT, verify=tls()) as client:
                 api = BotApi(
                     self._settings.telegram_api_base_url, self._settings.token, client=client
                 )

@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from telegram import Update
 
 from bot.app import build_application, register_commands
-from bot.bot_api import BotApi
+from bot.bot_api import BotApi, tls
 from bot.notices import NoticeRenderer
 from bot.polling import poll
 from bot.runner import InboxConsumer
@@ -136,7 +136,10 @@ async def background_work(
     stop = asyncio.Event()
     # the process's one client to Telegram: our calls and python-telegram-bot's share it
     async with httpx.AsyncClient(
-        timeout=httpx.Timeout(15.0), limits=TELEGRAM_CONNECTIONS, transport=transport
+        timeout=httpx.Timeout(15.0),
+        limits=TELEGRAM_CONNECTIONS,
+        transport=transport,
+        verify=tls(),
     ) as http:
         api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
         store = build_media_store(settings, base_url=public_base(settings))

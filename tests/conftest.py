@@ -19,6 +19,7 @@ from core.settings import Settings
 from emulator import BotApiState, EmulatorServer
 from models import migrate
 from models.db import sync_url
+from tests import loopback
 from tests.pretend import PretendClient, make_pretend
 from tests.support import PlaygroundServer, Product, ServeProcess, free_port
 from tests.telegram import MiniApp, Person, Webhook
@@ -234,5 +235,5 @@ def playground(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlaygroundS
 @pytest.fixture
 def pretend(playground: PlaygroundServer) -> Iterator[Callable[[str], PretendClient]]:
     """`pretend("Carol")`: a new pretend user in the running playground."""
-    with httpx.Client(base_url=playground.url, timeout=30) as http:
+    with httpx.Client(base_url=playground.url, timeout=30, verify=loopback.TLS) as http:
         yield make_pretend(http)

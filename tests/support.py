@@ -14,6 +14,7 @@ import httpx
 from confessions.runtime import build_web_app
 from core.settings import Settings
 from emulator import ThreadedUvicorn
+from tests import loopback
 from tests.telegram import Person
 
 
@@ -26,13 +27,14 @@ def free_port() -> int:
 
 def wait_until_ready(url: str, *, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, timeout=1).status_code == 200:
-                return True
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
+    with httpx.Client(timeout=1, verify=loopback.TLS) as client:
+        while time.monotonic() < deadline:
+            try:
+                if client.get(url).status_code == 200:
+                    return True
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
     return False
 
 

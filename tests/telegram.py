@@ -15,6 +15,7 @@ from sqlalchemy import Engine, text
 from bot import telegram_auth
 from emulator import BotApiState, StoredMessage
 from emulator.client import TelegramClient, TelegramUser
+from tests import loopback
 
 _update_ids = itertools.count(1_000)
 _user_ids = itertools.count(5_000_001)
@@ -27,7 +28,7 @@ class Webhook:
         self.url = url
         self.secret = secret
         self._engine = engine
-        self.client = httpx.Client(timeout=10)
+        self.client = httpx.Client(timeout=10, verify=loopback.TLS)
 
     def post(self, update: dict[str, Any], *, secret: str | None = None) -> httpx.Response:
         headers = {"X-Telegram-Bot-Api-Secret-Token": self.secret if secret is None else secret}
@@ -235,6 +236,7 @@ class MiniApp:
             base_url=f"{base_url}/api/v1",
             headers={"Authorization": f"tma {self.init_data}"},
             timeout=10,
+            verify=loopback.TLS,
         )
 
     def get(self, path: str, **params: Any) -> httpx.Response:
