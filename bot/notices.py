@@ -14,13 +14,12 @@ from bot import callbacks
 from bot.calls import fits_caption, say, send_media
 from bot.i18n import t
 from bot.render import (
+    arrival_markup,
     deep_link,
-    delivery_markup,
     delivery_text,
     mini_app_button,
     recipient_label,
     reply_markup_for,
-    request_markup,
 )
 from core import consent, notices, pseudonyms, read_model, styles
 from core.notices import Notice
@@ -86,11 +85,7 @@ class NoticeRenderer:
         """The usual notice with Reveal, or a request when its recipient has to let it in."""
         assert ctx.view is not None
         request = await consent.is_request(ctx.session, ctx.confession)
-        markup = (
-            request_markup(ctx.confession, ctx.language)
-            if request
-            else delivery_markup(self._settings, ctx.confession, ctx.language)
-        )
+        markup = arrival_markup(self._settings, ctx.confession, ctx.language, request=request)
         text = delivery_text(ctx.view, ctx.language, self._pseudonym(ctx), request=request)
         return ctx.text(text, markup)
 

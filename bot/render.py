@@ -15,7 +15,14 @@ from bot.calls import fits_caption, say, send_media
 from bot.i18n import t
 from core import pseudonyms, styles
 from core.outbox import ApiCall
-from core.read_model import SHARE_PREFIX, ConfessionView, Permissions, ReaderView, Role
+from core.read_model import (
+    SHARE_PREFIX,
+    ConfessionView,
+    Permissions,
+    ReaderView,
+    Role,
+    permissions,
+)
 from core.settings import Settings
 from models import Confession, Reply, Signature
 
@@ -101,6 +108,18 @@ def delivery_markup(
     if open_button is not None:
         row.append(open_button)
     return InlineKeyboardMarkup([row])
+
+
+def arrival_markup(
+    settings: Settings, confession: Confession, language: str | None, *, request: bool
+) -> InlineKeyboardMarkup | None:
+    """Under a confession not opened yet: Accept when it is a request, else Reveal; nothing
+    once the domain says it can no longer be opened."""
+    if not permissions(confession, Role.RECIPIENT).reveal:
+        return None
+    if request:
+        return request_markup(confession, language)
+    return delivery_markup(settings, confession, language)
 
 
 def request_markup(confession: Confession, language: str | None) -> InlineKeyboardMarkup:
@@ -261,13 +280,7 @@ def opened_view(
     confession = reader.confession
     pseudonym = pseudonyms.shown_to(settings, reader, language)
     if not reader.content_visible:
-        markup = None
-        if reader.can.reveal:
-            markup = (
-                request_markup(confession, language)
-                if request
-                else delivery_markup(settings, confession, language)
-            )
+        markup = arrival_markup(settings, confession, language, request=request)
         text = delivery_text(reader.view, language, pseudonym, request=request)
         text += "\n\n" + status_label(confession, language)
         calls = [say(chat_id, text, markup)]
