@@ -13,10 +13,8 @@ from bot.i18n import t
 from bot.render import card_calls, revealed_markup
 from bot.share import inline_card
 from core import lifecycle, pseudonyms, reactions, read_model, styles
-from core.errors import NotFound, WrongState
 from core.outbox import ApiCall
 from core.read_model import SHARE_PREFIX, Role
-from models import ConfessionStatus
 
 
 @handler
@@ -26,9 +24,7 @@ async def on_reveal(update: Update, context: Context, current: Turn) -> list[Api
     The button is good once: pressed, it goes from its message, and pressed again (from an
     older copy) it says so; the card stays in the chat and in /my."""
     public_id = callbacks.argument(update.callback_query.data if update.callback_query else None)
-    if await _already_revealed(current, public_id):
-        raise WrongState()
-    view = await lifecycle.reveal(current.session, public_id, current.user)
+    view = await lifecycle.reveal(current.session, public_id, current.user, again=False)
     return [
         *button_gone(update),
         *card_calls(
@@ -43,15 +39,6 @@ async def on_reveal(update: Update, context: Context, current: Turn) -> list[Api
             pseudonym=pseudonyms.for_view(current.settings, view, current.language),
         ),
     ]
-
-
-async def _already_revealed(current: Turn, public_id: str) -> bool:
-    """Its recipient opened it before; anyone else learns nothing here (`reveal` answers)."""
-    try:
-        reader = await read_model.for_reader(current.session, public_id, current.user)
-    except NotFound:
-        return False
-    return reader.role == Role.RECIPIENT and reader.confession.status == ConfessionStatus.REVEALED
 
 
 @handler

@@ -238,8 +238,12 @@ async def mark_undeliverable(session: AsyncSession, confession_id: int, *, chat_
     )
 
 
-async def reveal(session: AsyncSession, public_id: str, reader: User) -> ConfessionView:
-    """The recipient opens it; only they can, and the sender hears of it once."""
+async def reveal(
+    session: AsyncSession, public_id: str, reader: User, *, again: bool = True
+) -> ConfessionView:
+    """The recipient opens it; only they can, and the sender hears of it once. An opened one
+    opens again (the mini app's card) unless `again` is False: a chat's Reveal button is
+    good once."""
     confession = await get_by_public_id(session, public_id)
     if confession.recipient_id != reader.id or confession.withheld_at is not None:
         raise NotForYou()
@@ -256,7 +260,7 @@ async def reveal(session: AsyncSession, public_id: str, reader: User) -> Confess
                 session, notice, chat_id=confession.sender_id, confession_id=confession.id
             )
         await session.flush()
-    elif confession.status != ConfessionStatus.REVEALED:
+    elif confession.status != ConfessionStatus.REVEALED or not again:
         raise WrongState()
     return await view(session, confession)
 

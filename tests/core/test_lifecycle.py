@@ -141,6 +141,20 @@ async def test_revealing_again_tells_the_sender_nothing_more(
     assert await outbox.news() == []
 
 
+async def test_a_reveal_that_must_be_the_first_is_refused_once_opened(
+    session: AsyncSession, make_user: UserFactory, send: ConfessionFactory, outbox: Outbox
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    confession = await send(alice, bob)
+    await lifecycle.reveal(session, confession.public_id, bob, again=False)
+    await outbox.news()
+
+    with pytest.raises(WrongState):
+        await lifecycle.reveal(session, confession.public_id, bob, again=False)
+
+    assert await outbox.news() == []
+
+
 async def test_a_stranger_cannot_reveal_someone_elses_confession(
     session: AsyncSession, make_user: UserFactory, send: ConfessionFactory, outbox: Outbox
 ) -> None:
