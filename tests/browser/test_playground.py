@@ -234,15 +234,19 @@ def test_a_user_who_scrolled_up_is_left_where_they_are(
 ) -> None:
     uma = pretend("Uma")
     page = open_window(f"?as={uma.id}")
-    for _ in range(3):
+    greetings = page.locator(".msg.in", has_text="Some things are hard to say")
+    for sent in range(1, 4):
         say(page, "/start")
-        last_bot_message(page, "Some things are hard to say")
+        expect(greetings).to_have_count(sent, timeout=10_000)
     page.wait_for_timeout(800)
     page.locator("#messages").evaluate("list => { list.scrollTop = 0; }")
     page.locator("#messages").dispatch_event("scroll")
 
+    replies = page.locator(".msg.in")
+    replies_before = replies.count()
     uma.say("/help")
-    page.wait_for_timeout(1_500)
+    expect(replies).to_have_count(replies_before + 1, timeout=10_000)
+    page.wait_for_timeout(500)
 
     assert page.locator("#messages").evaluate("list => list.scrollTop") == 0
 
