@@ -58,3 +58,19 @@ def test_a_polling_bot_confirms_what_it_fetched_so_nothing_is_handled_twice(
 
     assert wait_until(lambda: bot_api.pending_updates == [], seconds=10)
     assert len(bot_api.calls_to("sendMessage", chat_id=USER_ID)) == 2
+
+
+def test_a_polling_bot_stops_at_once_while_a_long_poll_is_open(
+    serve_process: ServeProcess, bot_api: BotApiState
+) -> None:
+    """Telegram holds a long poll for 20 seconds; Ctrl-C should not wait for it."""
+    serve_process.start(polling=True)
+    bot_api.push_update(start_command(701))
+    bot_api.wait_for_call("sendMessage", chat_id=USER_ID, timeout=15)
+    time.sleep(0.5)  # the next long poll is open, and has nothing to return
+
+    asked = time.monotonic()
+    exit_code = serve_process.terminate()
+
+    assert exit_code == 0
+    assert time.monotonic() - asked < 5
