@@ -19,12 +19,13 @@ from sqlalchemy.engine import URL
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import drafts, lifecycle, users
+from core import users
 from core.media import LocalStore, MediaStore
 from core.settings import Settings
 from models import Confession, OutboxMessage, Signature, User
 from models.db import Database
 from models.types import utcnow
+from tests import factories
 
 TOKEN = "123456:domain-tests-token"
 
@@ -175,40 +176,10 @@ class ConfessionFactory(Protocol):
 
 @pytest.fixture
 def send(session: AsyncSession, settings: Settings) -> ConfessionFactory:
-    """`await send(alice, to=bob)`: a confession composed step by step and sent, through the
-    domain's own functions, as the chat composes one. `username="bob_k"` addresses it by a
-    typed @username instead; neither makes it an open link. `mutual=True` is the sender's
-    agreement to be named if it turns out mutual."""
+    """`await send(alice, to=bob)`: see `tests.factories.compose_and_send`."""
 
-    async def compose_and_send(
-        sender: User,
-        to: User | None = None,
-        *,
-        username: str | None = None,
-        text: str = "I think about you every day",
-        signature: Signature = Signature.ANONYMOUS,
-        hint: str | None = None,
-        mutual: bool = False,
-        words_confirmed: str | None = None,
-    ) -> Confession:
-        draft = await drafts.start(session, settings, sender)
-        if to is not None:
-            await drafts.set_recipient(session, draft, to)
-        elif username is not None:
-            await drafts.set_recipient_username(session, draft, sender, username)
-        else:
-            await drafts.set_open_recipient(session, draft)
-        await drafts.set_text(session, draft, settings, text=text, text_html=text)
-        await drafts.skip_media(session, draft)
-        await drafts.choose_signature(session, draft, signature)
-        if hint is not None:
-            await drafts.set_hint(session, draft, settings, hint)
-        if mutual:
-            await lifecycle.agree_to_mutual_reveal(session, settings, draft.public_id, sender, True)
-        sent = await lifecycle.send(
-            session, settings, draft, sender, words_confirmed=words_confirmed
-        )
-        return sent.confession
+    async def compose_and_send(sender: User, to: User | None = None, **options: Any) -> Confession:
+        return await factories.compose_and_send(session, settings, sender, to, **options)
 
     return compose_and_send
 

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import httpx
 import pytest
-from sqlmodel import Session
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import telegram_auth
+from core import consent, lifecycle, users
 from core.settings import Settings
-from tests.bot.flows import latest_confession, send
-from tests.support import Product, started
+from models import Confession
+from models.db import Database
+from tests import factories
+from tests.support import Product
 from tests.telegram import People, Person
 
 SECRET_WORDS = "the words only two people may read"
@@ -84,18 +88,50 @@ class World:
 
 
 @pytest.fixture
-def world(people: People, db: Session, product: Product) -> World:
-    """Two confessions from Ann to Ben: one delivered, one revealed; and Cleo, a stranger."""
+def world(people: People, product: Product, settings: Settings) -> World:
+    """Two confessions from Ann to Ben: one delivered, one revealed; and Cleo, a stranger.
+    Made through the domain, as the chat would make them: this file is about the API."""
     ann, ben, cleo = people("Ann", username="ann_s"), people("Ben"), people("Cleo")
-    started(ben)
-    send(ann, ben, SECRET_WORDS)
-    ben.accepts_request()
-    revealed = latest_confession(db, ann).public_id
-    ben.presses("Reveal")
-    send(ann, ben, SECRET_WORDS)
-    ann.wait_for_message("Sent to Ben")
-    delivered = latest_confession(db, ann).public_id
+    revealed, delivered = asyncio.run(two_confessions(settings, ann, ben))
     return World(ann, ben, cleo, delivered, revealed)
+
+
+async def two_confessions(settings: Settings, ann: Person, ben: Person) -> tuple[str, str]:
+    """The first, a stranger's request, accepted and revealed; the second delivered."""
+    database = Database(settings.database)
+    try:
+        async with database.session() as session:
+            sender = await users.sync_user(session, identity(ann))
+            recipient = await users.sync_user(session, identity(ben))
+            await users.mark_started(session, recipient)
+            first = await factories.compose_and_send(
+                session, settings, sender, recipient, text=SECRET_WORDS
+            )
+            await consent.accept(session, first, recipient)
+            await delivered_to(session, first, ben)
+            await lifecycle.reveal(session, first.public_id, recipient)
+            second = await factories.compose_and_send(
+                session, settings, sender, recipient, text=SECRET_WORDS
+            )
+            await delivered_to(session, second, ben)
+            return first.public_id, second.public_id
+    finally:
+        await database.dispose()
+
+
+def identity(person: Person) -> users.TelegramIdentity:
+    return users.TelegramIdentity(
+        id=person.id,
+        first_name=person.first_name,
+        username=person.username,
+        language_code=person.language_code,
+    )
+
+
+async def delivered_to(session: AsyncSession, confession: Confession, person: Person) -> None:
+    """What the outbox worker records once Telegram has the delivery notice."""
+    assert confession.id is not None
+    await lifecycle.mark_delivered(session, confession.id, chat_id=person.id, message_id=None)
 
 
 def headers_for(caller: str, world: World, settings: Settings) -> dict[str, str]:
