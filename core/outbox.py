@@ -314,12 +314,14 @@ class OutboxWorker:
                 chat_interval=self._settings.outbox_chat_interval_seconds,
                 lease_seconds=self._settings.outbox_lease_seconds,
             )
+        sending: list[asyncio.Task[None]] = []
         for message in batch:
             if time.monotonic() < self._paused_until:
                 await self._release(message)
                 continue
             await self._limiter.wait()
-            await self._send(message)
+            sending.append(asyncio.create_task(self._send(message)))
+        await _all_of(sending)
         return len(batch)
 
     async def _send(self, message: OutboxMessage) -> None:
@@ -330,6 +332,9 @@ class OutboxWorker:
                 call = await self._render(session, message)
         if call is None:
             await self._finish(message, OutboxStatus.DROPPED, error="nothing to send any more")
+            return
+        if time.monotonic() < self._paused_until:  # asked to slow down while this rendered
+            await self._release(message)
             return
         outcome = await self._sender.send(call)
         if not isinstance(outcome, Sent):
@@ -422,6 +427,18 @@ class OutboxWorker:
             effect = (effects or {}).get(entry.kind)
             if effect is not None:
                 await effect(session, entry)
+
+
+async def _all_of(tasks: Sequence[asyncio.Task[None]]) -> None:
+    """The limiter spaces the starts of a batch's sends, not their ends: each send waits on
+    the platform and on two transactions, longer than the spacing at full rate, so sent one
+    after another a batch would fall short of the rate. A batch holds one entry per chat, so
+    overlapping sends keep each chat's order. Every send finishes before the first error is
+    raised, so none is left half recorded."""
+    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException):
+            raise outcome
 
 
 async def backlog(session: AsyncSession) -> tuple[int, float]:

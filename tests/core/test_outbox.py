@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import outbox
@@ -90,7 +92,10 @@ async def test_retry_after_waits_as_asked_and_pauses_every_send(
     entry_id = await queued(database)
     other_id = await queued_for_another_chat(database)
 
-    worker = await drained(database, settings, RetryAfter(30, "slow down"))
+    # the other chat's send may already be on its way when the first answer comes back:
+    # the platform, mid-flood, answers it the same
+    slow_down = RetryAfter(30, "slow down")
+    worker = await drained(database, settings, slow_down, slow_down)
 
     entry = await entry_of(database, entry_id)
     assert entry.status == OutboxStatus.PENDING
@@ -107,6 +112,52 @@ async def queued_for_another_chat(database: Database) -> int:
         await session.flush()
         assert entry.id is not None
         return entry.id
+
+
+class SlowPlatform:
+    """Answers every send after a while, and remembers which chats were in flight at once."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.in_flight: set[int] = set()
+        self.most_at_once = 0
+        self.chats_sent_twice_at_once: list[int] = []
+
+    async def send(self, call: ApiCall) -> Outcome:
+        chat = int(call.params["chat_id"])
+        if chat in self.in_flight:
+            self.chats_sent_twice_at_once.append(chat)
+        self.in_flight.add(chat)
+        self.most_at_once = max(self.most_at_once, len(self.in_flight))
+        await asyncio.sleep(self.seconds)
+        self.in_flight.discard(chat)
+        return Sent(reference=1)
+
+
+async def test_a_slow_platform_does_not_hold_back_the_sends_behind_it(
+    database: Database, settings: Settings
+) -> None:
+    """At 30 a second a send starts every 33 ms, and one answered in more than that must not
+    hold the next back; a chat's second entry still waits for its first."""
+    for chat in (CHAT, CHAT, CHAT + 1, CHAT + 2, CHAT + 3):
+        await queued_for(database, chat)
+    platform = SlowPlatform(seconds=0.2)
+    worker = OutboxWorker(database, settings, sender=platform, render=render)
+
+    assert await worker.drain_once() == 4
+
+    assert platform.most_at_once == 4
+    assert platform.chats_sent_twice_at_once == []
+    async with database.reading() as session:
+        statuses = (await session.exec(select(OutboxMessage.status))).all()
+    assert sorted(statuses) == [OutboxStatus.PENDING] + [OutboxStatus.SENT] * 4
+
+
+async def queued_for(database: Database, chat_id: int) -> None:
+    async with database.session() as session:
+        if await session.get(User, chat_id) is None:
+            session.add(User(id=chat_id, first_name="Reader", can_message=True))
+        session.add(OutboxMessage(kind="note", chat_id=chat_id))
 
 
 async def test_unreachable_fails_the_entry_and_marks_the_reader(
