@@ -61,6 +61,10 @@ class InboxConsumer:
         self._warned: dict[int, float] = {}
         self.wakeup = wakeup or asyncio.Event()
 
+    async def finish(self) -> int:
+        """Nothing outlives a drain here."""
+        return 0
+
     async def drain_once(self) -> int:
         """Claim a batch and handle it concurrently.
 

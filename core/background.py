@@ -39,6 +39,10 @@ class Drainer(Protocol):
 
     async def drain_once(self) -> int: ...
 
+    async def finish(self) -> int:
+        """Wait for whatever a drain left running; returns how much that was."""
+        ...
+
 
 def retry_delay(failures: int) -> float:
     """1 s after the first failure in a row, doubling up to 30 s."""
@@ -60,6 +64,21 @@ async def run_until_stopped(
     `explain` turns a known failure (the database unreachable) into that one line, and
     anything else keeps its traceback.
     """
+    try:
+        await _drain_until_stopped(drainer, stop, idle_seconds, explain)
+    finally:
+        try:
+            await drainer.finish()
+        except Exception:
+            log.exception("%s failed while finishing", type(drainer).__name__)
+
+
+async def _drain_until_stopped(
+    drainer: Drainer,
+    stop: asyncio.Event,
+    idle_seconds: float,
+    explain: Callable[[BaseException], str | None],
+) -> None:
     name = type(drainer).__name__
     failures = 0
     while not stop.is_set():

@@ -35,6 +35,10 @@ class Housekeeper:
         self._next_run = 0.0
         self.wakeup = asyncio.Event()
 
+    async def finish(self) -> int:
+        """Nothing outlives a drain here."""
+        return 0
+
     async def drain_once(self) -> int:
         if time.monotonic() < self._next_run:
             return 0

@@ -143,9 +143,15 @@ class RateLimiter:
 
 
 async def claim_due(
-    session: AsyncSession, *, limit: int, chat_interval: float, lease_seconds: float
+    session: AsyncSession,
+    *,
+    limit: int,
+    chat_interval: float,
+    lease_seconds: float,
+    busy_chats: set[int] | None = None,
 ) -> list[OutboxMessage]:
-    """Due entries, one per chat, skipping chats written to within the per-chat interval."""
+    """Due entries, one per chat, skipping chats written to within the per-chat interval
+    and `busy_chats`, which have a send in flight."""
     now = utcnow()
     recent = aliased(OutboxMessage)
     earlier = aliased(OutboxMessage)
@@ -175,7 +181,7 @@ async def claim_due(
         .limit(limit * 4)
         .with_for_update(skip_locked=True)
     )
-    seen_chats: set[int] = set()
+    seen_chats: set[int] = set(busy_chats or ())
     claimed: list[OutboxMessage] = []
     for message in (await session.exec(query)).all():
         if message.chat_id in seen_chats:
@@ -300,9 +306,18 @@ class OutboxWorker:
         self._paused_until = 0.0
         self.wakeup = wakeup or asyncio.Event()
         """Set when a notice was queued in this process, to send it without waiting."""
+        self._sending: dict[int, asyncio.Task[None]] = {}
+        """Sends in flight, by chat."""
 
     async def drain_once(self) -> int:
-        """Send one batch; returns how many entries were attempted."""
+        """Claim a batch and start its sends, spaced by the limiter; returns how many entries
+        were claimed, or how many sends in flight it waited for when none was due.
+
+        A batch's sends overlap, and run on while the next batch is claimed: each send
+        (render, call, record) takes longer than the spacing at full rate, so one after
+        another, or a batch at a time, they would fall short of it. A chat with a send in
+        flight is left out of the claim, so each chat's entries still go one at a time."""
+        self._forget_finished()
         pause = self._paused_until - time.monotonic()
         if pause > 0:
             await asyncio.sleep(min(pause, 1.0))
@@ -313,16 +328,38 @@ class OutboxWorker:
                 limit=self._batch_size,
                 chat_interval=self._settings.outbox_chat_interval_seconds,
                 lease_seconds=self._settings.outbox_lease_seconds,
+                busy_chats=set(self._sending),
             )
-        sending: list[asyncio.Task[None]] = []
+        if not batch:
+            return await self.finish()
         for message in batch:
             if time.monotonic() < self._paused_until:
                 await self._release(message)
                 continue
             await self._limiter.wait()
-            sending.append(asyncio.create_task(self._send(message)))
-        await _all_of(sending)
+            self._sending[message.chat_id] = asyncio.create_task(self._send(message))
         return len(batch)
+
+    async def finish(self) -> int:
+        """Wait until every send in flight is recorded (before stopping, so none is left
+        half done); returns how many there were."""
+        waited = len(self._sending)
+        if waited:
+            await asyncio.wait(list(self._sending.values()))
+        self._forget_finished()
+        return waited
+
+    def _forget_finished(self) -> None:
+        """Let go of the sends that are done, raising the first error among them."""
+        errors: list[BaseException] = []
+        for chat_id, task in list(self._sending.items()):
+            if task.done():
+                del self._sending[chat_id]
+                error = None if task.cancelled() else task.exception()
+                if error is not None:
+                    errors.append(error)
+        if errors:
+            raise errors[0]
 
     async def _send(self, message: OutboxMessage) -> None:
         if message.kind == ANSWER:
@@ -427,18 +464,6 @@ class OutboxWorker:
             effect = (effects or {}).get(entry.kind)
             if effect is not None:
                 await effect(session, entry)
-
-
-async def _all_of(tasks: Sequence[asyncio.Task[None]]) -> None:
-    """The limiter spaces the starts of a batch's sends, not their ends: each send waits on
-    the platform and on two transactions, longer than the spacing at full rate, so sent one
-    after another a batch would fall short of the rate. A batch holds one entry per chat, so
-    overlapping sends keep each chat's order. Every send finishes before the first error is
-    raised, so none is left half recorded."""
-    outcomes = await asyncio.gather(*tasks, return_exceptions=True)
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException):
-            raise outcome
 
 
 async def backlog(session: AsyncSession) -> tuple[int, float]:

@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import outbox
+from core import background, outbox
 from core.outbox import (
     ApiCall,
     Failed,
@@ -72,6 +72,7 @@ async def entry_of(database: Database, entry_id: int) -> OutboxMessage:
 async def drained(database: Database, settings: Settings, *outcomes: Outcome) -> OutboxWorker:
     worker = OutboxWorker(database, settings, sender=ScriptedSender(*outcomes), render=render)
     await worker.drain_once()
+    await worker.finish()
     return worker
 
 
@@ -114,24 +115,41 @@ async def queued_for_another_chat(database: Database) -> int:
         return entry.id
 
 
-class SlowPlatform:
-    """Answers every send after a while, and remembers which chats were in flight at once."""
+class GatheringPlatform:
+    """Answers no send until `expected` are in flight at once, and then only once released:
+    a worker that waits for each answer before its next send gets a failure instead."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, expected: int, *, released: bool = True) -> None:
+        self.expected = expected
         self.in_flight: set[int] = set()
-        self.most_at_once = 0
         self.chats_sent_twice_at_once: list[int] = []
+        self.all_in_flight = asyncio.Event()
+        self.released = asyncio.Event()
+        if released:
+            self.released.set()
 
     async def send(self, call: ApiCall) -> Outcome:
         chat = int(call.params["chat_id"])
         if chat in self.in_flight:
             self.chats_sent_twice_at_once.append(chat)
         self.in_flight.add(chat)
-        self.most_at_once = max(self.most_at_once, len(self.in_flight))
-        await asyncio.sleep(self.seconds)
-        self.in_flight.discard(chat)
+        if len(self.in_flight) >= self.expected:
+            self.all_in_flight.set()
+        try:
+            async with asyncio.timeout(10):
+                await self.all_in_flight.wait()
+                await self.released.wait()
+        except TimeoutError:
+            return Failed(f"only {len(self.in_flight)} in flight at once", transient=True)
+        finally:
+            self.in_flight.discard(chat)
         return Sent(reference=1)
+
+
+async def statuses(database: Database) -> list[OutboxStatus]:
+    async with database.reading() as session:
+        found = await session.exec(select(OutboxMessage.status).order_by(col(OutboxMessage.id)))
+        return [OutboxStatus(status) for status in found.all()]
 
 
 async def test_a_slow_platform_does_not_hold_back_the_sends_behind_it(
@@ -139,18 +157,37 @@ async def test_a_slow_platform_does_not_hold_back_the_sends_behind_it(
 ) -> None:
     """At 30 a second a send starts every 33 ms, and one answered in more than that must not
     hold the next back; a chat's second entry still waits for its first."""
-    for chat in (CHAT, CHAT, CHAT + 1, CHAT + 2, CHAT + 3):
+    for chat in (CHAT, CHAT + 1, CHAT + 2, CHAT + 3, CHAT):
         await queued_for(database, chat)
-    platform = SlowPlatform(seconds=0.2)
+    platform = GatheringPlatform(expected=4)
     worker = OutboxWorker(database, settings, sender=platform, render=render)
 
     assert await worker.drain_once() == 4
+    await worker.finish()
 
-    assert platform.most_at_once == 4
     assert platform.chats_sent_twice_at_once == []
-    async with database.reading() as session:
-        statuses = (await session.exec(select(OutboxMessage.status))).all()
-    assert sorted(statuses) == [OutboxStatus.PENDING] + [OutboxStatus.SENT] * 4
+    assert await statuses(database) == [OutboxStatus.SENT] * 4 + [OutboxStatus.PENDING]
+
+
+async def test_stopping_waits_for_the_sends_in_flight_to_be_recorded(
+    database: Database, settings: Settings
+) -> None:
+    """A send the platform accepted but nobody recorded would go out again after its lease."""
+    for chat in (CHAT, CHAT + 1, CHAT + 2):
+        await queued_for(database, chat)
+    platform = GatheringPlatform(expected=3, released=False)
+    worker = OutboxWorker(database, settings, sender=platform, render=render)
+    stop = asyncio.Event()
+    running = asyncio.create_task(background.run_until_stopped(worker, stop))
+    async with asyncio.timeout(10):
+        await platform.all_in_flight.wait()
+
+    stop.set()
+    await asyncio.sleep(0.1)  # time to return, for a worker that would not wait
+    platform.released.set()
+    await running
+
+    assert await statuses(database) == [OutboxStatus.SENT] * 3
 
 
 async def queued_for(database: Database, chat_id: int) -> None:
