@@ -129,17 +129,27 @@ ON_GIVEN_UP: dict[str, FailedEffect] = {Notice.DELIVERY.value: _undeliverable}
 
 
 class RateLimiter:
-    """At most `rate` sends a second overall, smoothly spaced."""
+    """At most `rate` sends a second overall, smoothly spaced, and no fewer: a sleep that
+    wakes late (the loop was busy) is made up on the next one, up to half an interval, so
+    the lateness of every wake-up is not lost from the rate."""
 
-    def __init__(self, rate: float) -> None:
+    def __init__(
+        self,
+        rate: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._interval = 1.0 / rate
-        self._next = time.monotonic()
+        self._clock = clock
+        self._sleep = sleep
+        self._next = clock()
 
     async def wait(self) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if self._next > now:
-            await asyncio.sleep(self._next - now)
-        self._next = max(self._next, now) + self._interval
+            await self._sleep(self._next - now)
+        self._next = max(self._next, now - self._interval / 2) + self._interval
 
 
 async def claim_due(

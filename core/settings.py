@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     reaction_notice_window_seconds: float = Field(default=5.0, ge=0, le=300)
     """How long a reaction's notice waits for the recipient to change their mind: one notice,
     with their final choice, however often they change it meanwhile."""
-    outbox_rate_per_second: float = Field(default=28.0, gt=0)
+    outbox_rate_per_second: float = Field(default=30.0, gt=0)
     outbox_chat_interval_seconds: float = Field(default=1.0, ge=0)
     outbox_give_up_after_seconds: int = Field(default=24 * 3600, ge=1)
     outbox_lease_seconds: int = Field(default=30, ge=1)

@@ -46,6 +46,14 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
         sa.Index("ix_outbox_chat_sent", "chat_id", "sent_at"),
+        # a chat's pending answers go before anything after them: asked of every entry due
+        sa.Index(
+            "ix_outbox_pending_answers",
+            "chat_id",
+            "id",
+            postgresql_where=sa.text("kind = 'answer' AND status = 'pending'"),
+            sqlite_where=sa.text("kind = 'answer' AND status = 'pending'"),
+        ),
         sa.Index("ix_outbox_confession", "confession_id"),
     )
 

@@ -197,6 +197,30 @@ async def queued_for(database: Database, chat_id: int) -> None:
         session.add(OutboxMessage(kind="note", chat_id=chat_id))
 
 
+class LateClock:
+    """A clock whose every sleep wakes `late` seconds after it was due, as a busy loop's do."""
+
+    def __init__(self, late: float) -> None:
+        self.now = 0.0
+        self.late = late
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds + self.late
+
+
+async def test_the_send_rate_holds_when_every_wake_up_is_late() -> None:
+    clock = LateClock(late=0.005)
+    limiter = outbox.RateLimiter(30, clock=clock, sleep=clock.sleep)
+
+    for _ in range(301):
+        await limiter.wait()
+
+    assert clock.now == pytest.approx(10.0, abs=0.05), "300 intervals of 1/30 s"
+
+
 async def test_unreachable_fails_the_entry_and_marks_the_reader(
     database: Database, settings: Settings
 ) -> None:
