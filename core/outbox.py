@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, exists, func, or_, update
+from sqlalchemy import and_, delete, exists, func, literal, or_, update
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -181,8 +181,11 @@ async def claim_due(
                 and_(
                     col(earlier.chat_id) == col(OutboxMessage.chat_id),
                     col(earlier.sent_at).is_(None),
-                    col(earlier.kind) == ANSWER,
-                    col(earlier.status) == OutboxStatus.PENDING,
+                    # literals, not parameters: a prepared statement's generic plan could
+                    # not otherwise use the partial index of pending answers
+                    col(earlier.kind) == literal(ANSWER, literal_execute=True),
+                    col(earlier.status)
+                    == literal(OutboxStatus.PENDING.value, literal_execute=True),
                     col(earlier.id) < col(OutboxMessage.id),
                 )
             ),
