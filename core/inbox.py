@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import and_, exists, literal, or_, update
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -179,9 +179,11 @@ async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -
             ~exists().where(  # the user's earlier answers first: Telegram may be away
                 and_(
                     col(OutboxMessage.chat_id) == col(InboxUpdate.user_id),
-                    col(OutboxMessage.sent_at).is_(None),  # ix_outbox_chat_sent
-                    col(OutboxMessage.kind) == ANSWER,
-                    col(OutboxMessage.status) == OutboxStatus.PENDING,
+                    col(OutboxMessage.sent_at).is_(None),
+                    # literals, for ix_outbox_pending_answers (see outbox.claim_due)
+                    col(OutboxMessage.kind) == literal(ANSWER, literal_execute=True),
+                    col(OutboxMessage.status)
+                    == literal(OutboxStatus.PENDING.value, literal_execute=True),
                 )
             ),
         )

@@ -46,6 +46,8 @@ class Confession(SQLModel, table=True):
     __tablename__ = "confessions"
     __table_args__ = (
         sa.Index("ix_confessions_sender_created", "sender_id", "created_at"),
+        # a sender's drafts, dropped at every /new
+        sa.Index("ix_confessions_sender_status", "sender_id", "status"),
         sa.Index("ix_confessions_recipient_created", "recipient_id", "created_at"),
         sa.Index("ix_confessions_status_queued", "status", "queued_at"),
         sa.Index("ix_confessions_recipient_username", "recipient_username_key"),
