@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, literal, or_, update
+from sqlalchemy import and_, exists, or_, update
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.outbox import ANSWER
-from models import InboxUpdate, OutboxMessage, OutboxStatus
+from core import outbox
+from models import InboxUpdate, OutboxMessage
 from models.db import Database, insert_or_skip
 from models.types import utcnow
 
@@ -177,14 +177,7 @@ async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -
                 )
             ),
             ~exists().where(  # the user's earlier answers first: Telegram may be away
-                and_(
-                    col(OutboxMessage.chat_id) == col(InboxUpdate.user_id),
-                    col(OutboxMessage.sent_at).is_(None),
-                    # literals, for ix_outbox_pending_answers (see outbox.claim_due)
-                    col(OutboxMessage.kind) == literal(ANSWER, literal_execute=True),
-                    col(OutboxMessage.status)
-                    == literal(OutboxStatus.PENDING.value, literal_execute=True),
-                )
+                outbox.answer_pending(OutboxMessage, col(InboxUpdate.user_id))
             ),
         )
         .order_by(col(InboxUpdate.update_id))

@@ -19,7 +19,9 @@ from datetime import UTC, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import and_, delete, exists, func, literal, or_, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Mapped, aliased
+from sqlalchemy.orm.util import AliasedClass
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -152,6 +154,21 @@ class RateLimiter:
         self._next = max(self._next, now - self._interval / 2) + self._interval
 
 
+def answer_pending(
+    entry: type[OutboxMessage] | AliasedClass[OutboxMessage],
+    chat_id: ColumnElement[Any] | Mapped[Any],
+) -> ColumnElement[bool]:
+    """`entry` is an answer still to be sent to `chat_id`: what a chat's later messages, and
+    its user's next update, wait for. Written with literals, not parameters, so that a
+    prepared statement's generic plan can still use `ix_outbox_pending_answers`."""
+    return and_(
+        col(entry.chat_id) == chat_id,
+        col(entry.sent_at).is_(None),
+        col(entry.kind) == literal(ANSWER, literal_execute=True),
+        col(entry.status) == literal(OutboxStatus.PENDING.value, literal_execute=True),
+    )
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -178,16 +195,8 @@ async def claim_due(
                 )
             ),
             ~exists().where(  # a chat's replies, and what follows them, go in order
-                and_(
-                    col(earlier.chat_id) == col(OutboxMessage.chat_id),
-                    col(earlier.sent_at).is_(None),
-                    # literals, not parameters: a prepared statement's generic plan could
-                    # not otherwise use the partial index of pending answers
-                    col(earlier.kind) == literal(ANSWER, literal_execute=True),
-                    col(earlier.status)
-                    == literal(OutboxStatus.PENDING.value, literal_execute=True),
-                    col(earlier.id) < col(OutboxMessage.id),
-                )
+                answer_pending(earlier, col(OutboxMessage.chat_id)),
+                col(earlier.id) < col(OutboxMessage.id),
             ),
         )
         .order_by(col(OutboxMessage.id))
