@@ -190,6 +190,32 @@ async def test_stopping_waits_for_the_sends_in_flight_to_be_recorded(
     assert await statuses(database) == [OutboxStatus.SENT] * 3
 
 
+class BrokenForOneChat:
+    """A sender that crashes on one chat's send and sends the others."""
+
+    def __init__(self, chat_id: int) -> None:
+        self.chat_id = chat_id
+
+    async def send(self, call: ApiCall) -> Outcome:
+        if call.params["chat_id"] == self.chat_id:
+            raise RuntimeError("the adapter broke")
+        return Sent(reference=1)
+
+
+async def test_a_send_that_crashes_is_reported_and_the_rest_of_its_batch_is_recorded(
+    database: Database, settings: Settings
+) -> None:
+    for chat in (CHAT, CHAT + 1, CHAT + 2):
+        await queued_for(database, chat)
+    worker = OutboxWorker(database, settings, sender=BrokenForOneChat(CHAT + 1), render=render)
+
+    await worker.drain_once()
+    with pytest.raises(RuntimeError, match="the adapter broke"):
+        await worker.finish()
+
+    assert await statuses(database) == [OutboxStatus.SENT, OutboxStatus.PENDING, OutboxStatus.SENT]
+
+
 async def queued_for(database: Database, chat_id: int) -> None:
     async with database.session() as session:
         if await session.get(User, chat_id) is None:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
+import telegram
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import telegram_auth
+from bot import context, telegram_auth
 from core import consent, lifecycle, users
 from core.settings import Settings
 from models import Confession
@@ -120,12 +121,7 @@ async def two_confessions(settings: Settings, ann: Person, ben: Person) -> tuple
 
 
 def identity(person: Person) -> users.TelegramIdentity:
-    return users.TelegramIdentity(
-        id=person.id,
-        first_name=person.first_name,
-        username=person.username,
-        language_code=person.language_code,
-    )
+    return context.identity(telegram.User(**person.profile))
 
 
 async def delivered_to(session: AsyncSession, confession: Confession, person: Person) -> None:
