@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Exists, and_, exists, or_
+from sqlalchemy import ColumnElement, Exists, and_, exists, or_
 from sqlalchemy import select as sql_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -383,7 +383,7 @@ async def hidden_replies(session: AsyncSession, confession_id: int, reader_id: i
     return {reply_id for reply_id in found.all() if reply_id is not None}
 
 
-def kept_from_received(reader_id: int) -> Exists:
+def kept_from_received(reader_id: int | ColumnElement[int]) -> Exists:
     """The SQL condition "this confession is held back from its recipient's lists": a request
     not accepted, or what their setting or filter holds; those are in the held list."""
     return exists().where(

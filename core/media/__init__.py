@@ -10,7 +10,7 @@ from core.media.errors import (
     UploadLinkUsed,
     UploadMissing,
 )
-from core.media.links import CardLinks, card_links
+from core.media.links import CardLinks, card_links, links_to_show
 from core.media.local import LocalStore
 from core.media.s3 import S3Store
 from core.media.service import (
@@ -56,6 +56,7 @@ __all__ = [
     "card_links",
     "complete_upload",
     "delete_media",
+    "links_to_show",
     "open_media",
     "readable_url",
     "save_upload",

@@ -26,6 +26,14 @@ class CardLinks:
     background: str | None
 
 
+def links_to_show(shown: ReaderView) -> bool:
+    """Whether the card shows anything that needs a link: media this reader may see, or a
+    background image. Most cards need none, and are shown without touching storage."""
+    attached = shown.view.media is not None and shown.content_visible
+    style = shown.style
+    return attached or (style.background_kind == "image" and bool(style.background_value))
+
+
 async def card_links(
     session: AsyncSession,
     store: MediaStore,

@@ -1,5 +1,7 @@
-"""What one database read costs in CPU, three ways: the driver alone, SQLAlchemy Core on the
-async engine, and the product's own read of a confession. It bounds what the API can reach.
+"""What one database read costs in CPU, four ways: the driver alone, SQLAlchemy Core on the
+async engine, and the product's read of a confession as the API makes it (on the driver,
+`read_model.shown`) and as a unit of work makes it (the ORM, `read_model.for_reader`). It
+bounds what the API can reach.
 
 CPU time of this process per read, 16 reads in flight; PostgreSQL's own time is not counted.
 """
@@ -55,6 +57,9 @@ async def _measure(url: str, ids: list[str], reader_id: int) -> dict[str, float]
             return result.first()
 
     async def product(_task: int, public_id: str) -> object:
+        return await read_model.shown(database, public_id, reader)
+
+    async def orm(_task: int, public_id: str) -> object:
         async with database.reading() as session:
             return await read_model.for_reader(session, public_id, reader)
 
@@ -63,6 +68,7 @@ async def _measure(url: str, ids: list[str], reader_id: int) -> dict[str, float]
             "driver": await _cpu_ms_per_read(driver, ids),
             "core": await _cpu_ms_per_read(core, ids),
             "product": await _cpu_ms_per_read(product, ids),
+            "orm": await _cpu_ms_per_read(orm, ids),
         }
     finally:
         for connection in connections:
@@ -71,5 +77,5 @@ async def _measure(url: str, ids: list[str], reader_id: int) -> dict[str, float]
 
 
 def read_costs(url: str, ids: list[str], reader_id: int) -> dict[str, float]:
-    """Milliseconds of CPU per read: `driver`, `core` and `product`."""
+    """Milliseconds of CPU per read: `driver`, `core`, `product` and `orm`."""
     return asyncio.run(_measure(url, ids, reader_id))

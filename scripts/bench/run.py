@@ -799,8 +799,9 @@ def main() -> None:
                 costs = read_costs(url, readers[0][1], readers[0][0]["id"])
                 rows.append(
                     (
-                        "  CPU per read: psycopg / SQLAlchemy Core / the product's read",
-                        f"{costs['driver']:.2f} / {costs['core']:.2f} / {costs['product']:.2f} ms",
+                        "  CPU per read: psycopg / Core / the API's read / the ORM's",
+                        f"{costs['driver']:.2f} / {costs['core']:.2f} / {costs['product']:.2f}"
+                        f" / {costs['orm']:.2f} ms",
                         "",
                         "in this process, 16 in flight",
                     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Generic, Literal, TypeVar
 
@@ -10,10 +9,10 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import editing, lifecycle, pseudonyms, reactions, read_model, threads
-from core.media import Download, MediaStore, card_links
+from core.media import Download, MediaStore, card_links, links_to_show
 from core.read_model import PUBLIC_ID, ReaderView, Role
 from core.settings import Settings
-from core.users import Party, TelegramIdentity
+from core.users import Party
 from models import User
 from models.db import Database
 from webapp_api.auth import Authorization, Caller, CurrentUser, identify
@@ -55,14 +54,16 @@ async def themes(_caller: Caller) -> Themes:
 
 @router.get("/confessions", response_model=ConfessionPage)
 async def list_confessions(
-    session: ReadSessionDep,
-    caller: Caller,
+    request: Request,
+    authorization: Authorization = None,
     box: Literal["sent", "received"] = "received",
     cursor: Annotated[str | None, Query(pattern=PUBLIC_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 20,
 ) -> ConfessionPage:
     """Newest first; pass `next_cursor` back as `cursor` for the next page."""
-    page = await read_model.page_for(session, caller, box=box, limit=limit, cursor=cursor)
+    caller = await identify(request, authorization)
+    database: Database = request.app.state.database
+    page = await read_model.listed(database, caller, box=box, limit=limit, cursor=cursor)
     return ConfessionPage(
         items=[_summary(reader) for reader in page.items], next_cursor=page.next_cursor
     )
@@ -126,32 +127,29 @@ async def _reader_context(
     return ReaderContext(session, store, chat_files, settings, user)
 
 
-async def _viewer_context(
-    request: Request, authorization: Authorization = None
-) -> AsyncIterator[ReaderContext[TelegramIdentity]]:
-    """Reads its parts from app state itself: resolving them as four dependencies would cost
-    a fifth of a read."""
-    reader = await identify(request, authorization)
-    state = request.app.state
-    database: Database = state.database
-    async with database.reading() as session:
-        yield ReaderContext(session, state.media_store, state.chat_files, state.settings, reader)
-
-
 Reading = Annotated[ReaderContext[User], Depends(_reader_context)]
 """For routes that change the confession: a unit of work and the caller as stored."""
-Viewing = Annotated[ReaderContext[TelegramIdentity], Depends(_viewer_context, scope="function")]
-"""For routes that only show it: no transaction, no write to the caller's profile."""
 
 
 @router.get("/confessions/{public_id}", response_model=ConfessionOut, responses=responses(404))
 async def get_confession(
-    public_id: PublicId,
-    viewing: Viewing,
+    public_id: PublicId, request: Request, authorization: Authorization = None
 ) -> ConfessionOut:
     """The sender sees everything; the recipient, the words only once revealed."""
-    reader = await read_model.for_reader(viewing.session, public_id, viewing.user)
-    return await viewing.show(reader)
+    viewer = await identify(request, authorization)
+    state = request.app.state
+    database: Database = state.database
+    reader = await read_model.shown(database, public_id, viewer)
+    if not links_to_show(reader):
+        settings: Settings = state.settings
+        pseudonym = pseudonyms.shown_to(settings, reader, pseudonyms.language_of(viewer))
+        return ConfessionOut.of(reader, sender_pseudonym=pseudonym)
+    # its links may copy chat media into storage on first view: that takes a session
+    async with database.reading() as session:
+        shown = await read_model.for_reader(session, public_id, viewer)
+        return await ReaderContext(
+            session, state.media_store, state.chat_files, state.settings, viewer
+        ).show(shown)
 
 
 @router.patch(

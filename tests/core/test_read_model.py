@@ -1,0 +1,146 @@
+"""The read model on the driver (`shown`, `listed`: what the mini app's reads use) shows each
+reader exactly what the unit of work's reads (`for_reader`, `page_for`) show them, and
+nothing to anyone else."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core import consent, lifecycle, reactions, read_model
+from core.errors import NotFound
+from core.read_model import ReaderView
+from core.settings import Settings
+from models import Signature, User
+from models.db import Database
+from tests.core.conftest import ConfessionFactory, UserFactory
+
+
+def _seen(view: ReaderView) -> dict[str, object]:
+    """Everything a reader's view holds, as plain values."""
+    return {
+        "confession": view.confession.model_dump(),
+        "sender": view.view.sender.model_dump(),
+        "recipient": view.view.recipient.model_dump() if view.view.recipient else None,
+        "media": view.view.media.model_dump() if view.view.media else None,
+        "style": view.style.model_dump(),
+        "reaction": view.reaction,
+        "role": view.role,
+        "can": view.can,
+        "sender_name": view.sender_name,
+    }
+
+
+@pytest.fixture
+async def alice(make_user: UserFactory) -> User:
+    return await make_user("Alice", username="alice_w")
+
+
+@pytest.fixture
+async def bob(make_user: UserFactory) -> User:
+    return await make_user("Bob", username="bob_k")
+
+
+async def test_each_party_is_shown_on_the_driver_what_a_unit_of_work_shows_them(
+    session: AsyncSession,
+    database: Database,
+    settings: Settings,
+    send: ConfessionFactory,
+    alice: User,
+    bob: User,
+) -> None:
+    confession = await send(alice, bob, signature=Signature.SIGNED)
+    await lifecycle.reveal(session, confession.public_id, bob)
+    await reactions.react(session, settings, confession.public_id, bob, "heart")
+    await session.commit()
+
+    for reader in (alice, bob):
+        in_unit = await read_model.for_reader(session, confession.public_id, reader)
+        on_driver = await read_model.shown(database, confession.public_id, reader)
+        assert _seen(on_driver) == _seen(in_unit)
+    assert (await read_model.shown(database, confession.public_id, bob)).reaction == "heart"
+
+
+async def test_the_recipient_is_shown_no_words_before_the_reveal_on_the_driver(
+    session: AsyncSession, database: Database, send: ConfessionFactory, alice: User, bob: User
+) -> None:
+    confession = await send(alice, bob)
+    await session.commit()
+
+    view = await read_model.shown(database, confession.public_id, bob)
+
+    assert view.role == read_model.Role.RECIPIENT
+    assert not view.content_visible
+    assert view.sender_name is None
+    assert view.can.reveal
+
+
+async def test_someone_else_is_shown_nothing_on_the_driver(
+    session: AsyncSession,
+    database: Database,
+    send: ConfessionFactory,
+    make_user: UserFactory,
+    alice: User,
+    bob: User,
+) -> None:
+    confession = await send(alice, bob)
+    stranger = await make_user("Mallory")
+    await session.commit()
+
+    with pytest.raises(NotFound):
+        await read_model.shown(database, confession.public_id, stranger)
+    for not_an_id in ("", "x' OR '1'='1", "a" * 25, "abc\x00"):
+        with pytest.raises(NotFound):
+            await read_model.shown(database, not_an_id, alice)
+
+
+@pytest.mark.settings(confessions_per_recipient_per_day=10)
+async def test_pages_on_the_driver_are_the_pages_of_a_unit_of_work(
+    session: AsyncSession,
+    database: Database,
+    send: ConfessionFactory,
+    alice: User,
+    bob: User,
+) -> None:
+    first = await send(alice, bob, text="the first one, a request")
+    await consent.answer_request(session, first.public_id, bob, accepted=True)
+    await lifecycle.mark_delivered(session, first.id or 0, chat_id=bob.id, message_id=None)
+    for n in range(4):
+        sent = await send(alice, bob, text=f"confession number {n}")
+        await lifecycle.mark_delivered(session, sent.id or 0, chat_id=bob.id, message_id=n + 1)
+    await send(bob, alice, text="the other way, a request not answered")
+    await session.commit()
+
+    for reader, box in ((alice, "sent"), (bob, "received"), (alice, "received"), (bob, "sent")):
+        cursor: str | None = None
+        pages = 0
+        while True:
+            in_unit = await read_model.page_for(session, reader, box=box, limit=2, cursor=cursor)
+            on_driver = await read_model.listed(database, reader, box=box, limit=2, cursor=cursor)
+            assert [_seen(item) for item in on_driver.items] == [
+                _seen(item) for item in in_unit.items
+            ]
+            assert on_driver.next_cursor == in_unit.next_cursor
+            pages += 1
+            cursor = on_driver.next_cursor
+            if cursor is None:
+                break
+        assert pages == (3 if (reader, box) in ((alice, "sent"), (bob, "received")) else 1)
+
+
+async def test_a_page_on_the_driver_lists_only_the_readers_own(
+    session: AsyncSession,
+    database: Database,
+    send: ConfessionFactory,
+    make_user: UserFactory,
+    alice: User,
+    bob: User,
+) -> None:
+    await send(alice, bob)
+    stranger = await make_user("Mallory")
+    await session.commit()
+
+    for box in ("sent", "received"):
+        assert (await read_model.listed(database, stranger, box=box, limit=20)).items == []
+    bogus = await read_model.listed(database, bob, box="received", limit=20, cursor="x' OR 1=1")
+    assert bogus.items == []
