@@ -37,6 +37,11 @@ fonts:
 # Most tests wait on a server, a browser or the database, so four workers keep two cores busy.
 TEST_WORKERS ?= 4
 
+# Bytecode is written even where the environment says PYTHONDONTWRITEBYTECODE (some
+# containers do): otherwise every worker compiles every module and rewrites every test file
+# again (10 s of CPU to collect the tests instead of 6), and so does every `confessions serve`
+# process a test starts.
+test: export PYTHONDONTWRITEBYTECODE :=
 test: $(STAMP) $(TWA_JS)
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 

@@ -9,12 +9,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import pytest
 
 from core.settings import Settings
+from emulator import EmulatorServer
+from tests.conftest import WEBHOOK_SECRET
 from tests.support import ServeProcess, free_port
 
 # No such role, database or password anywhere: refused by a running PostgreSQL, and by
@@ -28,35 +31,65 @@ class Serving:
         self.process = process
         self.url = url
         self.log_path = log_path
+        self.first_seconds = ""
+        """What it logged in its first RUN_SECONDS, whenever a test looks."""
 
     def log(self) -> str:
         return self.log_path.read_text()
 
 
-@pytest.fixture
-def serving_without_database(settings: Settings, tmp_path: Path) -> Iterator[Serving]:
+@contextmanager
+def _serve_without_database(settings: Settings, directory: Path) -> Iterator[Serving]:
     """`confessions serve` with the real bot (against the emulator) and an unreachable
     database, alive (/healthz 200) and left to run for RUN_SECONDS."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     environment = ServeProcess(settings, port).environment() | {"DATABASE_URL": UNREACHABLE}
-    log_path = tmp_path / "serve.log"
+    log_path = directory / "serve.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "confessions", "serve", "--port", str(port)],
             env=environment,
-            cwd=tmp_path,
+            cwd=directory,
             stderr=log,
         )
     serving = Serving(process, f"http://127.0.0.1:{port}", log_path)
     try:
         _wait_alive(serving)
         time.sleep(RUN_SECONDS)
+        serving.first_seconds = serving.log()
         yield serving
     finally:
         if process.poll() is None:
             process.terminate()
             process.wait(30)
+
+
+@pytest.fixture(scope="module")
+def serving_without_database(
+    bot_api_server: EmulatorServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Serving]:
+    """One such process for the tests that only look at it, instead of one each: each would
+    start a process and wait RUN_SECONDS."""
+    directory = tmp_path_factory.mktemp("unreachable")
+    settings = Settings(
+        _env_file=None,
+        bot_token=bot_api_server.token,
+        telegram_api_base_url=bot_api_server.base_url,
+        telegram_file_base_url=bot_api_server.base_file_url,
+        webhook_secret=WEBHOOK_SECRET,
+        database_url=UNREACHABLE,
+        data_dir=directory / "data",
+    )
+    with _serve_without_database(settings, directory) as serving:
+        yield serving
+
+
+@pytest.fixture
+def own_process_without_database(settings: Settings, tmp_path: Path) -> Iterator[Serving]:
+    """For a test that stops it."""
+    with _serve_without_database(settings, tmp_path) as serving:
+        yield serving
 
 
 def _wait_alive(serving: Serving) -> None:
@@ -86,7 +119,7 @@ def test_it_stays_alive_and_is_not_ready(serving_without_database: Serving) -> N
 
 
 def test_each_loop_logs_one_line_per_try_and_backs_off(serving_without_database: Serving) -> None:
-    log = serving_without_database.log()
+    log = serving_without_database.first_seconds
     lines = unreachable_lines(log)
 
     assert "Traceback" not in log
@@ -109,11 +142,13 @@ def test_the_line_names_the_database_and_why_but_never_the_password(
     assert "hunter2" not in log
 
 
-def test_it_stops_cleanly_while_the_database_is_away(serving_without_database: Serving) -> None:
-    serving_without_database.process.terminate()
+def test_it_stops_cleanly_while_the_database_is_away(
+    own_process_without_database: Serving,
+) -> None:
+    own_process_without_database.process.terminate()
 
-    assert serving_without_database.process.wait(30) == 0
-    assert "Traceback" not in serving_without_database.log()
+    assert own_process_without_database.process.wait(30) == 0
+    assert "Traceback" not in own_process_without_database.log()
 
 
 def test_migrate_says_in_one_line_that_the_database_is_away(tmp_path: Path) -> None:
