@@ -185,4 +185,11 @@ def test_a_short_token_request_id_is_kept(
 
 
 def _request_records(caplog: pytest.LogCaptureFixture) -> list[logging.LogRecord]:
-    return [record for record in caplog.records if record.name == "confessions.http"]
+    """The request's log line, which the server writes once the response is out: the client
+    can have read the answer before it is written, so wait a little for it."""
+    deadline = time.monotonic() + 5
+    while True:
+        found = [record for record in caplog.records if record.name == "confessions.http"]
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.01)
