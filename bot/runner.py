@@ -20,7 +20,7 @@ from bot.context import (
     commit_parked,
     current_update,
 )
-from bot.errors import handling_failed
+from bot.handler import handling_failed
 from bot.i18n import t
 from core import inbox, metrics
 from core.errors import LimitReached
