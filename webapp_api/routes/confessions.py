@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import editing, lifecycle, pseudonyms, reactions, read_model, threads
-from core.media import Download, MediaStore, card_links, links_to_show
+from core.media import CardLinks, Download, MediaStore, card_links, links_to_show
 from core.read_model import PUBLIC_ID, ReaderView, Role
 from core.settings import Settings
 from core.users import Party
@@ -104,17 +104,24 @@ class ReaderContext(Generic[Someone]):
             reader=self.user,
             chat_files=self.chat_files,
         )
-        media = links.media
-        attached = reader.view.media
-        pseudonym = pseudonyms.shown_to(self.settings, reader, pseudonyms.language_of(self.user))
-        return ConfessionOut.of(
-            reader,
-            media=MediaOut(kind=attached.kind, url=media.url, thumbnail_url=media.thumbnail_url)
-            if media and attached
-            else None,
-            background_url=links.background,
-            sender_pseudonym=pseudonym,
-        )
+        return _out(reader, self.settings, self.user, links)
+
+
+def _out(
+    reader: ReaderView, settings: Settings, user: Party, links: CardLinks | None = None
+) -> ConfessionOut:
+    """The answer for one reader, with the card's links where it has any."""
+    media = links.media if links else None
+    attached = reader.view.media
+    pseudonym = pseudonyms.shown_to(settings, reader, pseudonyms.language_of(user))
+    return ConfessionOut.of(
+        reader,
+        media=MediaOut(kind=attached.kind, url=media.url, thumbnail_url=media.thumbnail_url)
+        if media and attached
+        else None,
+        background_url=links.background if links else None,
+        sender_pseudonym=pseudonym,
+    )
 
 
 async def _reader_context(
@@ -141,9 +148,7 @@ async def get_confession(
     database: Database = state.database
     reader = await read_model.shown(database, public_id, viewer)
     if not links_to_show(reader):
-        settings: Settings = state.settings
-        pseudonym = pseudonyms.shown_to(settings, reader, pseudonyms.language_of(viewer))
-        return ConfessionOut.of(reader, sender_pseudonym=pseudonym)
+        return _out(reader, state.settings, viewer)
     # its links may copy chat media into storage on first view: that takes a session
     async with database.reading() as session:
         shown = await read_model.for_reader(session, public_id, viewer)
