@@ -25,7 +25,7 @@ from core import users
 from core.errors import DomainError, WrongState
 from core.outbox import ApiCall
 
-log = logging.getLogger("bot.errors")
+log = logging.getLogger("bot.errors")  # the name it has always logged failures under
 
 handling_failed: ContextVar[bool] = ContextVar("handling_failed", default=False)
 """Set when the update being handled ended in an error (a refusal included), for its log

@@ -29,9 +29,18 @@ class CardLinks:
 def links_to_show(shown: ReaderView) -> bool:
     """Whether the card shows anything that needs a link: media this reader may see, or a
     background image. Most cards need none, and are shown without touching storage."""
-    attached = shown.view.media is not None and shown.content_visible
+    return _visible_media(shown) is not None or _background_image(shown) is not None
+
+
+def _visible_media(shown: ReaderView) -> Media | None:
+    """The media attached, once this reader may see the words it goes with."""
+    return shown.view.media if shown.content_visible else None
+
+
+def _background_image(shown: ReaderView) -> str | None:
+    """The public id of the card's background image, if it has one."""
     style = shown.style
-    return attached or (style.background_kind == "image" and bool(style.background_value))
+    return (style.background_value or None) if style.background_kind == "image" else None
 
 
 async def card_links(
@@ -46,16 +55,14 @@ async def card_links(
     """What the card links to, where this reader may see it. A card shows without what cannot
     be linked now, so nothing here fails the request: it is logged instead."""
     media = None
-    attached = shown.view.media
-    if attached is not None and shown.content_visible:
+    attached = _visible_media(shown)
+    if attached is not None:
         media = await _media_links(session, store, settings, attached, reader, chat_files)
     background = None
-    style = shown.style
-    if style.background_kind == "image" and style.background_value:
+    image = _background_image(shown)
+    if image is not None:
         try:
-            _, links = await open_media(
-                session, store, settings, reader=reader, public_id=style.background_value
-            )
+            _, links = await open_media(session, store, settings, reader=reader, public_id=image)
             background = links.url
         except (NotFound, StorageUnavailable):
             background = None

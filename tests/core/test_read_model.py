@@ -41,6 +41,11 @@ async def bob(make_user: UserFactory) -> User:
     return await make_user("Bob", username="bob_k")
 
 
+@pytest.fixture
+async def stranger(make_user: UserFactory) -> User:
+    return await make_user("Mallory")
+
+
 async def test_each_party_is_shown_on_the_driver_what_a_unit_of_work_shows_them(
     session: AsyncSession,
     database: Database,
@@ -79,12 +84,11 @@ async def test_someone_else_is_shown_nothing_on_the_driver(
     session: AsyncSession,
     database: Database,
     send: ConfessionFactory,
-    make_user: UserFactory,
     alice: User,
     bob: User,
+    stranger: User,
 ) -> None:
     confession = await send(alice, bob)
-    stranger = await make_user("Mallory")
     await session.commit()
 
     with pytest.raises(NotFound):
@@ -132,15 +136,18 @@ async def test_a_page_on_the_driver_lists_only_the_readers_own(
     session: AsyncSession,
     database: Database,
     send: ConfessionFactory,
-    make_user: UserFactory,
     alice: User,
     bob: User,
+    stranger: User,
 ) -> None:
-    await send(alice, bob)
-    stranger = await make_user("Mallory")
+    request = await send(alice, bob)
+    await lifecycle.mark_delivered(session, request.id or 0, chat_id=bob.id, message_id=None)
     await session.commit()
 
     for box in ("sent", "received"):
         assert (await read_model.listed(database, stranger, box=box, limit=20)).items == []
+    # a stranger's first confession waits to be let in: until then it is not Bob's to list
+    assert (await read_model.listed(database, bob, box="received", limit=20)).items == []
+    assert len((await read_model.listed(database, alice, box="sent", limit=20)).items) == 1
     bogus = await read_model.listed(database, bob, box="received", limit=20, cursor="x' OR 1=1")
     assert bogus.items == []
