@@ -63,5 +63,7 @@ async def on_delete_me(update: Update, context: Context, current: Turn) -> list[
 @handler
 async def on_delete_confirmed(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Everything about the user erased; the confirmation's buttons go with it."""
-    await privacy.forget(current.session, current.deps.media_store, current.user)
+    await privacy.forget(
+        current.session, current.deps.settings, current.deps.media_store, current.user
+    )
     return [*keyboard_gone(update), say(current.user.id, t(current.language, "privacy.deleted"))]

@@ -20,9 +20,10 @@ from core.settings import Settings
 KEY_FILE = "identity.key"
 
 
-def keyed_hash(settings: Settings, purpose: str, *ids: int) -> str:
-    """A stable, unguessable hex digest of `ids` for one `purpose` (never shared across them)."""
-    message = ":".join([purpose, *(str(i) for i in ids)]).encode()
+def keyed_hash(settings: Settings, purpose: str, *parts: int | str) -> str:
+    """A stable, unguessable hex digest of `parts` (ids, or a username's key) for one
+    `purpose` (never shared across them)."""
+    message = ":".join([purpose, *(str(part) for part in parts)]).encode()
     return hmac.new(identity_key(settings), message, hashlib.sha256).hexdigest()
 
 

@@ -24,6 +24,10 @@ Two kinds of limit, two mechanisms:
 
 Sending a confession with words from the operator's word list (`core.wordlist`) halves the
 sender's durable limits for a day, once per such confession (`record_word_list_hit`).
+
+`/deleteme` deletes what the durable limits count, so before it does, what they still look
+back at is kept under keyed hashes (`keep_what_was_spent`, `SpentAllowance`): deleting one's
+data and coming back does not start the limits afresh.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import math
 import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_
@@ -42,16 +46,28 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from core.errors import LimitReached, PairLimitReached
+from core.identity import keyed_hash
 from core.settings import Settings
-from models import Confession, LimitPenalty, RateCounter, Reply, User
+from models import (
+    Confession,
+    LimitPenalty,
+    RateCounter,
+    Reply,
+    SpentAllowance,
+    SpentKind,
+    User,
+)
 from models.db import Database
 from models.types import utcnow
 
 DAY = timedelta(days=1)
 MINUTE = timedelta(minutes=1)
 PENALTY_LASTS = DAY
+
+CountQuery = SelectOfScalar[int]
 
 
 # durable limits
@@ -70,7 +86,7 @@ class Allowance:
 async def allowance(session: AsyncSession, settings: Settings, user_id: int) -> Allowance:
     """The settings' limits, halved (rounded down, never below one) for each word-list hit
     of the last 24 hours."""
-    penalties = await penalties_in_force(session, user_id)
+    penalties = await penalties_in_force(session, settings, user_id)
     return Allowance(
         confessions_per_day=reduced(settings.confessions_per_day, penalties),
         confessions_per_recipient_per_day=reduced(
@@ -85,16 +101,14 @@ def reduced(limit: int, penalties: int) -> int:
     return max(1, limit >> min(penalties, 62))
 
 
-async def penalties_in_force(session: AsyncSession, user_id: int) -> int:
-    found = await session.exec(
+async def penalties_in_force(session: AsyncSession, settings: Settings, user_id: int) -> int:
+    since = utcnow() - PENALTY_LASTS
+    imposed = (
         select(func.count())
         .select_from(LimitPenalty)
-        .where(
-            LimitPenalty.user_id == user_id,
-            col(LimitPenalty.imposed_at) > utcnow() - PENALTY_LASTS,
-        )
+        .where(LimitPenalty.user_id == user_id, col(LimitPenalty.imposed_at) > since)
     )
-    return found.one()
+    return await _spent(session, imposed, _kept(settings, user_id, SpentKind.PENALTY, since))
 
 
 async def record_word_list_hit(session: AsyncSession, user_id: int) -> None:
@@ -137,31 +151,61 @@ async def check_confession(
         .select_from(Confession)
         .where(Confession.sender_id == sender.id, col(Confession.queued_at) >= since)
     )
-    if (await session.exec(sent)).one() >= allowed.confessions_per_day:
+    kept = _kept(settings, sender.id, SpentKind.CONFESSION, since)
+    if await _spent(session, sent, kept) >= allowed.confessions_per_day:
         raise LimitReached(limit=allowed.confessions_per_day, retry_after=3600)
-    same_person = await _same_recipient(session, draft)
-    if same_person is None:
+    recipient = await _recipient(session, draft)
+    if recipient is None:
         return
-    to_them = (await session.exec(sent.where(same_person))).one()
+    to_them = await _spent(
+        session,
+        sent.where(recipient.stored()),
+        kept.where(recipient.kept(settings, sender.id)),
+    )
     if to_them >= allowed.confessions_per_recipient_per_day:
         raise PairLimitReached(limit=allowed.confessions_per_recipient_per_day, retry_after=3600)
 
 
-async def _same_recipient(
-    session: AsyncSession, draft: Confession
-) -> sa.ColumnElement[bool] | None:
-    """Confessions to the person this draft is for, whether addressed by who they are or by
-    their @username; None for an open link, whose recipient is nobody yet."""
-    username_key = draft.recipient_username_key
+@dataclass(frozen=True, slots=True)
+class _Recipient:
+    """Whom a draft is for, as the pair limit tells people apart: by who they are, or by
+    the @username a confession was addressed to."""
+
+    user_id: int | None
+    username_key: str | None
+
+    def stored(self) -> sa.ColumnElement[bool]:
+        return or_(
+            col(Confession.recipient_id) == self.user_id
+            if self.user_id is not None
+            else sa.false(),
+            col(Confession.recipient_username_key) == self.username_key
+            if self.username_key is not None
+            else sa.false(),
+        )
+
+    def kept(self, settings: Settings, sender_id: int) -> sa.ColumnElement[bool]:
+        by_id = (
+            col(SpentAllowance.to_key) == _to_key(settings, sender_id, self.user_id)
+            if self.user_id is not None
+            else sa.false()
+        )
+        by_name = (
+            col(SpentAllowance.to_name_key) == _to_name_key(settings, sender_id, self.username_key)
+            if self.username_key is not None
+            else sa.false()
+        )
+        return or_(by_id, by_name)
+
+
+async def _recipient(session: AsyncSession, draft: Confession) -> _Recipient | None:
+    """The person this draft is for, whether addressed by who they are or by their
+    @username; None for an open link, whose recipient is nobody yet."""
     if draft.recipient_id is not None:
         recipient = await session.get(User, draft.recipient_id)
-        username_key = recipient.username_key if recipient else None
-        by_id = col(Confession.recipient_id) == draft.recipient_id
-        if username_key is None:
-            return by_id
-        return or_(by_id, col(Confession.recipient_username_key) == username_key)
-    if username_key is not None:
-        return col(Confession.recipient_username_key) == username_key
+        return _Recipient(draft.recipient_id, recipient.username_key if recipient else None)
+    if draft.recipient_username_key is not None:
+        return _Recipient(None, draft.recipient_username_key)
     return None
 
 
@@ -170,13 +214,95 @@ async def check_reply_rate(session: AsyncSession, settings: Settings, author: Us
     await hold(session, author.id)
     allowed = await allowance(session, settings, author.id)
     since = utcnow() - MINUTE
-    written = await session.exec(
+    written = (
         select(func.count())
         .select_from(Reply)
         .where(Reply.author_id == author.id, col(Reply.created_at) >= since)
     )
-    if written.one() >= allowed.replies_per_minute:
+    kept = _kept(settings, author.id, SpentKind.REPLY, since)
+    if await _spent(session, written, kept) >= allowed.replies_per_minute:
         raise LimitReached(limit=allowed.replies_per_minute, retry_after=60)
+
+
+# what outlives /deleteme
+
+SPENT_PURPOSE = "limits"
+TO_PURPOSE = "limits-to"
+TO_NAME_PURPOSE = "limits-to-name"
+
+
+def _spender_key(settings: Settings, user_id: int) -> str:
+    return keyed_hash(settings, SPENT_PURPOSE, user_id)
+
+
+def _to_key(settings: Settings, sender_id: int, recipient_id: int) -> str:
+    """Per pair, like a block's key, so one recipient's entries cannot be linked across
+    senders."""
+    return keyed_hash(settings, TO_PURPOSE, sender_id, recipient_id)
+
+
+def _to_name_key(settings: Settings, sender_id: int, username_key: str) -> str:
+    return keyed_hash(settings, TO_NAME_PURPOSE, sender_id, username_key)
+
+
+def _kept(settings: Settings, user_id: int, kind: SpentKind, since: datetime) -> CountQuery:
+    return (
+        select(func.count())
+        .select_from(SpentAllowance)
+        .where(
+            SpentAllowance.key == _spender_key(settings, user_id),
+            SpentAllowance.kind == kind,
+            col(SpentAllowance.at) >= since,
+        )
+    )
+
+
+async def _spent(session: AsyncSession, stored: CountQuery, kept: CountQuery) -> int:
+    """What the person's own rows count, and what was kept of them from before a
+    `/deleteme`, in one statement."""
+    found = await session.exec(select(stored.scalar_subquery() + kept.scalar_subquery()))
+    return int(found.one())
+
+
+async def keep_what_was_spent(session: AsyncSession, settings: Settings, user: User) -> None:
+    """Before the person's data is deleted: whatever of it a durable limit still looks back
+    at is kept as `SpentAllowance` rows, which name nobody, so that deleting one's data does
+    not start the limits afresh."""
+    now = utcnow()
+    key = _spender_key(settings, user.id)
+    sent = await session.exec(
+        select(Confession).where(
+            Confession.sender_id == user.id, col(Confession.queued_at) >= now - DAY
+        )
+    )
+    for confession in sent.all():
+        assert confession.queued_at is not None
+        session.add(
+            SpentAllowance(
+                key=key,
+                kind=SpentKind.CONFESSION,
+                at=confession.queued_at,
+                to_key=None
+                if confession.recipient_id is None
+                else _to_key(settings, user.id, confession.recipient_id),
+                to_name_key=None
+                if confession.recipient_username_key is None
+                else _to_name_key(settings, user.id, confession.recipient_username_key),
+            )
+        )
+    written = await session.exec(
+        select(Reply.created_at).where(Reply.author_id == user.id, Reply.created_at >= now - MINUTE)
+    )
+    imposed = await session.exec(
+        select(LimitPenalty.imposed_at).where(
+            LimitPenalty.user_id == user.id, LimitPenalty.imposed_at > now - PENALTY_LASTS
+        )
+    )
+    session.add_all(
+        [SpentAllowance(key=key, kind=SpentKind.REPLY, at=at) for at in written.all()]
+        + [SpentAllowance(key=key, kind=SpentKind.PENALTY, at=at) for at in imposed.all()]
+    )
+    await session.flush()
 
 
 # flood guards
@@ -295,6 +421,10 @@ def _reserving(dialect: str) -> sa.Executable:
 
 
 async def forget_old_counters(session: AsyncSession) -> None:
-    """Counters of minutes gone by count nothing any more; they also name users."""
+    """Counters of minutes gone by count nothing any more; they also name users. What was
+    kept from before a `/deleteme` goes once no limit looks back at it."""
     before = int(time.time() // 60) * 60 - 60
     await session.exec(sa.delete(RateCounter).where(col(RateCounter.window_start) < before))
+    await session.exec(
+        sa.delete(SpentAllowance).where(col(SpentAllowance.at) < utcnow() - max(DAY, PENALTY_LASTS))
+    )

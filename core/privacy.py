@@ -13,7 +13,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import media, notices
+from core import limits, media, notices
 from core.housekeeping import INBOX_KEPT
 from core.media import MediaStore
 from core.notices import Notice
@@ -126,11 +126,12 @@ async def export(session: AsyncSession, user: User) -> dict[str, Any]:
     }
 
 
-async def forget(session: AsyncSession, store: MediaStore, user: User) -> None:
+async def forget(session: AsyncSession, settings: Settings, store: MediaStore, user: User) -> None:
     """Delete the user: sent confessions withdrawn and deleted, their replies and reports left
     without an author, where confessions to them were delivered forgotten, every notice
-    to them removed, everything else of theirs removed. Blocks against them and a ban stay,
-    as keyed hashes."""
+    to them removed, everything else of theirs removed. Blocks against them, a ban and what
+    they spent of their limits in the last day stay, as keyed hashes."""
+    await limits.keep_what_was_spent(session, settings, user)
     sent = (await session.exec(select(Confession).where(Confession.sender_id == user.id))).all()
     for confession in sent:
         unread = confession.status in UNREAD

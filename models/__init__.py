@@ -9,7 +9,7 @@ from models.confessions import (
     Signature,
 )
 from models.interactions import Ban, Block, Reaction, Reply, Report, ReportStatus
-from models.limits import LimitPenalty, RateCounter
+from models.limits import LimitPenalty, RateCounter, SpentAllowance, SpentKind
 from models.media import Media
 from models.messaging import InboxUpdate, OutboxMessage, OutboxStatus
 from models.preferences import HeldItem, HoldDecision, HoldReason, Preferences, WhoMaySend
@@ -38,6 +38,8 @@ __all__ = [
     "Report",
     "ReportStatus",
     "Signature",
+    "SpentAllowance",
+    "SpentKind",
     "User",
     "WhoMaySend",
 ]

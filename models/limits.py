@@ -1,13 +1,15 @@
-"""What the limits remember across processes: shared flood counters and word-list penalties."""
+"""What the limits remember across processes: shared flood counters, word-list penalties, and
+what someone who deleted their data had already spent."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from models.types import UTCDateTime, utcnow
+from models.types import UTCDateTime, enum_column, utcnow
 
 
 class RateCounter(SQLModel, table=True):
@@ -39,3 +41,30 @@ class LimitPenalty(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(sa_type=sa.BigInteger, foreign_key="users.id", ondelete="CASCADE")
     imposed_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SpentKind(enum.StrEnum):
+    CONFESSION = "confession"
+    REPLY = "reply"
+    PENALTY = "penalty"
+
+
+class SpentAllowance(SQLModel, table=True):
+    """One confession, reply or penalty of someone who has since deleted their data, kept
+    until the limit it counts towards no longer looks back at it, so that `/deleteme` does
+    not start the limits afresh. It names nobody: `key` is a keyed hash of the person, and
+    the recipient of a confession is kept only as keyed hashes of the sender and recipient
+    pair (`core.limits`)."""
+
+    __tablename__ = "spent_allowances"
+    __table_args__ = (sa.Index("ix_spent_allowances_key_kind_at", "key", "kind", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64)
+    kind: SpentKind = Field(sa_type=enum_column(SpentKind))
+    at: datetime = Field(sa_type=UTCDateTime)
+    """When the confession was sent, the reply written or the penalty imposed."""
+    to_key: str | None = Field(default=None, max_length=64)
+    """A confession's sender and recipient, where the recipient was somebody."""
+    to_name_key: str | None = Field(default=None, max_length=64)
+    """A confession's sender and the @username it was addressed to, where it was."""

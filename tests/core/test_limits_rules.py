@@ -136,7 +136,7 @@ async def test_words_from_the_operators_list_are_sent_only_once_confirmed(
     assert asked.value.details == {"confirm": wordlist.fingerprint(HURTFUL)}
     assert draft.status == ConfessionStatus.DRAFT
     assert await outbox.all() == []
-    assert await limits.penalties_in_force(session, alice.id) == 0
+    assert await limits.penalties_in_force(session, settings, alice.id) == 0
 
 
 async def test_a_confirmation_for_other_words_does_not_send_these(

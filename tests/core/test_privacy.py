@@ -1,18 +1,23 @@
 """A user's own data: what the export shows of what others sent them, what /deleteme
-(`privacy.forget`) removes, and what outlives it: blocks and bans, kept as keyed hashes."""
+(`privacy.forget`) removes, and what outlives it: blocks, bans and what the daily limits still
+count, kept as keyed hashes."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import drafts, lifecycle, moderation, privacy, read_model, users
-from core.errors import Banned, LimitReached
+from core import drafts, lifecycle, limits, moderation, privacy, read_model, threads, users
+from core.errors import Banned, LimitReached, PairLimitReached
 from core.media import MediaStore
 from core.notices import Notice
 from core.settings import Settings
-from models import Confession, ConfessionStatus, OutboxMessage, User
+from core.wordlist import fingerprint
+from models import Confession, ConfessionStatus, OutboxMessage, SpentAllowance, User
+from models.types import utcnow
 from tests.core.conftest import ConfessionFactory, Outbox, Queued, UserFactory
 
 OPERATOR = 8_900_101
@@ -57,6 +62,7 @@ async def test_the_export_leaves_out_what_a_block_withheld(
 
 async def test_forgetting_a_sender_deletes_what_they_sent_and_edits_unread_deliveries(
     session: AsyncSession,
+    settings: Settings,
     store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
@@ -68,7 +74,7 @@ async def test_forgetting_a_sender_deletes_what_they_sent_and_edits_unread_deliv
     await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=88)
     await outbox.news()
 
-    await privacy.forget(session, store, alice)
+    await privacy.forget(session, settings, store, alice)
 
     assert (await session.exec(select(Confession))).all() == []
     assert await session.get(User, alice.id) is None
@@ -78,6 +84,7 @@ async def test_forgetting_a_sender_deletes_what_they_sent_and_edits_unread_deliv
 
 async def test_forgetting_a_recipient_removes_every_notice_to_them_and_their_name_from_confessions(
     session: AsyncSession,
+    settings: Settings,
     store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
@@ -88,7 +95,7 @@ async def test_forgetting_a_recipient_removes_every_notice_to_them_and_their_nam
     assert confession.id is not None
     await lifecycle.mark_delivered(session, confession.id, chat_id=bob.id, message_id=9)
 
-    await privacy.forget(session, store, bob)
+    await privacy.forget(session, settings, store, bob)
 
     stored = (await session.exec(select(Confession))).one()
     assert (stored.recipient_id, stored.delivery_chat_id, stored.delivery_message_id) == (
@@ -105,7 +112,7 @@ async def test_forgetting_drops_an_unfinished_draft(
     alice = await make_user("Alice")
     await drafts.start(session, settings, alice)
 
-    await privacy.forget(session, store, alice)
+    await privacy.forget(session, settings, store, alice)
 
     remaining = await session.exec(select(Confession).where(col(Confession.sender_id) == alice.id))
     assert remaining.all() == []
@@ -122,7 +129,7 @@ async def test_a_block_holds_after_the_blocked_sender_deletes_their_data_and_com
     alice, bob = await make_user("Alice"), await make_user("Bob")
     first = await send(bob, alice)
     await moderation.block_sender(session, settings, first.public_id, alice)
-    await privacy.forget(session, store, bob)
+    await privacy.forget(session, settings, store, bob)
     bob = await come_back(session, bob)
     await outbox.news()
 
@@ -146,7 +153,7 @@ async def test_a_ban_holds_after_the_banned_user_deletes_their_data_and_comes_ba
     filed = await moderation.report(session, settings, confession.public_id, alice)
     assert filed.id is not None
     await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
-    await privacy.forget(session, store, bob)
+    await privacy.forget(session, settings, store, bob)
     bob = await come_back(session, bob)
 
     with pytest.raises(Banned):
@@ -166,7 +173,7 @@ async def test_a_sender_who_deleted_their_data_after_a_report_can_still_be_banne
     confession = await send(bob, alice)
     filed = await moderation.report(session, settings, confession.public_id, alice)
     assert filed.id is not None
-    await privacy.forget(session, store, bob)
+    await privacy.forget(session, settings, store, bob)
 
     await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
     bob = await come_back(session, bob)
@@ -175,14 +182,10 @@ async def test_a_sender_who_deleted_their_data_after_a_report_can_still_be_banne
         await drafts.start(session, settings, bob)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (README, 'Not yet'): the daily limits count stored confessions, and "
-    "/deleteme deletes them, so deleting one's data starts the limits afresh",
-)
 @pytest.mark.settings(confessions_per_day=2)
 async def test_deleting_ones_data_does_not_start_the_daily_limit_afresh(
     session: AsyncSession,
+    settings: Settings,
     store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
@@ -190,22 +193,110 @@ async def test_deleting_ones_data_does_not_start_the_daily_limit_afresh(
     alice = await make_user("Alice")
     await send(alice, await make_user())
     await send(alice, await make_user())
-    await privacy.forget(session, store, alice)
+    await privacy.forget(session, settings, store, alice)
     alice = await come_back(session, alice)
 
     with pytest.raises(LimitReached):
         await send(alice, await make_user())
 
 
+@pytest.mark.settings(confessions_per_day=10, confessions_per_recipient_per_day=2)
+async def test_deleting_ones_data_does_not_start_the_limit_to_one_person_afresh(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob", username="bob_k")
+    await send(alice, bob)
+    await send(alice, username="bob_k")
+    await privacy.forget(session, settings, store, alice)
+    alice = await come_back(session, alice)
+
+    with pytest.raises(PairLimitReached):
+        await send(alice, bob)
+    with pytest.raises(PairLimitReached):
+        await send(alice, username="BOB_K")
+    assert (await send(alice, await make_user())).status == ConfessionStatus.QUEUED
+
+
+@pytest.mark.settings(confessions_per_day=4, confessions_per_recipient_per_day=4)
+async def test_deleting_ones_data_does_not_lift_a_penalty_for_hurtful_words(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice = await make_user("Alice")
+    hurtful = "you idiot"
+    await send(alice, await make_user(), text=hurtful, words_confirmed=fingerprint(hurtful))
+    await privacy.forget(session, settings, store, alice)
+    alice = await come_back(session, alice)
+
+    assert (await limits.allowance(session, settings, alice.id)).confessions_per_day == 2
+    await send(alice, await make_user())
+    with pytest.raises(LimitReached):
+        await send(alice, await make_user())
+
+
+@pytest.mark.settings(replies_per_minute=1)
+async def test_deleting_ones_data_does_not_start_the_reply_limit_afresh(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    before = await send(alice, bob)
+    await lifecycle.reveal(session, before.public_id, bob)
+    await threads.post(session, settings, before.public_id, bob, text="who is this?")
+    await privacy.forget(session, settings, store, bob)
+    bob = await come_back(session, bob)
+    after = await send(alice, bob)
+    await lifecycle.reveal(session, after.public_id, bob)
+
+    with pytest.raises(LimitReached):
+        await threads.post(session, settings, after.public_id, bob, text="and you?")
+
+
+@pytest.mark.settings(confessions_per_day=1)
+async def test_what_is_kept_of_the_limits_names_nobody_and_goes_after_a_day(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob", username="bob_k")
+    await send(alice, bob)
+    await privacy.forget(session, settings, store, alice)
+
+    kept = (await session.exec(select(SpentAllowance))).all()
+    assert len(kept) == 1
+    values = " ".join(str(value) for value in kept[0].model_dump().values())
+    for trace in (alice.id, bob.id, "bob_k", "Alice"):
+        assert str(trace) not in values
+    kept[0].at = utcnow() - timedelta(days=1, minutes=1)
+    await limits.forget_old_counters(session)
+
+    assert (await session.exec(select(SpentAllowance))).all() == []
+    alice = await come_back(session, alice)
+    assert (await send(alice, bob)).status == ConfessionStatus.QUEUED
+
+
 async def test_after_deleting_their_data_a_sender_starts_again_with_nothing(
     session: AsyncSession,
+    settings: Settings,
     store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     await send(alice, bob)
-    await privacy.forget(session, store, alice)
+    await privacy.forget(session, settings, store, alice)
     alice = await come_back(session, alice)
 
     again = await send(alice, bob)
