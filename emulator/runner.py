@@ -8,6 +8,9 @@ keeps the server independent of the test's loop; :class:`ThreadedUvicorn` is the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import socket
 import threading
 import time
 from types import TracebackType
@@ -21,6 +24,52 @@ from emulator.queries import BotApiState
 from emulator.server import create_emulator_app
 
 DEFAULT_TOKEN = "7000000001:TEST-emulator-token"
+SHUTDOWN_LOOK_SECONDS = 0.005
+
+
+class _PromptServer(uvicorn.Server):
+    """uvicorn as it runs here, minus its waits: it looks for an exit request every 0.1 s
+    and sleeps another 0.1 s before shutting down, which is most of a test's time when the
+    test starts and stops an app of its own. Here a stop request wakes the loop at once,
+    and shutdown waits only for connections still open."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._exit_requested = asyncio.Event()
+
+    def request_exit(self) -> None:
+        """From any thread."""
+        self.should_exit = True
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop already closed
+                self._loop.call_soon_threadsafe(self._exit_requested.set)
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        self._loop = asyncio.get_running_loop()
+        await super().startup(sockets)
+
+    async def main_loop(self) -> None:
+        counter = 0
+        while not await self.on_tick(counter):
+            counter = (counter + 1) % 864_000
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(0.1):  # uvicorn's tick: the Date header
+                    await self._exit_requested.wait()
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        for server in self.servers:
+            server.close()
+        for connection in list(self.server_state.connections):
+            connection.shutdown()
+        for _ in range(int((self.config.timeout_graceful_shutdown or 0) / SHUTDOWN_LOOK_SECONDS)):
+            if not (self.server_state.connections or self.server_state.tasks):
+                break
+            await asyncio.sleep(SHUTDOWN_LOOK_SECONDS)
+        for task in self.server_state.tasks:
+            task.cancel(msg="Task cancelled, timeout graceful shutdown exceeded")
+        if not self.force_exit:
+            await self.lifespan.shutdown()
 
 
 class ThreadedUvicorn:
@@ -47,7 +96,7 @@ class ThreadedUvicorn:
             timeout_graceful_shutdown=1,
         )
         self._startup_timeout = startup_timeout
-        self._server: uvicorn.Server | None = None
+        self._server: _PromptServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
 
@@ -67,7 +116,7 @@ class ThreadedUvicorn:
         """Start serving and return once the socket accepts connections."""
         if self._thread is not None:
             raise RuntimeError("server already started")
-        server = uvicorn.Server(self._config)
+        server = _PromptServer(self._config)
         thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
         self._server, self._thread = server, thread
         thread.start()
@@ -87,7 +136,7 @@ class ThreadedUvicorn:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        server.should_exit = True
+        server.request_exit()
         thread.join(timeout)
         if thread.is_alive():
             server.force_exit = True
