@@ -3,14 +3,33 @@ whose subject comes after composing: much faster than a conversation through the
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import telegram
+from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import drafts, lifecycle
+from bot import context
+from core import consent, drafts, lifecycle, users
 from core.settings import Settings
-from models import Confession, Signature, User
+from models import Confession, HeldItem, Signature, User
+from models.db import Database
+from tests.telegram import Person
+
+T = TypeVar("T")
 
 
-async def compose_and_send(
+def run_apart(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to its end from a test's synchronous code, on a thread of its own:
+    the test's thread may already run a loop (Playwright's does)."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, work).result()
+
+
+async def compose(
     session: AsyncSession,
     settings: Settings,
     sender: User,
@@ -20,12 +39,9 @@ async def compose_and_send(
     text: str = "I think about you every day",
     signature: Signature = Signature.ANONYMOUS,
     hint: str | None = None,
-    mutual: bool = False,
-    words_confirmed: str | None = None,
 ) -> Confession:
-    """Step by step, as the chat composes one. `username="bob_k"` addresses it by a typed
-    @username instead of `to`; with neither it is an open link. `mutual=True` is the
-    sender's agreement to be named if it turns out mutual."""
+    """Step by step up to the preview, as the chat composes one. `username="bob_k"`
+    addresses it by a typed @username instead of `to`; with neither it is an open link."""
     draft = await drafts.start(session, settings, sender)
     if to is not None:
         await drafts.set_recipient(session, draft, to)
@@ -38,7 +54,84 @@ async def compose_and_send(
     await drafts.choose_signature(session, draft, signature)
     if hint is not None:
         await drafts.set_hint(session, draft, settings, hint)
+    return draft
+
+
+async def compose_and_send(
+    session: AsyncSession,
+    settings: Settings,
+    sender: User,
+    to: User | None = None,
+    *,
+    mutual: bool = False,
+    words_confirmed: str | None = None,
+    **composing: Any,
+) -> Confession:
+    """Composed (`composing` as for `compose`) and sent. `mutual=True` is the sender's
+    agreement to be named if it turns out mutual."""
+    draft = await compose(session, settings, sender, to, **composing)
     if mutual:
         await lifecycle.agree_to_mutual_reveal(session, settings, draft.public_id, sender, True)
     sent = await lifecycle.send(session, settings, draft, sender, words_confirmed=words_confirmed)
     return sent.confession
+
+
+def drafted(settings: Settings, sender: Person, recipient: Person) -> str:
+    """A pretend Telegram user's confession to another, composed through the domain up to its
+    preview, as the chat leaves it there; its public id. Both have started the bot."""
+
+    async def composed() -> str:
+        database = Database(settings.database)
+        try:
+            async with database.session() as session:
+                writer = await started(session, sender)
+                reader = await started(session, recipient)
+                return (await compose(session, settings, writer, reader)).public_id
+        finally:
+            await database.dispose()
+
+    return run_apart(composed())
+
+
+def delivered(settings: Settings, sender: Person, recipient: Person, **options: Any) -> str:
+    """A confession from one pretend Telegram user to another, sent through the domain as the
+    chat sends it, let in as the recipient's Accept lets it in, and delivered by the running
+    product's outbox worker; its public id, once the recipient has the message with Reveal.
+    Both have started the bot. For end-to-end tests whose subject comes after the delivery:
+    a fraction of a second instead of a dozen updates through the webhook. `options` as for
+    `compose_and_send`."""
+    public_id = run_apart(_sent_and_let_in(settings, sender, recipient, **options))
+    recipient.wait_for_message("Someone has a confession")
+    return public_id
+
+
+async def _sent_and_let_in(
+    settings: Settings, sender: Person, recipient: Person, **options: Any
+) -> str:
+    database = Database(settings.database)
+    try:
+        async with database.session() as session:
+            writer = await started(session, sender)
+            reader = await started(session, recipient)
+            confession = await compose_and_send(session, settings, writer, reader, **options)
+            held = await session.exec(
+                select(HeldItem.id).where(HeldItem.confession_id == confession.id)
+            )
+            if held.first() is not None:  # a stranger's first: a request, accepted
+                await consent.accept(session, confession, reader)
+            return confession.public_id
+    finally:
+        await database.dispose()
+
+
+async def started(session: AsyncSession, person: Person) -> User:
+    """The user as the bot knows them once they have sent /start."""
+    user = await users.sync_user(session, context.identity(telegram.User(**person.profile)))
+    await users.mark_started(session, user)
+    return user
+
+
+async def delivered_to(session: AsyncSession, confession: Confession, person: Person) -> None:
+    """What the outbox worker records once Telegram has the delivery notice."""
+    assert confession.id is not None
+    await lifecycle.mark_delivered(session, confession.id, chat_id=person.id, message_id=None)

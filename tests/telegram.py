@@ -20,7 +20,7 @@ from tests import loopback
 _update_ids = itertools.count(1_000)
 _user_ids = itertools.count(5_000_001)
 
-POLL_SECONDS = 0.005
+POLL_SECONDS = 0.02
 """How often a wait looks again: an update is handled in a few milliseconds, and a wait that
 looks every 20 overshoots by 10 on average, which summed over the suite's updates was
 minutes of a worker's time."""

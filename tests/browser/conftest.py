@@ -26,12 +26,11 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
-from sqlmodel import Session
 
 from bot import telegram_auth
 from core.settings import Settings
-from tests.bot.flows import compose, latest_confession, send
-from tests.support import Product, started
+from tests import factories
+from tests.support import Product
 from tests.telegram import Person
 from webapp_api import i18n
 
@@ -266,19 +265,15 @@ def api(product: Product, mini_app: MiniApp) -> Api:
 
 
 @pytest.fixture
-def draft(alice: Person, bob: Person, db: Session) -> str:
-    """Alice's confession to Bob, written in the bot up to its preview (where Customise is)."""
-    compose(alice, bob)
-    return latest_confession(db, alice).public_id
+def draft(settings: Settings, alice: Person, bob: Person) -> str:
+    """Alice's confession to Bob, written up to its preview (where Customise is)."""
+    return factories.drafted(settings, alice, bob)
 
 
 @pytest.fixture
-def delivered(alice: Person, bob: Person, db: Session) -> str:
+def delivered(settings: Settings, alice: Person, bob: Person) -> str:
     """Alice's anonymous confession, delivered to Bob and not yet opened."""
-    started(bob)
-    send(alice, bob)
-    bob.accepts_request()
-    return latest_confession(db, alice).public_id
+    return factories.delivered(settings, alice, bob)
 
 
 def press_main_button(page: Page) -> None:

@@ -9,13 +9,10 @@ from dataclasses import dataclass
 
 import httpx
 import pytest
-import telegram
-from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import context, telegram_auth
-from core import consent, lifecycle, users
+from bot import telegram_auth
+from core import consent, lifecycle
 from core.settings import Settings
-from models import Confession
 from models.db import Database
 from tests import factories
 from tests.support import Product
@@ -102,32 +99,21 @@ async def two_confessions(settings: Settings, ann: Person, ben: Person) -> tuple
     database = Database(settings.database)
     try:
         async with database.session() as session:
-            sender = await users.sync_user(session, identity(ann))
-            recipient = await users.sync_user(session, identity(ben))
-            await users.mark_started(session, recipient)
+            sender = await factories.started(session, ann)
+            recipient = await factories.started(session, ben)
             first = await factories.compose_and_send(
                 session, settings, sender, recipient, text=SECRET_WORDS
             )
             await consent.accept(session, first, recipient)
-            await delivered_to(session, first, ben)
+            await factories.delivered_to(session, first, ben)
             await lifecycle.reveal(session, first.public_id, recipient)
             second = await factories.compose_and_send(
                 session, settings, sender, recipient, text=SECRET_WORDS
             )
-            await delivered_to(session, second, ben)
+            await factories.delivered_to(session, second, ben)
             return first.public_id, second.public_id
     finally:
         await database.dispose()
-
-
-def identity(person: Person) -> users.TelegramIdentity:
-    return context.identity(telegram.User(**person.profile))
-
-
-async def delivered_to(session: AsyncSession, confession: Confession, person: Person) -> None:
-    """What the outbox worker records once Telegram has the delivery notice."""
-    assert confession.id is not None
-    await lifecycle.mark_delivered(session, confession.id, chat_id=person.id, message_id=None)
 
 
 def headers_for(caller: str, world: World, settings: Settings) -> dict[str, str]:

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot import telegram_auth
 from core.settings import Settings
+from tests import factories
 from tests.bot.flows import compose, latest_confession, send
 from tests.support import Product, started
 from tests.telegram import MiniApp, People, Person
@@ -28,13 +29,9 @@ STYLE = {
 
 
 @pytest.fixture
-def delivered(alice: Person, bob: Person, db: Session) -> str:
+def delivered(settings: Settings, alice: Person, bob: Person) -> str:
     """Alice's anonymous confession, delivered to Bob; its public id."""
-    started(bob)
-    send(alice, bob)
-    bob.accepts_request()
-    alice.wait_for_message("was delivered")
-    return latest_confession(db, alice).public_id
+    return factories.delivered(settings, alice, bob)
 
 
 def error_code(response: httpx.Response) -> str:

@@ -9,9 +9,9 @@ import httpx
 import pytest
 from sqlmodel import Session, select
 
-from models import Reply
-from tests.bot.flows import latest_confession, send
-from tests.support import started
+from core.settings import Settings
+from models import Reply, Signature
+from tests import factories
 from tests.telegram import MiniApp, Person
 
 OpenMiniApp = Callable[[Person], MiniApp]
@@ -19,12 +19,11 @@ RLO = "\u202e"
 
 
 @pytest.fixture
-def delivered(alice: Person, bob: Person, db: Session) -> str:
+def delivered(settings: Settings, alice: Person, bob: Person) -> str:
     """Alice's confession with a hint, delivered to Bob; its public id."""
-    started(bob)
-    send(alice, bob, hint="we met at the library")
-    bob.receives_confession()
-    return latest_confession(db, alice).public_id
+    return factories.delivered(
+        settings, alice, bob, signature=Signature.HINT, hint="we met at the library"
+    )
 
 
 @pytest.fixture
