@@ -39,11 +39,13 @@ import time
 from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import func, or_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Mapped
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import SelectOfScalar
@@ -168,34 +170,40 @@ async def check_confession(
 
 @dataclass(frozen=True, slots=True)
 class _Recipient:
-    """Whom a draft is for, as the pair limit tells people apart: by who they are, or by
-    the @username a confession was addressed to."""
+    """Whom a confession is for, as the pair limit tells people apart: by who they are, or
+    by the @username it was addressed to."""
 
     user_id: int | None
     username_key: str | None
 
     def stored(self) -> sa.ColumnElement[bool]:
-        return or_(
-            col(Confession.recipient_id) == self.user_id
-            if self.user_id is not None
-            else sa.false(),
-            col(Confession.recipient_username_key) == self.username_key
-            if self.username_key is not None
-            else sa.false(),
+        return _any_equal(
+            (col(Confession.recipient_id), self.user_id),
+            (col(Confession.recipient_username_key), self.username_key),
+        )
+
+    def kept_keys(self, settings: Settings, sender_id: int) -> tuple[str | None, str | None]:
+        """The sender paired with each of these, as keyed hashes: per pair, like a block's
+        key, so one recipient's entries cannot be linked across senders."""
+        return (
+            None
+            if self.user_id is None
+            else keyed_hash(settings, TO_PURPOSE, sender_id, self.user_id),
+            None
+            if self.username_key is None
+            else keyed_hash(settings, TO_NAME_PURPOSE, sender_id, self.username_key),
         )
 
     def kept(self, settings: Settings, sender_id: int) -> sa.ColumnElement[bool]:
-        by_id = (
-            col(SpentAllowance.to_key) == _to_key(settings, sender_id, self.user_id)
-            if self.user_id is not None
-            else sa.false()
+        to_key, to_name_key = self.kept_keys(settings, sender_id)
+        return _any_equal(
+            (col(SpentAllowance.to_key), to_key), (col(SpentAllowance.to_name_key), to_name_key)
         )
-        by_name = (
-            col(SpentAllowance.to_name_key) == _to_name_key(settings, sender_id, self.username_key)
-            if self.username_key is not None
-            else sa.false()
-        )
-        return or_(by_id, by_name)
+
+
+def _any_equal(*pairs: tuple[Mapped[Any], object]) -> sa.ColumnElement[bool]:
+    """Some column equals its value; a pair whose value is None matches nothing."""
+    return or_(sa.false(), *(column == value for column, value in pairs if value is not None))
 
 
 async def _recipient(session: AsyncSession, draft: Confession) -> _Recipient | None:
@@ -235,16 +243,6 @@ def _spender_key(settings: Settings, user_id: int) -> str:
     return keyed_hash(settings, SPENT_PURPOSE, user_id)
 
 
-def _to_key(settings: Settings, sender_id: int, recipient_id: int) -> str:
-    """Per pair, like a block's key, so one recipient's entries cannot be linked across
-    senders."""
-    return keyed_hash(settings, TO_PURPOSE, sender_id, recipient_id)
-
-
-def _to_name_key(settings: Settings, sender_id: int, username_key: str) -> str:
-    return keyed_hash(settings, TO_NAME_PURPOSE, sender_id, username_key)
-
-
 def _kept(settings: Settings, user_id: int, kind: SpentKind, since: datetime) -> CountQuery:
     return (
         select(func.count())
@@ -277,17 +275,15 @@ async def keep_what_was_spent(session: AsyncSession, settings: Settings, user: U
     )
     for confession in sent.all():
         assert confession.queued_at is not None
+        recipient = _Recipient(confession.recipient_id, confession.recipient_username_key)
+        to_key, to_name_key = recipient.kept_keys(settings, user.id)
         session.add(
             SpentAllowance(
                 key=key,
                 kind=SpentKind.CONFESSION,
                 at=confession.queued_at,
-                to_key=None
-                if confession.recipient_id is None
-                else _to_key(settings, user.id, confession.recipient_id),
-                to_name_key=None
-                if confession.recipient_username_key is None
-                else _to_name_key(settings, user.id, confession.recipient_username_key),
+                to_key=to_key,
+                to_name_key=to_name_key,
             )
         )
     written = await session.exec(

@@ -4,8 +4,9 @@ whose subject comes after composing: much faster than a conversation through the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 import telegram
@@ -81,14 +82,10 @@ def drafted(settings: Settings, sender: Person, recipient: Person) -> str:
     preview, as the chat leaves it there; its public id. Both have started the bot."""
 
     async def composed() -> str:
-        database = Database(settings.database)
-        try:
-            async with database.session() as session:
-                writer = await started(session, sender)
-                reader = await started(session, recipient)
-                return (await compose(session, settings, writer, reader)).public_id
-        finally:
-            await database.dispose()
+        async with product_session(settings) as session:
+            writer = await started(session, sender)
+            reader = await started(session, recipient)
+            return (await compose(session, settings, writer, reader)).public_id
 
     return run_apart(composed())
 
@@ -108,18 +105,26 @@ def delivered(settings: Settings, sender: Person, recipient: Person, **options: 
 async def _sent_and_let_in(
     settings: Settings, sender: Person, recipient: Person, **options: Any
 ) -> str:
+    async with product_session(settings) as session:
+        writer = await started(session, sender)
+        reader = await started(session, recipient)
+        confession = await compose_and_send(session, settings, writer, reader, **options)
+        held = await session.exec(
+            select(HeldItem.id).where(HeldItem.confession_id == confession.id)
+        )
+        if held.first() is not None:  # a stranger's first: a request, accepted
+            await consent.accept(session, confession, reader)
+        return confession.public_id
+
+
+@asynccontextmanager
+async def product_session(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """One unit of work on the running product's database, committed at the end, with an
+    engine of its own (the product's lives on the server's loop)."""
     database = Database(settings.database)
     try:
         async with database.session() as session:
-            writer = await started(session, sender)
-            reader = await started(session, recipient)
-            confession = await compose_and_send(session, settings, writer, reader, **options)
-            held = await session.exec(
-                select(HeldItem.id).where(HeldItem.confession_id == confession.id)
-            )
-            if held.first() is not None:  # a stranger's first: a request, accepted
-                await consent.accept(session, confession, reader)
-            return confession.public_id
+            yield session
     finally:
         await database.dispose()
 

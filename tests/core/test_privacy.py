@@ -4,6 +4,7 @@ count, kept as keyed hashes."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,20 @@ from models.types import utcnow
 from tests.core.conftest import ConfessionFactory, Outbox, Queued, UserFactory
 
 OPERATOR = 8_900_101
+
+
+StartOver = Callable[[User], Awaitable[User]]
+
+
+@pytest.fixture
+def start_over(session: AsyncSession, settings: Settings, store: MediaStore) -> StartOver:
+    """`/deleteme`, and then the same Telegram account writing to the bot again."""
+
+    async def again(user: User) -> User:
+        await privacy.forget(session, settings, store, user)
+        return await come_back(session, user)
+
+    return again
 
 
 async def come_back(session: AsyncSession, gone: User) -> User:
@@ -121,16 +136,15 @@ async def test_forgetting_drops_an_unfinished_draft(
 async def test_a_block_holds_after_the_blocked_sender_deletes_their_data_and_comes_back(
     session: AsyncSession,
     settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
     outbox: Outbox,
+    start_over: StartOver,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     first = await send(bob, alice)
     await moderation.block_sender(session, settings, first.public_id, alice)
-    await privacy.forget(session, settings, store, bob)
-    bob = await come_back(session, bob)
+    bob = await start_over(bob)
     await outbox.news()
 
     again = await send(bob, alice)
@@ -143,9 +157,9 @@ async def test_a_block_holds_after_the_blocked_sender_deletes_their_data_and_com
 async def test_a_ban_holds_after_the_banned_user_deletes_their_data_and_comes_back(
     session: AsyncSession,
     settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
+    start_over: StartOver,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     operator = await make_user("Operator", user_id=OPERATOR)
@@ -153,8 +167,7 @@ async def test_a_ban_holds_after_the_banned_user_deletes_their_data_and_comes_ba
     filed = await moderation.report(session, settings, confession.public_id, alice)
     assert filed.id is not None
     await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
-    await privacy.forget(session, settings, store, bob)
-    bob = await come_back(session, bob)
+    bob = await start_over(bob)
 
     with pytest.raises(Banned):
         await drafts.start(session, settings, bob)
@@ -184,17 +197,14 @@ async def test_a_sender_who_deleted_their_data_after_a_report_can_still_be_banne
 
 @pytest.mark.settings(confessions_per_day=2)
 async def test_deleting_ones_data_does_not_start_the_daily_limit_afresh(
-    session: AsyncSession,
-    settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
+    start_over: StartOver,
 ) -> None:
     alice = await make_user("Alice")
     await send(alice, await make_user())
     await send(alice, await make_user())
-    await privacy.forget(session, settings, store, alice)
-    alice = await come_back(session, alice)
+    alice = await start_over(alice)
 
     with pytest.raises(LimitReached):
         await send(alice, await make_user())
@@ -202,17 +212,14 @@ async def test_deleting_ones_data_does_not_start_the_daily_limit_afresh(
 
 @pytest.mark.settings(confessions_per_day=10, confessions_per_recipient_per_day=2)
 async def test_deleting_ones_data_does_not_start_the_limit_to_one_person_afresh(
-    session: AsyncSession,
-    settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
+    start_over: StartOver,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob", username="bob_k")
     await send(alice, bob)
     await send(alice, username="bob_k")
-    await privacy.forget(session, settings, store, alice)
-    alice = await come_back(session, alice)
+    alice = await start_over(alice)
 
     with pytest.raises(PairLimitReached):
         await send(alice, bob)
@@ -221,19 +228,31 @@ async def test_deleting_ones_data_does_not_start_the_limit_to_one_person_afresh(
     assert (await send(alice, await make_user())).status == ConfessionStatus.QUEUED
 
 
+@pytest.mark.settings(confessions_per_day=2, confessions_per_recipient_per_day=1)
+async def test_what_one_sender_left_behind_counts_against_nobody_else(
+    make_user: UserFactory, send: ConfessionFactory, start_over: StartOver
+) -> None:
+    alice, bob, carol = await make_user("Alice"), await make_user("Bob"), await make_user()
+    await send(alice, bob)
+    await send(alice, await make_user())
+    await start_over(alice)
+
+    assert (await send(carol, bob)).status == ConfessionStatus.QUEUED
+    assert (await send(carol, await make_user())).status == ConfessionStatus.QUEUED
+
+
 @pytest.mark.settings(confessions_per_day=4, confessions_per_recipient_per_day=4)
 async def test_deleting_ones_data_does_not_lift_a_penalty_for_hurtful_words(
     session: AsyncSession,
     settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
+    start_over: StartOver,
 ) -> None:
     alice = await make_user("Alice")
     hurtful = "you idiot"
     await send(alice, await make_user(), text=hurtful, words_confirmed=fingerprint(hurtful))
-    await privacy.forget(session, settings, store, alice)
-    alice = await come_back(session, alice)
+    alice = await start_over(alice)
 
     assert (await limits.allowance(session, settings, alice.id)).confessions_per_day == 2
     await send(alice, await make_user())
@@ -245,16 +264,15 @@ async def test_deleting_ones_data_does_not_lift_a_penalty_for_hurtful_words(
 async def test_deleting_ones_data_does_not_start_the_reply_limit_afresh(
     session: AsyncSession,
     settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
+    start_over: StartOver,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     before = await send(alice, bob)
     await lifecycle.reveal(session, before.public_id, bob)
     await threads.post(session, settings, before.public_id, bob, text="who is this?")
-    await privacy.forget(session, settings, store, bob)
-    bob = await come_back(session, bob)
+    bob = await start_over(bob)
     after = await send(alice, bob)
     await lifecycle.reveal(session, after.public_id, bob)
 
@@ -289,15 +307,13 @@ async def test_what_is_kept_of_the_limits_names_nobody_and_goes_after_a_day(
 
 async def test_after_deleting_their_data_a_sender_starts_again_with_nothing(
     session: AsyncSession,
-    settings: Settings,
-    store: MediaStore,
     make_user: UserFactory,
     send: ConfessionFactory,
+    start_over: StartOver,
 ) -> None:
     alice, bob = await make_user("Alice"), await make_user("Bob")
     await send(alice, bob)
-    await privacy.forget(session, settings, store, alice)
-    alice = await come_back(session, alice)
+    alice = await start_over(alice)
 
     again = await send(alice, bob)
     page = await read_model.page_for(session, alice, box="sent", limit=10)

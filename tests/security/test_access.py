@@ -13,7 +13,6 @@ import pytest
 from bot import telegram_auth
 from core import consent, lifecycle
 from core.settings import Settings
-from models.db import Database
 from tests import factories
 from tests.support import Product
 from tests.telegram import People, Person
@@ -96,24 +95,20 @@ def world(people: People, product: Product, settings: Settings) -> World:
 
 async def two_confessions(settings: Settings, ann: Person, ben: Person) -> tuple[str, str]:
     """The first, a stranger's request, accepted and revealed; the second delivered."""
-    database = Database(settings.database)
-    try:
-        async with database.session() as session:
-            sender = await factories.started(session, ann)
-            recipient = await factories.started(session, ben)
-            first = await factories.compose_and_send(
-                session, settings, sender, recipient, text=SECRET_WORDS
-            )
-            await consent.accept(session, first, recipient)
-            await factories.delivered_to(session, first, ben)
-            await lifecycle.reveal(session, first.public_id, recipient)
-            second = await factories.compose_and_send(
-                session, settings, sender, recipient, text=SECRET_WORDS
-            )
-            await factories.delivered_to(session, second, ben)
-            return first.public_id, second.public_id
-    finally:
-        await database.dispose()
+    async with factories.product_session(settings) as session:
+        sender = await factories.started(session, ann)
+        recipient = await factories.started(session, ben)
+        first = await factories.compose_and_send(
+            session, settings, sender, recipient, text=SECRET_WORDS
+        )
+        await consent.accept(session, first, recipient)
+        await factories.delivered_to(session, first, ben)
+        await lifecycle.reveal(session, first.public_id, recipient)
+        second = await factories.compose_and_send(
+            session, settings, sender, recipient, text=SECRET_WORDS
+        )
+        await factories.delivered_to(session, second, ben)
+        return first.public_id, second.public_id
 
 
 def headers_for(caller: str, world: World, settings: Settings) -> dict[str, str]:
