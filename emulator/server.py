@@ -219,7 +219,7 @@ def create_emulator_app(state: ServerState, *, token: str) -> Starlette:
             chat_id = int(request.path_params["chat_id"])
         except ValueError:
             return JSONResponse({"detail": "chat_id must be an integer"}, status_code=400)
-        messages = state.messages.get(chat_id, [])
+        messages = state.chat_messages(chat_id)
         return JSONResponse([message.to_dict() for message in messages])
 
     async def reset(_request: Request) -> Response:

@@ -344,6 +344,12 @@ class ServerState:
         with self._lock:
             return copy.deepcopy(self._model.messages)
 
+    def chat_messages(self, chat_id: int) -> list[StoredMessage]:
+        """One chat's messages, as `messages` has them, without copying every other chat's
+        (the playground asks for each person's several times per poll of each window)."""
+        with self._lock:
+            return copy.deepcopy(self._model.messages.get(chat_id, []))
+
     @property
     def files(self) -> dict[str, StoredFile]:
         """Known files by ``file_id``."""

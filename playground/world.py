@@ -324,7 +324,7 @@ class Playground:
     def bot_chat(self, user: PretendUser) -> list[JSONDict]:
         """The chat with the bot as the user sees it: deleted messages are gone."""
         shown = []
-        for message in self.state.messages.get(user.id, []):
+        for message in self.state.chat_messages(user.id):
             if message.deleted:
                 continue
             item = message.to_dict()
@@ -344,7 +344,7 @@ class Playground:
         removes it or sends another.
         """
         user_spoke_since = False
-        for message in reversed(self.state.messages.get(user.id, [])):
+        for message in reversed(self.state.chat_messages(user.id)):
             if not message.from_bot:
                 user_spoke_since = True
                 continue
@@ -360,7 +360,7 @@ class Playground:
     def mark_read(self, user: PretendUser, peer: PretendUser | None) -> None:
         """The user has the chat open: everything in it so far is read."""
         if peer is None:
-            newest = max((m.message_id for m in self.state.messages.get(user.id, [])), default=0)
+            newest = max((m.message_id for m in self.state.chat_messages(user.id)), default=0)
         else:
             newest = max((m.id for m in self.peer_chat(user, peer)), default=0)
         key = (user.id, None if peer is None else peer.id)
@@ -374,7 +374,7 @@ class Playground:
         if peer is None:
             return sum(
                 1
-                for m in self.state.messages.get(user.id, [])
+                for m in self.state.chat_messages(user.id)
                 if m.from_bot and not m.deleted and m.message_id > seen
             )
         return sum(1 for m in self.peer_chat(user, peer) if m.sender_id == peer.id and m.id > seen)
