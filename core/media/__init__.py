@@ -12,7 +12,6 @@ from core.media.errors import (
 )
 from core.media.links import CardLinks, card_links, links_to_show
 from core.media.local import LocalStore
-from core.media.s3 import S3Store
 from core.media.service import (
     Download,
     MediaUrls,
@@ -44,7 +43,6 @@ __all__ = [
     "MediaUrls",
     "MissingObject",
     "PendingUpload",
-    "S3Store",
     "StorageUnavailable",
     "UploadKind",
     "UploadLinkUsed",

@@ -16,10 +16,10 @@ from core.errors import MediaTooLarge
 from core.media import (
     MediaQuotaExceeded,
     MediaStore,
-    S3Store,
     StorageUnavailable,
     build_media_store,
 )
+from core.media.s3 import S3Store
 from core.settings import Settings
 from models import Media, User
 from models.db import Database
