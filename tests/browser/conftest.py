@@ -1,9 +1,10 @@
 """The mini app in Debian's headless chromium, opened the way Telegram opens it.
 
-Playwright runs once per session; each test gets a fresh browser context in which every
-request leaving loopback is refused, except telegram-web-app.js, which is answered from the
-copy `make tests/.cache/telegram-web-app.js` fetched from npm. The page talks to the product
+Playwright runs once per session, in browser contexts in which every request leaving
+loopback is refused, except telegram-web-app.js, which is answered from the copy
+`make tests/.cache/telegram-web-app.js` fetched from npm. The page talks to the product
 served on loopback by the `product` fixture, with init data signed by the bot's token.
+Each test gets a tab as good as new (`Tabs`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from playwright.sync_api import (
     Route,
     sync_playwright,
 )
+from playwright.sync_api import Error as PlaywrightError
 
 from bot import telegram_auth
 from core.settings import Settings
@@ -119,6 +121,79 @@ def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+@dataclass
+class Tabs:
+    """Tabs kept open across one worker's tests, handed out as good as new.
+
+    Opening a tab costs chromium some 0.9 s of CPU (a renderer process started, then torn
+    down), a third of a whole browser test; navigating a tab it has costs none of that. Each
+    test's product listens on a port of its own, so no two tests share an origin (nor its
+    storage); a tab comes back on about:blank with its storage emptied and the routes a test
+    added dropped. A tab a test left a handler on, or closed, is not handed out again."""
+
+    browser: Browser
+    telegram_js: bytes
+    contexts: dict[str, BrowserContext] = field(default_factory=dict)
+    idle: dict[str, list[Page]] = field(default_factory=dict)
+    handlers: dict[Page, dict[str, int]] = field(default_factory=dict)
+
+    def take(self, *, locale: str, viewport: dict[str, int], reduced_motion: bool) -> Page:
+        idle = self.idle.setdefault(locale, [])
+        page = idle.pop() if idle else self._open(locale)
+        page.set_viewport_size(viewport)  # type: ignore[arg-type]
+        page.emulate_media(reduced_motion="reduce" if reduced_motion else "no-preference")
+        return page
+
+    def give_back(self, page: Page, locale: str) -> None:
+        if page.is_closed():
+            return
+        try:
+            page.unroute_all(behavior="ignoreErrors")
+            page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear() } catch {} }")
+            page.goto("about:blank")
+        except PlaywrightError:
+            page.close()
+            return
+        if _handlers(page) != self.handlers[page]:
+            del self.handlers[page]
+            page.close()
+            return
+        self.idle[locale].append(page)
+
+    def _open(self, locale: str) -> Page:
+        if locale not in self.contexts:
+            context = self.browser.new_context(
+                viewport=PHONE,  # type: ignore[arg-type]
+                device_scale_factor=2,
+                locale=locale,
+                service_workers="block",
+            )
+            context.route("**/*", _offline_except_loopback(self.telegram_js))
+            context.add_init_script(WEBVIEW_PROXY)
+            self.contexts[locale] = context
+        page = self.contexts[locale].new_page()
+        self.handlers[page] = _handlers(page)
+        return page
+
+    def close(self) -> None:
+        for context in self.contexts.values():
+            context.close()
+
+
+def _handlers(page: Page) -> dict[str, int]:
+    """How many handlers each of the page's events has, Playwright's own included (it has
+    no public way to ask: its event emitter is behind the sync wrapper)."""
+    emitter = page._impl_obj
+    return {event: len(emitter.listeners(event)) for event in emitter.event_names()}
+
+
+@pytest.fixture(scope="package")
+def tabs(chromium: Browser, telegram_js: bytes) -> Iterator[Tabs]:
+    kept = Tabs(chromium, telegram_js)
+    yield kept
+    kept.close()
+
+
 def _offline_except_loopback(telegram_js: bytes) -> Callable[[Route, Request], None]:
     def handle(route: Route, request: Request) -> None:
         if request.url.startswith(TELEGRAM_JS_URL):
@@ -137,9 +212,8 @@ class MiniApp:
 
     url: str
     bot_token: str
-    browser: Browser
-    telegram_js: bytes
-    contexts: list[BrowserContext] = field(default_factory=list)
+    tabs: Tabs
+    taken: list[tuple[Page, str, Callable[[PlaywrightError], None]]] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
 
     def init_data(self, person: Person) -> str:
@@ -182,18 +256,15 @@ class MiniApp:
         reduced_motion: bool = False,
         locale: str = "en-GB",
     ) -> Page:
-        context = self.browser.new_context(
-            viewport=viewport or PHONE,  # type: ignore[arg-type]
-            device_scale_factor=2,
-            reduced_motion="reduce" if reduced_motion else "no-preference",
-            locale=locale,
-            service_workers="block",
+        page = self.tabs.take(
+            locale=locale, viewport=viewport or PHONE, reduced_motion=reduced_motion
         )
-        self.contexts.append(context)
-        context.route("**/*", _offline_except_loopback(self.telegram_js))
-        context.add_init_script(WEBVIEW_PROXY)
-        page = context.new_page()
-        page.on("pageerror", lambda error: self.page_errors.append(str(error)))
+
+        def record(error: PlaywrightError) -> None:
+            self.page_errors.append(str(error))
+
+        page.on("pageerror", record)
+        self.taken.append((page, locale, record))
         return page
 
     def open(
@@ -219,16 +290,16 @@ class MiniApp:
         return page
 
     def close(self) -> None:
-        for context in self.contexts:
-            context.close()
+        for page, locale, record in self.taken:
+            if not page.is_closed():
+                page.remove_listener("pageerror", record)
+            self.tabs.give_back(page, locale)
 
 
 @pytest.fixture
-def mini_app(
-    product: Product, settings: Settings, chromium: Browser, telegram_js: bytes
-) -> Iterator[MiniApp]:
+def mini_app(product: Product, settings: Settings, tabs: Tabs) -> Iterator[MiniApp]:
     assert settings.token is not None
-    opened = MiniApp(product.url, settings.token, chromium, telegram_js)
+    opened = MiniApp(product.url, settings.token, tabs)
     yield opened
     opened.close()
     assert opened.page_errors == [], "the page threw uncaught errors"
