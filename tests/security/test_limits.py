@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,14 @@ def revealed_to(sender: Person, recipient: Person, db: Session) -> str:
     recipient.receives_confession()
     recipient.presses("Reveal")
     return latest_confession(db, sender).public_id
+
+
+def within_one_clock_minute(seconds: float = 15) -> None:
+    """Shared flood guards count per clock minute, and across a minute's boundary twice the
+    limit may pass (`core/limits.py` says so): start where the whole run fits in one."""
+    left = 60 - time.time() % 60
+    if left < seconds:
+        time.sleep(left + 0.1)
 
 
 def signed_headers(person: Person, settings: Settings) -> dict[str, str]:
@@ -114,6 +123,7 @@ def test_two_processes_share_one_api_limit(
 ) -> None:
     headers = signed_headers(alice, settings)
     servers = itertools.cycle(two_serve_processes)
+    within_one_clock_minute()
 
     statuses = [
         httpx.get(f"{next(servers).url}/api/v1/me", headers=headers).status_code for _ in range(40)
@@ -131,6 +141,7 @@ def test_two_processes_share_one_api_limit_under_a_concurrent_burst(
     two_serve_processes: list[ServeProcess], alice: Person, settings: Settings
 ) -> None:
     urls = [f"{process.url}/api/v1/me" for process in two_serve_processes]
+    within_one_clock_minute()
 
     statuses = asyncio.run(
         burst([("GET", url, None) for url in urls * 20], signed_headers(alice, settings))
@@ -175,6 +186,7 @@ def test_two_servers_on_one_database_share_one_bot_flood_guard(
 ) -> None:
     second = Product(product.settings)
     second.start()
+    within_one_clock_minute()
     try:
         for _ in range(8):
             alice.command("help")
