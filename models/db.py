@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import Select, event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, Dialect
+from sqlalchemy.engine import URL, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlalchemy.util import greenlet_spawn
@@ -106,6 +106,12 @@ def _refuse_if_hung_up(_dbapi_connection: Any, record: Any, _proxy: Any) -> None
         raise DisconnectionError("the server closed this connection while it was idle")
 
 
+def replace_dead_connections(engine: Engine) -> None:
+    """Have a PostgreSQL engine's pool replace, at checkout, connections whose server has
+    gone (`_refuse_if_hung_up`): a restart of PostgreSQL costs no failed request."""
+    event.listen(engine, "checkout", _refuse_if_hung_up)
+
+
 def insert_or_skip(session: AsyncSession, table: type[Any]) -> Any:
     """An INSERT ... ON CONFLICT DO NOTHING for whichever database the session is on."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
@@ -192,7 +198,7 @@ class Database:
                 connect_args={"connect_timeout": connect_timeout},
                 **options,
             )
-            event.listen(created.sync_engine, "checkout", _refuse_if_hung_up)
+            replace_dead_connections(created.sync_engine)
             return created
 
         self.engine = engine()

@@ -18,7 +18,7 @@ from sqlmodel import Session, SQLModel
 from core.settings import Settings
 from emulator import BotApiState, EmulatorServer
 from models import migrate
-from models.db import sync_url
+from models.db import replace_dead_connections, sync_url
 from tests import loopback
 from tests.pretend import PretendClient, make_pretend
 from tests.support import PlaygroundServer, Product, ServeProcess, free_port
@@ -104,7 +104,9 @@ def reset_schema(url: URL) -> None:
 
 @pytest.fixture(scope="session")
 def db_engine(database_url: URL) -> Iterator[Engine]:
-    engine = create_engine(sync_url(database_url), pool_pre_ping=True)  # survives a restart
+    engine = create_engine(sync_url(database_url))
+    if database_url.get_backend_name() == "postgresql":
+        replace_dead_connections(engine)  # survives a restart, with no ping per checkout
     yield engine
     engine.dispose()
 
