@@ -145,20 +145,21 @@ class Tabs:
         return page
 
     def give_back(self, page: Page, locale: str) -> None:
-        if page.is_closed():
+        if not page.is_closed() and self._reset(page):
+            self.idle[locale].append(page)
             return
+        self.handlers.pop(page, None)
+        page.close()
+
+    def _reset(self, page: Page) -> bool:
+        """Back on about:blank with nothing of the last test's left on it, or False."""
         try:
             page.unroute_all(behavior="ignoreErrors")
             page.evaluate("() => { try { localStorage.clear(); sessionStorage.clear() } catch {} }")
             page.goto("about:blank")
         except PlaywrightError:
-            page.close()
-            return
-        if _handlers(page) != self.handlers[page]:
-            del self.handlers[page]
-            page.close()
-            return
-        self.idle[locale].append(page)
+            return False
+        return _handlers(page) == self.handlers[page]
 
     def _open(self, locale: str) -> Page:
         if locale not in self.contexts:
