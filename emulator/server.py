@@ -212,7 +212,7 @@ def create_emulator_app(state: ServerState, *, token: str) -> Starlette:
         return JSONResponse([call.to_dict() for call in state.calls])
 
     async def chats(_request: Request) -> Response:
-        return JSONResponse(sorted(state.messages))
+        return JSONResponse(state.chat_ids)
 
     async def chat_messages(request: Request) -> Response:
         try:

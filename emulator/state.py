@@ -339,14 +339,14 @@ class ServerState:
             return list(self._calls)
 
     @property
-    def messages(self) -> dict[int, list[StoredMessage]]:
-        """Every chat's messages, including deleted ones (flagged), in order."""
+    def chat_ids(self) -> list[int]:
+        """Every chat that has a message, in order of id."""
         with self._lock:
-            return copy.deepcopy(self._model.messages)
+            return sorted(self._model.messages)
 
     def chat_messages(self, chat_id: int) -> list[StoredMessage]:
-        """One chat's messages, as `messages` has them, without copying every other chat's
-        (the playground asks for each person's several times per poll of each window)."""
+        """One chat's messages, including deleted ones (flagged), in order; a copy of that
+        chat's only (the playground asks for each person's several times per poll)."""
         with self._lock:
             return copy.deepcopy(self._model.messages.get(chat_id, []))
 

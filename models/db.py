@@ -108,8 +108,10 @@ def _refuse_if_hung_up(_dbapi_connection: Any, record: Any, _proxy: Any) -> None
 
 def replace_dead_connections(engine: Engine) -> None:
     """Have a PostgreSQL engine's pool replace, at checkout, connections whose server has
-    gone (`_refuse_if_hung_up`): a restart of PostgreSQL costs no failed request."""
-    event.listen(engine, "checkout", _refuse_if_hung_up)
+    gone (`_refuse_if_hung_up`): a restart of PostgreSQL costs no failed request. SQLite has
+    no server to lose."""
+    if engine.dialect.name == "postgresql":
+        event.listen(engine, "checkout", _refuse_if_hung_up)
 
 
 def insert_or_skip(session: AsyncSession, table: type[Any]) -> Any:

@@ -105,8 +105,7 @@ def reset_schema(url: URL) -> None:
 @pytest.fixture(scope="session")
 def db_engine(database_url: URL) -> Iterator[Engine]:
     engine = create_engine(sync_url(database_url))
-    if database_url.get_backend_name() == "postgresql":
-        replace_dead_connections(engine)  # survives a restart, with no ping per checkout
+    replace_dead_connections(engine)  # survives a restart, with no ping per checkout
     yield engine
     engine.dispose()
 
