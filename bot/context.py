@@ -133,8 +133,10 @@ async def settle(dependencies: BotDeps, calls: Sequence[ApiCall]) -> list[Outbox
         stack = AsyncExitStack()
         session = await stack.enter_async_context(dependencies.database.session())
     async with stack:
-        replies = outbox.queue_replies(
-            session, calls, lease_seconds=dependencies.settings.outbox_lease_seconds
+        replies = await outbox.queue_replies(
+            session,
+            calls,
+            lease_seconds=dependencies.settings.outbox_lease_seconds,
         )
         if work is not None and not work.handled:
             await inbox.mark_handled(session, [work.update_id])

@@ -72,8 +72,7 @@ class InboxConsumer:
         soon as that turn is done; what had no turn (no handler, throttled, unreadable, an
         error) is marked here, in one statement for the batch. An update whose handling
         raised stays leased and is taken again after the lease."""
-        async with self._database.session() as session:
-            batch = await inbox.claim(session, lease_seconds=self._lease, limit=BATCH_SIZE)
+        batch = await inbox.claim(self._database, lease_seconds=self._lease, limit=BATCH_SIZE)
         outcomes = await asyncio.gather(
             *(self._handle(stored.update_id, stored.payload) for stored in batch),
             return_exceptions=True,

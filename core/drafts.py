@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import delete, select
+from sqlmodel import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import safety, users
@@ -26,6 +26,7 @@ from models import (
     Signature,
     User,
 )
+from models.db import get_in
 from models.types import utcnow
 
 COMPOSING = "compose"
@@ -48,7 +49,7 @@ async def start(session: AsyncSession, settings: Settings, sender: User) -> Conf
     """A fresh draft; an unfinished one is discarded, as the sender asked for a new start.
     A banned user gets no draft at all."""
     await safety.refuse_if_banned(session, settings, sender.id)
-    await discard(session, sender)
+    await _delete_drafts(session, sender)
     draft = Confession(sender_id=sender.id, compose_step=ComposeStep.RECIPIENT)
     session.add(draft)
     await session.flush()
@@ -62,7 +63,7 @@ async def start(session: AsyncSession, settings: Settings, sender: User) -> Conf
 async def current(session: AsyncSession, sender: User) -> Confession | None:
     if sender.chat_state != COMPOSING or sender.chat_state_ref is None:
         return None
-    draft = await session.get(Confession, sender.chat_state_ref)
+    draft = await get_in(session, Confession, sender.chat_state_ref)
     if draft is None or draft.status != ConfessionStatus.DRAFT or draft.sender_id != sender.id:
         return None
     return draft
@@ -78,20 +79,21 @@ async def require(session: AsyncSession, sender: User) -> Confession:
 async def discard(session: AsyncSession, sender: User) -> bool:
     """Drop the sender's drafts; True when there was one in progress."""
     had_draft = await current(session, sender) is not None
-    drafts = select(Confession.id).where(
-        Confession.sender_id == sender.id, Confession.status == ConfessionStatus.DRAFT
-    )
-    await session.exec(delete(ConfessionStyle).where(ConfessionStyle.confession_id.in_(drafts)))  # type: ignore[attr-defined]
+    await _delete_drafts(session, sender)
+    if sender.chat_state == COMPOSING:
+        users.set_chat_state(sender, None)
+    await session.flush()
+    return had_draft
+
+
+async def _delete_drafts(session: AsyncSession, sender: User) -> None:
+    """Every draft of the sender's; their styles go with them (ON DELETE CASCADE)."""
     await session.exec(
         delete(Confession).where(
             Confession.sender_id == sender.id,  # type: ignore[arg-type]
             Confession.status == ConfessionStatus.DRAFT,  # type: ignore[arg-type]
         )
     )
-    if sender.chat_state == COMPOSING:
-        users.set_chat_state(sender, None)
-    await session.flush()
-    return had_draft
 
 
 def _advance(draft: Confession, natural_next: ComposeStep) -> None:

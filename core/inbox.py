@@ -12,9 +12,9 @@ import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, exists, or_, update
+from sqlalchemy import Integer, and_, bindparam, exists, or_, update
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -22,7 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import outbox
 from models import InboxUpdate, OutboxMessage
-from models.db import Database, insert_or_skip
+from models.db import Database, execute_in, insert_or_skip
 from models.types import utcnow
 
 INT64 = range(-(2**63), 2**63)
@@ -157,50 +157,66 @@ def _refused(error: Exception) -> Exception:
     return error
 
 
-async def claim(session: AsyncSession, *, lease_seconds: int, limit: int = 20) -> list[InboxUpdate]:
-    """Take due updates: each user's oldest unhandled one only, and only once the answers to
-    their earlier ones are out, so a user's steps, and what the bot says to them, stay in
-    order."""
-    now = utcnow()
-    earlier = aliased(InboxUpdate)
-    query = (
-        select(InboxUpdate)
-        .where(
-            col(InboxUpdate.handled_at).is_(None),
-            or_(col(InboxUpdate.locked_until).is_(None), col(InboxUpdate.locked_until) < now),
-            ~exists().where(
-                and_(
-                    col(InboxUpdate.user_id).is_not(None),
-                    col(earlier.user_id) == col(InboxUpdate.user_id),
-                    col(earlier.handled_at).is_(None),
-                    col(earlier.update_id) < col(InboxUpdate.update_id),
-                )
-            ),
-            ~exists().where(  # the user's earlier answers first: Telegram may be away
-                outbox.answer_pending(OutboxMessage, col(InboxUpdate.user_id))
-            ),
-        )
-        .order_by(col(InboxUpdate.update_id))
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    claimed = list((await session.exec(query)).all())
-    if claimed:
-        await session.exec(
-            update(InboxUpdate)
-            .where(col(InboxUpdate.update_id).in_([row.update_id for row in claimed]))
-            .values(
-                locked_until=now + timedelta(seconds=lease_seconds),
-                attempts=InboxUpdate.attempts + 1,
+class Claimed(NamedTuple):
+    """An update taken to be handled, leased to this process."""
+
+    update_id: int
+    payload: dict[str, Any]
+
+
+_due = aliased(InboxUpdate, name="due")
+_earlier = aliased(InboxUpdate, name="earlier")
+CLAIM = (
+    update(InboxUpdate)
+    .where(
+        col(InboxUpdate.update_id).in_(
+            select(_due.update_id)
+            .where(
+                col(_due.handled_at).is_(None),
+                or_(col(_due.locked_until).is_(None), col(_due.locked_until) < bindparam("now")),
+                ~exists().where(
+                    and_(
+                        col(_due.user_id).is_not(None),
+                        col(_earlier.user_id) == col(_due.user_id),
+                        col(_earlier.handled_at).is_(None),
+                        col(_earlier.update_id) < col(_due.update_id),
+                    )
+                ),
+                ~exists().where(  # the user's earlier answers first: Telegram may be away
+                    outbox.answer_pending(OutboxMessage, col(_due.user_id))
+                ),
             )
+            .order_by(col(_due.update_id))
+            .limit(bindparam("limit", type_=Integer))
+            .with_for_update(skip_locked=True)
         )
-    return claimed
+    )
+    .values(locked_until=bindparam("until"), attempts=InboxUpdate.attempts + 1)
+    .returning(col(InboxUpdate.update_id), col(InboxUpdate.payload))
+)
+"""One statement, on its own: a claim is one round trip, and two processes claiming at
+once skip each other's rows."""
+
+HANDLED = (
+    update(InboxUpdate)
+    .where(col(InboxUpdate.update_id) == bindparam("update_id"))
+    .values(handled_at=bindparam("now"), locked_until=None, payload={})
+)
+
+
+async def claim(database: Database, *, lease_seconds: int, limit: int = 20) -> list[Claimed]:
+    """Take due updates, oldest first: each user's oldest unhandled one only, and only once
+    the answers to their earlier ones are out, so a user's steps, and what the bot says to
+    them, stay in order."""
+    now = utcnow()
+    rows = await database.execute(
+        CLAIM, {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
+    )
+    return sorted(Claimed(update_id, payload) for update_id, payload in rows)
 
 
 async def mark_handled(session: AsyncSession, update_ids: Sequence[int]) -> None:
-    """Done with these updates; their words are not kept."""
-    await session.exec(
-        update(InboxUpdate)
-        .where(col(InboxUpdate.update_id).in_(update_ids))
-        .values(handled_at=utcnow(), locked_until=None, payload={})
-    )
+    """Done with these updates, in `session`'s unit of work; their words are not kept."""
+    now = utcnow()
+    for update_id in update_ids:
+        await execute_in(session, HANDLED, {"update_id": update_id, "now": now})

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, delete, exists, func, literal, or_, update
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal_column, or_, update
 from sqlalchemy.orm import Mapped, aliased
 from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql.elements import ColumnElement
@@ -29,7 +29,7 @@ from core import lifecycle, users
 from core.notices import Notice
 from core.settings import Settings
 from models import OutboxMessage, OutboxStatus
-from models.db import Database
+from models.db import Database, execute_in
 from models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -159,14 +159,20 @@ def answer_pending(
     chat_id: ColumnElement[Any] | Mapped[Any],
 ) -> ColumnElement[bool]:
     """`entry` is an answer still to be sent to `chat_id`: what a chat's later messages, and
-    its user's next update, wait for. Written with literals, not parameters, so that a
-    prepared statement's generic plan can still use `ix_outbox_pending_answers`."""
+    its user's next update, wait for. Its constants are written into the SQL, not bound, so
+    that a prepared statement's generic plan can still use `ix_outbox_pending_answers`."""
     return and_(
         col(entry.chat_id) == chat_id,
         col(entry.sent_at).is_(None),
-        col(entry.kind) == literal(ANSWER, literal_execute=True),
-        col(entry.status) == literal(OutboxStatus.PENDING.value, literal_execute=True),
+        col(entry.kind) == _constant(ANSWER),
+        col(entry.status) == _constant(OutboxStatus.PENDING.value),
     )
+
+
+def _constant(word: str) -> ColumnElement[str]:
+    """A fixed word of ours as an SQL string literal (never a value from outside)."""
+    assert word.isidentifier()
+    return literal_column(f"'{word}'")
 
 
 async def claim_due(
@@ -221,13 +227,31 @@ async def claim_due(
     return claimed
 
 
-def queue_replies(
+QUEUE_ANSWER = (
+    insert(OutboxMessage)
+    .values(
+        kind=ANSWER,
+        chat_id=bindparam("chat_id"),
+        params=bindparam("params"),
+        status=OutboxStatus.PENDING,
+        attempts=0,
+        next_attempt_at=bindparam("now"),
+        locked_until=bindparam("until"),
+        created_at=bindparam("now"),
+    )
+    .returning(col(OutboxMessage.id))
+)
+
+
+async def queue_replies(
     session: AsyncSession, calls: Sequence[ApiCall], *, lease_seconds: float
 ) -> list[OutboxMessage]:
-    """Store a turn's replies in its transaction, leased to the process that sends them next."""
+    """Store a turn's replies in its transaction, leased to the process that sends them next.
+    What is returned is what was stored, for `send_replies`; the session does not hold it."""
     now = utcnow()
-    replies = [
-        OutboxMessage(
+    replies = []
+    for call in calls:
+        reply = OutboxMessage(
             kind=ANSWER,
             chat_id=int(call.params["chat_id"]),
             params={"method": call.method, "params": call.params}
@@ -236,9 +260,17 @@ def queue_replies(
             next_attempt_at=now,
             created_at=now,
         )
-        for call in calls
-    ]
-    session.add_all(replies)
+        [(reply.id,)] = await execute_in(
+            session,
+            QUEUE_ANSWER,
+            {
+                "chat_id": reply.chat_id,
+                "params": reply.params,
+                "now": now,
+                "until": reply.locked_until,
+            },
+        )
+        replies.append(reply)
     return replies
 
 
@@ -258,17 +290,19 @@ async def send_replies(
     return True
 
 
+FORGET = delete(OutboxMessage).where(col(OutboxMessage.id) == bindparam("id"))
+
+
 async def _answered(database: Database, reply: OutboxMessage, outcome: Outcome) -> None:
     """A reply is out: forgotten, and when it is a step prompt its message id is recorded,
     in one transaction right after the platform's answer (the user's next update waits for
     it, so it finds the prompt recorded)."""
     reference = outcome.reference if isinstance(outcome, Sent) else None
     if not (reply.params.get("step_prompt") and reference is not None):
-        async with database.reading() as session:  # one autocommit statement
-            await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == reply.id))
+        await database.execute(FORGET, {"id": reply.id})
         return
     async with database.session() as session:
-        await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == reply.id))
+        await execute_in(session, FORGET, {"id": reply.id})
         await users.record_step_prompt(session, reply.chat_id, reference)
 
 
@@ -457,8 +491,7 @@ class OutboxWorker:
                 entry.attempts += 1
 
     async def _forget(self, message: OutboxMessage) -> None:
-        async with self._database.reading() as session:
-            await session.exec(delete(OutboxMessage).where(col(OutboxMessage.id) == message.id))
+        await self._database.execute(FORGET, {"id": message.id})
 
     async def _release(self, message: OutboxMessage) -> None:
         async with self._database.session() as session:

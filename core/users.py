@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import NotFound
 from core.text import without_hidden
 from models import User
-from models.db import insert_or_skip
+from models.db import execute_in, get_in, insert_or_skip
 from models.types import utcnow
 
 
@@ -51,7 +51,7 @@ def username_key(username: str) -> str:
 
 async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
     """Create the user, or update what Telegram says about them now."""
-    user = await session.get(User, identity.id)
+    user = await get_in(session, User, identity.id)
     if user is None:
         user = await _insert_once(session, identity.id)
     first_name = without_hidden(identity.first_name)
@@ -102,12 +102,17 @@ async def mark_unreachable(session: AsyncSession, user_id: int) -> None:
         await session.flush()
 
 
+STEP_PROMPT = (
+    update(User)
+    .where(col(User.id) == bindparam("user_id"))
+    .values(prompt_message_id=bindparam("message_id"))
+)
+
+
 async def record_step_prompt(session: AsyncSession, user_id: int, message_id: int) -> None:
     """The message now asking this user for their step, as sent: the one whose buttons go
     when the step is done another way (`take_step_prompt`)."""
-    await session.exec(
-        update(User).where(col(User.id) == user_id).values(prompt_message_id=message_id)
-    )
+    await execute_in(session, STEP_PROMPT, {"user_id": user_id, "message_id": message_id})
 
 
 def take_step_prompt(user: User) -> int | None:

@@ -308,7 +308,7 @@ async def test_a_reply_refused_hands_it_and_those_after_it_to_the_worker(
     database: Database, settings: Settings
 ) -> None:
     async with database.session() as session:
-        replies = outbox.queue_replies(
+        replies = await outbox.queue_replies(
             session,
             [ApiCall("post", {"chat_id": CHAT, "text": str(n)}) for n in range(3)],
             lease_seconds=60,
@@ -340,7 +340,7 @@ async def test_a_step_prompt_sent_at_once_is_recorded_on_its_user(
 ) -> None:
     async with database.session() as session:
         session.add(User(id=CHAT, first_name="Writer", can_message=True, prompt_message_id=5))
-        replies = outbox.queue_replies(
+        replies = await outbox.queue_replies(
             session,
             [
                 ApiCall("post", {"chat_id": CHAT, "text": "the prompt"}, step_prompt=True),
@@ -361,7 +361,7 @@ async def test_a_step_prompt_the_worker_sends_later_is_recorded_when_it_goes(
 ) -> None:
     async with database.session() as session:
         session.add(User(id=CHAT, first_name="Writer", can_message=True))
-        replies = outbox.queue_replies(
+        replies = await outbox.queue_replies(
             session,
             [ApiCall("post", {"chat_id": CHAT, "text": "the prompt"}, step_prompt=True)],
             lease_seconds=60,
