@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import context
 from core import consent, drafts, lifecycle, users
 from core.settings import Settings
-from models import Confession, HeldItem, Signature, User
+from models import Confession, ConfessionStatus, HeldItem, Signature, User
 from models.db import Database
 from tests.telegram import Person
 
@@ -99,7 +99,28 @@ def delivered(settings: Settings, sender: Person, recipient: Person, **options: 
     `compose_and_send`."""
     public_id = run_apart(_sent_and_let_in(settings, sender, recipient, **options))
     recipient.wait_for_message("Someone has a confession")
+    run_apart(_delivery_recorded(settings, public_id))
     return public_id
+
+
+async def _delivery_recorded(settings: Settings, public_id: str, *, seconds: float = 10) -> None:
+    """The worker records a delivery right after Telegram has taken it, so the message can be
+    in the chat a moment before the confession reads as delivered."""
+    database = Database(settings.database)
+    deadline = asyncio.get_running_loop().time() + seconds
+    try:
+        while True:
+            async with database.reading() as session:
+                found = await session.exec(
+                    select(Confession.status).where(Confession.public_id == public_id)
+                )
+                if found.one() != ConfessionStatus.QUEUED:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(f"the delivery of {public_id} was never recorded")
+            await asyncio.sleep(0.02)
+    finally:
+        await database.dispose()
 
 
 async def _sent_and_let_in(
