@@ -141,7 +141,7 @@ async def listed(
     if cursor and not is_public_id(cursor):
         return Page([], None)
     query, parameters = _page_query(reader, box=box, limit=limit, cursor=cursor)
-    rows = await database.fetch_all(query, parameters)
+    rows = await database.execute(query, parameters)
     return _page(_reader_views([_entities(row) for row in rows], reader), limit)
 
 
@@ -281,7 +281,7 @@ async def shown(database: Database, public_id: str, reader: Party) -> ReaderView
     session."""
     if not is_public_id(public_id):
         raise NotFound()
-    rows = await database.fetch_all(BY_PUBLIC_ID, {"key": public_id})
+    rows = await database.execute(BY_PUBLIC_ID, {"key": public_id})
     if not rows:
         raise NotFound()
     return _reader_views([_entities(rows[0])], reader)[0]

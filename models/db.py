@@ -243,9 +243,8 @@ async def get_in(session: AsyncSession, model: type[Model], key: Any) -> Model |
     """`session.get` for a table with a one-column primary key, read on the driver: the
     row becomes an object of the session as if the ORM had loaded it (changes to it are
     flushed as usual), for about a fifth of the CPU of the ORM's own load."""
-    held = session.identity_map.get(identity_key(model, key))
-    if held is not None:
-        return held
+    if identity_key(model, key) in session.identity_map:
+        return await session.get(model, key)  # no SQL, unless the object has expired
     table = cast(Table, model.__table__)  # type: ignore[attr-defined]
     statement = _by_key.get(model)
     if statement is None:
@@ -323,22 +322,18 @@ class Database:
         async with self._reads() as session:
             yield session
 
-    async def fetch_all(
-        self, statement: Select[*tuple[Any, ...]], parameters: Mapping[str, Any]
-    ) -> list[tuple[Any, ...]]:
-        """The rows of a read, converted as SQLAlchemy would, run on the driver itself.
-
-        For the mini app's busiest reads: SQLAlchemy's async layer and the ORM cost some
-        600 µs of CPU per read over the driver's own (`make bench`). The statement is still
-        written once, in Core, and compiled once per database; the connection comes from the
-        read engine's pool, so a checkout still discards a connection the server closed."""
-        return await self.execute(statement, parameters)
-
     async def execute(
         self, statement: Statement, parameters: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:
-        """`fetch_all` for any statement: a write is committed as it runs. The rows it
-        returns (a RETURNING clause's), or none."""
+        """Run a statement on the driver itself, outside any unit of work: its rows (a
+        read's, or a RETURNING clause's) converted as SQLAlchemy would; a write is committed
+        as it runs.
+
+        For the mini app's busiest reads and the inbox's claim: SQLAlchemy's async layer and
+        the ORM cost some 600 µs of CPU per statement over the driver's own (`make bench`).
+        The statement is still written once, in Core, and compiled once per database; the
+        connection comes from the read engine's pool, so a checkout still discards a
+        connection the server closed."""
         compiled = driver_statement(statement, self.read_engine.dialect)
         bound = compiled.bind(parameters)
         try:

@@ -1,0 +1,140 @@
+"""Statements run on the driver inside a unit of work (`execute_in`, `get_in`) and the
+inbox's one-statement claim: as the ORM would have them, committed or undone with the unit
+of work, and never handing one update to two claims."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, update
+from sqlmodel import col
+
+from core import inbox
+from core.inbox import InboundUpdate, InboxWriter
+from models import User
+from models.db import Database, execute_in, get_in
+from tests.telegram import next_update_id
+
+RENAME = update(User).where(col(User.id) == bindparam("id")).values(first_name=bindparam("name"))
+
+
+async def a_user(database: Database, user_id: int, first_name: str = "Ann") -> None:
+    async with database.session() as session:
+        session.add(User(id=user_id, first_name=first_name))
+
+
+async def first_name(database: Database, user_id: int) -> str | None:
+    async with database.reading() as session:
+        user = await session.get(User, user_id)
+        return user.first_name if user else None
+
+
+async def renamed_then_failed(database: Database, user_id: int) -> None:
+    async with database.session() as session:
+        await execute_in(session, RENAME, {"id": user_id, "name": "Mallory"})
+        raise RuntimeError("the turn failed")
+
+
+async def test_a_statement_on_the_driver_is_undone_with_its_unit_of_work(
+    database: Database,
+) -> None:
+    await a_user(database, 7)
+
+    with pytest.raises(RuntimeError):
+        await renamed_then_failed(database, 7)
+
+    assert await first_name(database, 7) == "Ann"
+
+
+async def test_a_statement_on_the_driver_sees_what_the_session_has_not_flushed_yet(
+    database: Database,
+) -> None:
+    async with database.session() as session:
+        session.add(User(id=8, first_name="Ann"))  # pending: flushed before the statement
+        await execute_in(session, RENAME, {"id": 8, "name": "Bea"})
+
+    assert await first_name(database, 8) == "Bea"
+
+
+async def test_a_row_read_on_the_driver_is_the_sessions_own_object(database: Database) -> None:
+    await a_user(database, 9)
+
+    async with database.session() as session:
+        user = await get_in(session, User, 9)
+        assert user is not None
+        assert await get_in(session, User, 9) is user
+        assert await session.get(User, 9) is user
+        user.first_name = "Cleo"  # changed as any loaded object is: flushed at commit
+
+    assert await first_name(database, 9) == "Cleo"
+
+
+async def test_reading_a_missing_row_on_the_driver_finds_nothing(database: Database) -> None:
+    async with database.session() as session:
+        assert await get_in(session, User, 404) is None
+
+
+async def test_an_expired_object_of_the_session_is_loaded_again(database: Database) -> None:
+    await a_user(database, 10)
+
+    async with database.session() as session:
+        user = await get_in(session, User, 10)
+        assert user is not None
+        session.expire(user)  # as a refresh or a rollback leaves it
+        again = await get_in(session, User, 10)
+        assert again is user
+        assert again.first_name == "Ann", "read again, not lazily on first access"
+
+
+async def stored(database: Database, *updates: tuple[int, int]) -> None:
+    """Updates (update id, user id) as the webhook stores them."""
+    writer = InboxWriter(database)
+    for update_id, user_id in updates:
+        payload: dict[str, Any] = {"update_id": update_id, "message": {"text": "hi"}}
+        assert await writer.receive(InboundUpdate(update_id, user_id, payload))
+
+
+async def test_a_claim_takes_each_users_oldest_update_only(database: Database) -> None:
+    first, second, other = next_update_id(), next_update_id(), next_update_id()
+    await stored(database, (first, 1), (second, 1), (other, 2))
+
+    claimed = await inbox.claim(database, lease_seconds=60)
+
+    assert [entry.update_id for entry in claimed] == [first, other]
+    assert claimed[0].payload == {"update_id": first, "message": {"text": "hi"}}
+
+
+async def test_an_update_claimed_is_not_claimed_again_while_leased(database: Database) -> None:
+    await stored(database, (next_update_id(), 1))
+
+    assert len(await inbox.claim(database, lease_seconds=60)) == 1
+    assert await inbox.claim(database, lease_seconds=60) == []
+
+
+async def test_a_users_next_update_waits_until_the_one_before_is_handled(
+    database: Database,
+) -> None:
+    first, second = next_update_id(), next_update_id()
+    await stored(database, (first, 1), (second, 1))
+    await inbox.claim(database, lease_seconds=60)
+
+    async with database.session() as session:
+        await inbox.mark_handled(session, [first])
+
+    assert [entry.update_id for entry in await inbox.claim(database, lease_seconds=60)] == [second]
+
+
+async def test_claims_at_once_never_take_the_same_update(database: Database) -> None:
+    ids = [next_update_id() for _ in range(40)]
+    await stored(database, *((update_id, 1000 + n) for n, update_id in enumerate(ids)))
+
+    batches = await asyncio.gather(
+        *(inbox.claim(database, lease_seconds=60, limit=8) for _ in range(6))
+    )
+
+    rest = await inbox.claim(database, lease_seconds=60, limit=len(ids))  # any a claim skipped
+    taken = [entry.update_id for batch in [*batches, rest] for entry in batch]
+    assert len(taken) == len(set(taken)), "an update was claimed twice"
+    assert sorted(taken) == ids
