@@ -148,9 +148,9 @@ class Person:
 
     # what the person does
 
-    def _send(self, update: dict[str, Any]) -> list[StoredMessage]:
+    def _send(self, update: dict[str, Any], timeout: float = 10.0) -> list[StoredMessage]:
         before = len(self.messages)
-        self.webhook.deliver(update)
+        self.webhook.deliver(update, timeout)
         return self.messages[before:]
 
     def says(
@@ -158,9 +158,11 @@ class Person:
     ) -> list[StoredMessage]:
         return self._send(self.client.text(self.account, words, entities=entities or []))
 
-    def command(self, name: str, argument: str | None = None) -> list[StoredMessage]:
+    def command(
+        self, name: str, argument: str | None = None, *, timeout: float = 10.0
+    ) -> list[StoredMessage]:
         words = f"/{name}" + (f" {argument}" if argument else "")
-        return self._send(self.client.text(self.account, words))
+        return self._send(self.client.text(self.account, words), timeout)
 
     def picks(self, other: Person) -> list[StoredMessage]:
         """Choose someone with Telegram's user picker (KeyboardButtonRequestUsers)."""

@@ -157,7 +157,8 @@ def test_a_separate_worker_process_handles_what_web_only_processes_store(
         env=serve_process.environment() | {"BACKGROUND_WORK": "true"},
     )
     try:
-        replies = alice.command("start")
+        # the worker is still starting: a process's imports take seconds on a busy machine
+        replies = alice.command("start", timeout=30)
     finally:
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(15)
