@@ -18,7 +18,14 @@ from emulator import BotApiState
 from models import InboxUpdate
 from tests.bot.flows import send
 from tests.conftest import WEBHOOK_SECRET
-from tests.support import Product, ServeProcess, free_port, started, wait_until_ready
+from tests.support import (
+    PROCESS_START_SECONDS,
+    Product,
+    ServeProcess,
+    free_port,
+    started,
+    wait_until_ready,
+)
 from tests.telegram import Person, Webhook, next_update_id
 
 
@@ -177,11 +184,14 @@ def test_json_logs_are_one_object_per_line(tmp_path) -> None:  # type: ignore[no
         text=True,
     )
     try:
-        assert wait_until_ready(f"http://127.0.0.1:{port}/readyz", seconds=15)
-        httpx.get(f"http://127.0.0.1:{port}/healthz")
+        ready = wait_until_ready(f"http://127.0.0.1:{port}/readyz", seconds=PROCESS_START_SECONDS)
+        if ready:
+            httpx.get(f"http://127.0.0.1:{port}/healthz")
     finally:
         process.terminate()
         _, log = process.communicate(timeout=15)
+
+    assert ready, log
 
     entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     requests = [entry for entry in entries if entry["message"] == "request"]

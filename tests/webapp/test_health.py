@@ -16,7 +16,7 @@ from confessions.runtime import build_web_app
 from core.settings import Settings
 from emulator import ThreadedUvicorn
 from models import migrate
-from tests.support import free_port, wait_until_ready
+from tests.support import PROCESS_START_SECONDS, free_port, wait_until_ready
 
 
 @pytest.fixture
@@ -77,12 +77,12 @@ def test_serve_with_no_settings_is_ready_on_sqlite_and_runs_the_playground(
         text=True,
     )
     try:
-        ready = wait_until_ready(f"http://127.0.0.1:{port}/readyz", seconds=15)
+        ready = wait_until_ready(f"http://127.0.0.1:{port}/readyz", seconds=PROCESS_START_SECONDS)
     finally:
         process.terminate()
         _, log = process.communicate(timeout=10)
 
-    assert ready
+    assert ready, log
     assert (tmp_path / "data" / "confessions.sqlite3").exists()
     playground = [line for line in log.splitlines() if "PLAYGROUND" in line]
     assert len(playground) == 1
