@@ -359,7 +359,7 @@ class SharedThrottle:
         self._local = Throttle(per_minute)
         self._spare: dict[int, tuple[int, int]] = {}
         """Per user: the minute a reserved batch belongs to, and how much of it is left."""
-        self._reserving = _reserving(database.read_engine.dialect.name)
+        self._reserving = _reserving(database.autocommit_engine.dialect.name)
         self._one_at_a_time = asyncio.Lock() if database.is_sqlite else None
         """SQLite has one writer at a time and its waiters poll, unfairly: when this process's
         connections race each other for the lock, some wait past the busy timeout."""
@@ -392,7 +392,7 @@ class SharedThrottle:
         values = {"scope": self._scope, "subject": key, "window_start": minute}
         async with (
             self._one_at_a_time or contextlib.nullcontext(),
-            self._database.read_engine.connect() as connection,
+            self._database.autocommit_engine.connect() as connection,
         ):
             found = await connection.execute(self._reserving, {**values, "count": self._batch})
             total: int = found.scalar_one()

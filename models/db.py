@@ -14,7 +14,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
 from sqlalchemy.util import greenlet_spawn
@@ -117,9 +122,11 @@ def replace_dead_connections(engine: Engine) -> None:
         event.listen(engine, "checkout", _refuse_if_hung_up)
 
 
-def insert_or_skip(session: AsyncSession, table: type[Any]) -> Any:
-    """An INSERT ... ON CONFLICT DO NOTHING for whichever database the session is on."""
-    dialect = session.bind.dialect.name if session.bind else "sqlite"
+def insert_or_skip(bound: AsyncSession | AsyncConnection, table: type[Any]) -> Any:
+    """An INSERT ... ON CONFLICT DO NOTHING for whichever database the session or the
+    connection is on."""
+    engine = bound.bind if isinstance(bound, AsyncSession) else bound
+    dialect = engine.dialect.name if engine is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     return insert(table).on_conflict_do_nothing()
 
@@ -262,9 +269,11 @@ async def get_in(session: AsyncSession, model: type[Model], key: Any) -> Model |
 class Database:
     """One process's engines and the sessions that commit once per unit of work.
 
-    Reads that need no transaction have an engine of their own whose connections are in
-    autocommit from the start: switching a shared connection in and out of autocommit on
-    every checkout costs a quarter of a one-query read. `pool_size` and `max_overflow` are
+    Reads that need no transaction, and writes of one statement (which is atomic on its
+    own), have an engine of their own whose connections are in autocommit from the start:
+    switching a shared connection in and out of autocommit on every checkout costs a quarter
+    of a one-query read, and a BEGIN and a COMMIT around one statement are two more round
+    trips. `pool_size` and `max_overflow` are
     per engine. A checkout costs no round trip to the database: see `_refuse_if_hung_up`."""
 
     def __init__(
@@ -293,13 +302,13 @@ class Database:
 
         self.engine = engine()
         # in autocommit there is nothing to roll back when a connection goes back to the pool
-        self.read_engine = engine(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
-        self._driver_errors: type[Exception] = self.read_engine.dialect.loaded_dbapi.Error
+        self.autocommit_engine = engine(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
+        self._driver_errors: type[Exception] = self.autocommit_engine.dialect.loaded_dbapi.Error
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
         self._reads = async_sessionmaker(
-            self.read_engine, class_=AsyncSession, expire_on_commit=False
+            self.autocommit_engine, class_=AsyncSession, expire_on_commit=False
         )
 
     @asynccontextmanager
@@ -334,10 +343,10 @@ class Database:
         The statement is still written once, in Core, and compiled once per database; the
         connection comes from the read engine's pool, so a checkout still discards a
         connection the server closed."""
-        compiled = driver_statement(statement, self.read_engine.dialect)
+        compiled = driver_statement(statement, self.autocommit_engine.dialect)
         bound = compiled.bind(parameters)
         try:
-            proxied = await self.read_engine.raw_connection()
+            proxied = await self.autocommit_engine.raw_connection()
         except self._driver_errors as error:  # SQLAlchemy wraps these on its own paths only
             raise DBAPIError.instance(None, None, error, self._driver_errors) from error
         try:
@@ -357,4 +366,4 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        await self.read_engine.dispose()
+        await self.autocommit_engine.dispose()

@@ -52,7 +52,7 @@ async def _measure(url: str, ids: list[str], reader_id: int) -> dict[str, float]
         return await cursor.fetchone()
 
     async def core(_task: int, public_id: str) -> object:
-        async with database.read_engine.connect() as connection:
+        async with database.autocommit_engine.connect() as connection:
             result = await connection.execute(select(table).where(table.c.public_id == public_id))
             return result.first()
 

@@ -30,15 +30,18 @@ from tests import factories
 TOKEN = "123456:domain-tests-token"
 
 
-class CommitCounter:
-    """How many transactions the product committed, seen from the engine."""
+class TransactionCounter:
+    """How many transactions the product committed, seen from its engines: the commits of
+    its units of work, and every statement on its autocommit engine, each of which commits
+    by itself."""
 
     def __init__(self, database: Database) -> None:
-        self.commits = 0
+        self.committed = 0
         event.listen(database.engine.sync_engine, "commit", self._count)
+        event.listen(database.autocommit_engine.sync_engine, "before_cursor_execute", self._count)
 
-    def _count(self, _connection: object) -> None:
-        self.commits += 1
+    def _count(self, *_: object) -> None:
+        self.committed += 1
 
 
 @pytest.fixture
@@ -50,8 +53,8 @@ async def database(clean_database: URL) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-def commits(database: Database) -> CommitCounter:
-    return CommitCounter(database)
+def transactions(database: Database) -> TransactionCounter:
+    return TransactionCounter(database)
 
 
 @pytest.fixture

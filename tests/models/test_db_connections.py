@@ -45,7 +45,7 @@ async def test_a_checkout_costs_no_round_trip(
     await backend_pid(database, reading=True)
     await backend_pid(database, reading=False)
     pings: list[object] = []
-    for engine in (database.engine, database.read_engine):
+    for engine in (database.engine, database.autocommit_engine):
         monkeypatch.setattr(engine.dialect, "do_ping", lambda connection: pings.append(connection))
 
     for _ in range(5):
