@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from sqlalchemy import bindparam, update
 from sqlmodel import col, select
@@ -53,36 +53,58 @@ async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
     """Create the user, or update what Telegram says about them now."""
     user = await get_in(session, User, identity.id)
     if user is None:
-        user = await _insert_once(session, identity.id)
-    first_name = without_hidden(identity.first_name)
-    last_name = without_hidden(identity.last_name) if identity.last_name else identity.last_name
-    changed = (
-        user.first_name != first_name
-        or user.last_name != last_name
-        or user.username != identity.username
-        or (identity.language_code is not None and user.language_code != identity.language_code)
+        user = await _insert_once(session, identity)
+    now = Profile.of(identity)
+    changed = Profile.of(user) != now or (
+        identity.language_code is not None and user.language_code != identity.language_code
     )
     if changed:
-        user.first_name = first_name
-        user.last_name = last_name
-        user.username = identity.username
-        user.username_key = username_key(identity.username) if identity.username else None
+        user.first_name, user.last_name, user.username, user.username_key = now
         user.language_code = identity.language_code or user.language_code
         user.updated_at = utcnow()
     await session.flush()
     return user
 
 
-async def _insert_once(session: AsyncSession, user_id: int) -> User:
+class Profile(NamedTuple):
+    """What we keep of what Telegram says about someone, as the users table holds it."""
+
+    first_name: str
+    last_name: str | None
+    username: str | None
+    username_key: str | None
+
+    @classmethod
+    def of(cls, someone: TelegramIdentity | User) -> Profile:
+        if isinstance(someone, User):
+            return cls(
+                someone.first_name, someone.last_name, someone.username, someone.username_key
+            )
+        last_name = someone.last_name
+        return cls(
+            first_name=without_hidden(someone.first_name),
+            last_name=without_hidden(last_name) if last_name else last_name,
+            username=someone.username,
+            username_key=username_key(someone.username) if someone.username else None,
+        )
+
+
+async def _insert_once(session: AsyncSession, identity: TelegramIdentity) -> User:
     """A new user's first requests may arrive together: the row is created by whichever comes
-    first, and the others read it, instead of failing on the primary key."""
+    first, and the others read it, instead of failing on the primary key. It is created with
+    their profile, so a new user costs no UPDATE right after."""
     now = utcnow()
     await session.exec(
         insert_or_skip(session, User).values(
-            id=user_id, first_name="", can_message=False, created_at=now, updated_at=now
+            id=identity.id,
+            can_message=False,
+            created_at=now,
+            updated_at=now,
+            language_code=identity.language_code,
+            **Profile.of(identity)._asdict(),
         )
     )
-    user = await session.get(User, user_id)
+    user = await get_in(session, User, identity.id)
     assert user is not None
     return user
 
