@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal_column, or_, update
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal_column,
+    or_,
+    update,
+)
 from sqlalchemy.orm import Mapped, aliased
 from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql.elements import ColumnElement
@@ -175,6 +186,36 @@ def _constant(word: str) -> ColumnElement[str]:
     return literal_column(f"'{word}'")
 
 
+_recent = aliased(OutboxMessage, name="recent")
+_earlier = aliased(OutboxMessage, name="earlier")
+DUE = (
+    select(OutboxMessage)
+    .where(
+        OutboxMessage.status == OutboxStatus.PENDING,
+        col(OutboxMessage.next_attempt_at) <= bindparam("now"),
+        or_(
+            col(OutboxMessage.locked_until).is_(None),
+            col(OutboxMessage.locked_until) < bindparam("now"),
+        ),
+        ~exists().where(
+            and_(
+                col(_recent.chat_id) == col(OutboxMessage.chat_id),
+                col(_recent.sent_at) > bindparam("written_since"),
+            )
+        ),
+        ~exists().where(  # a chat's replies, and what follows them, go in order
+            answer_pending(_earlier, col(OutboxMessage.chat_id)),
+            col(_earlier.id) < col(OutboxMessage.id),
+        ),
+    )
+    .order_by(col(OutboxMessage.id))
+    .limit(bindparam("limit", type_=Integer))
+    .with_for_update(skip_locked=True)
+)
+"""Built once, like the inbox's claim: building it on every look cost more than running it,
+and an idle worker looks twice a second."""
+
+
 async def claim_due(
     session: AsyncSession,
     *,
@@ -186,32 +227,17 @@ async def claim_due(
     """Due entries, one per chat, skipping chats written to within the per-chat interval
     and `busy_chats`, which have a send in flight."""
     now = utcnow()
-    recent = aliased(OutboxMessage)
-    earlier = aliased(OutboxMessage)
-    query = (
-        select(OutboxMessage)
-        .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            col(OutboxMessage.next_attempt_at) <= now,
-            or_(col(OutboxMessage.locked_until).is_(None), col(OutboxMessage.locked_until) < now),
-            ~exists().where(
-                and_(
-                    col(recent.chat_id) == col(OutboxMessage.chat_id),
-                    col(recent.sent_at) > now - timedelta(seconds=chat_interval),
-                )
-            ),
-            ~exists().where(  # a chat's replies, and what follows them, go in order
-                answer_pending(earlier, col(OutboxMessage.chat_id)),
-                col(earlier.id) < col(OutboxMessage.id),
-            ),
-        )
-        .order_by(col(OutboxMessage.id))
-        .limit(limit * 4)
-        .with_for_update(skip_locked=True)
+    due = await session.exec(
+        DUE,
+        params={
+            "now": now,
+            "written_since": now - timedelta(seconds=chat_interval),
+            "limit": limit * 4,
+        },
     )
     seen_chats: set[int] = set(busy_chats or ())
     claimed: list[OutboxMessage] = []
-    for message in (await session.exec(query)).all():
+    for message in due.all():
         if message.chat_id in seen_chats:
             continue
         seen_chats.add(message.chat_id)
