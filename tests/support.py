@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,16 @@ def wait_until_ready(url: str, *, seconds: float) -> bool:
                 pass
             time.sleep(0.1)
     return False
+
+
+def wait_until(condition: Callable[[], bool], *, seconds: float) -> bool:
+    """Whether `condition` held within `seconds`, looked at every 50 ms."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
 
 
 def started(person: Person) -> Person:

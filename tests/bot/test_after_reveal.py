@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -16,7 +14,7 @@ from emulator import BotApiState, StoredMessage
 from models import Confession, ConfessionStatus, User
 from models.types import utcnow
 from tests.bot.flows import latest_confession, send
-from tests.support import Product, started
+from tests.support import Product, started, wait_until
 from tests.telegram import People, Person
 
 
@@ -40,13 +38,6 @@ def pseudonym_in(message: StoredMessage) -> str:
     found = re.search(r"From: <b>(.+?)</b>", message.content or "")
     assert found, message.content
     return found.group(1)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the condition never held"
-        time.sleep(0.05)
 
 
 def seen_by(person: Person) -> str:
@@ -234,7 +225,10 @@ def test_withdrawing_edits_the_recipients_message(
     send(alice, bob)
     delivery = bob.accepts_request()
     notice = alice.wait_for_message("was delivered")
-    wait_until(lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id)
+    assert wait_until(
+        lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id,
+        seconds=10,
+    )
 
     alice.presses("Withdraw", on=notice)
 
@@ -316,7 +310,10 @@ def test_delete_me_erases_the_user_after_confirmation(
     started(bob)
     send(alice, bob)
     delivery = bob.accepts_request()
-    wait_until(lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id)
+    assert wait_until(
+        lambda: latest_confession(db, alice).delivery_message_id == delivery.message_id,
+        seconds=10,
+    )
 
     alice.command("deleteme")
     alice.presses("Yes, delete everything")

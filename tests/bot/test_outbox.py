@@ -6,14 +6,15 @@ import itertools
 import time
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from core.notices import Notice
 from emulator import BotApiState, RecordedCall
 from models import ConfessionStatus, OutboxMessage, OutboxStatus, User
 from tests.bot.flows import latest_confession, send
 from tests.conftest import WEBHOOK_SECRET
-from tests.support import Product, ServeProcess, started
+from tests.support import Product, ServeProcess, started, wait_until
 from tests.telegram import People, Person, Webhook
 
 
@@ -25,6 +26,16 @@ def deliveries_to(bot_api: BotApiState, person: Person) -> list[RecordedCall]:
         for call in bot_api.calls_to("sendMessage", chat_id=person.id)
         if call.ok and "wants to tell you" in str(call.params.get("text"))
     ]
+
+
+def sent_deliveries(engine: Engine) -> int:
+    """Deliveries the outbox has recorded as sent, read afresh on each call."""
+    with Session(engine) as session:
+        return session.exec(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == Notice.DELIVERY, OutboxMessage.status == OutboxStatus.SENT)
+        ).one()
 
 
 def test_a_429_on_the_delivery_itself_delays_it_by_retry_after(
@@ -123,7 +134,9 @@ def test_a_killed_process_loses_nothing_and_sends_nothing_twice(
         lambda call: call.ok and "wants to tell you" in str(call.params.get("text")),
         timeout=15,
     )
-    time.sleep(0.3)  # away from the one window no design closes: right after Telegram's answer
+    # Killed once that delivery is recorded, away from the one window no design closes
+    # (between Telegram's answer and the record), and before the next, a second later.
+    assert wait_until(lambda: sent_deliveries(db_engine) >= 1, seconds=10)
     serve_process.kill()
     db.expire_all()
     pending = db.exec(select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.PENDING))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from emulator import BotApiState
-from tests.support import ServeProcess
+from tests.support import ServeProcess, wait_until
 
 USER_ID = 4242
 USER = {"id": USER_ID, "is_bot": False, "first_name": "Polly", "language_code": "en"}
@@ -22,15 +21,6 @@ def start_command(update_id: int) -> dict[str, object]:
         "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
     }
     return {"update_id": update_id, "message": message}
-
-
-def wait_until(condition: Callable[[], bool], *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_a_polling_bot_answers_updates_it_fetched(
