@@ -4,6 +4,7 @@ savePreparedInlineMessage, for its sender only, and the page opens the share she
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable
 
 import httpx
@@ -146,6 +147,27 @@ def test_an_opened_card_becomes_a_story_image_with_the_words_and_no_name(
     (seen,) = drawn
     assert seen["text"] == "I kept your scarf"
     assert "Alice" not in str(seen)  # signed, yet the image is never told who wrote it
+
+
+def test_asking_for_the_same_story_again_and_again_draws_it_once(
+    mini_app: OpenMiniApp, alice: Person, bob: Person, db: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paintings: list[str] = []
+    paint = story._paint
+
+    def spy(text: str, **look: str) -> bytes:
+        paintings.append(text)
+        return paint(text, **look)
+
+    monkeypatch.setattr(story, "_paint", spy)
+    public_id = revealed(alice, bob, db, f"Words drawn once {uuid.uuid4().hex}")
+
+    answers = [mini_app(bob).post(f"/confessions/{public_id}/story") for _ in range(5)]
+
+    assert [answer.status_code for answer in answers] == [200] * 5
+    assert len(paintings) == 1
+    images = {httpx.get(answer.json()["url"]).content for answer in answers}
+    assert len(images) == 1
 
 
 def test_a_sealed_card_is_not_a_story_yet(

@@ -7,7 +7,6 @@ any chat. The card is the one inline mode posts, in the sender's language.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -74,12 +73,8 @@ async def prepare_story(
     assert confession.id is not None  # stored, so numbered
     style = await read_model.style_of(session, confession.id)
     eyebrow = i18n.page_words(i18n.language_for(user.language_code))["for_you"]
-    png = await asyncio.to_thread(
-        story.render,
-        confession.text,
-        theme_id=style.theme,
-        accent=style.accent_color,
-        eyebrow=eyebrow,
+    png = await story.drawn(
+        confession.text, theme_id=style.theme, accent=style.accent_color, eyebrow=eyebrow
     )
     key = f"{STORY_PREFIX}{confession.public_id}.png"
     await store.put(key, png, "image/png")
