@@ -273,8 +273,8 @@ class Database:
     own), have an engine of their own whose connections are in autocommit from the start:
     switching a shared connection in and out of autocommit on every checkout costs a quarter
     of a one-query read, and a BEGIN and a COMMIT around one statement are two more round
-    trips. `pool_size` and `max_overflow` are
-    per engine. A checkout costs no round trip to the database: see `_refuse_if_hung_up`."""
+    trips. `pool_size` and `max_overflow` are per engine. A checkout costs no round trip to
+    the database: see `_refuse_if_hung_up`."""
 
     def __init__(
         self, url: URL, *, pool_size: int = 16, max_overflow: int = 8, connect_timeout: int = 5
@@ -341,7 +341,7 @@ class Database:
         For the mini app's busiest reads and the inbox's claim: SQLAlchemy's async layer and
         the ORM cost some 600 µs of CPU per statement over the driver's own (`make bench`).
         The statement is still written once, in Core, and compiled once per database; the
-        connection comes from the read engine's pool, so a checkout still discards a
+        connection comes from the autocommit engine's pool, so a checkout still discards a
         connection the server closed."""
         compiled = driver_statement(statement, self.autocommit_engine.dialect)
         bound = compiled.bind(parameters)
