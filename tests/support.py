@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -25,11 +26,42 @@ from tests.telegram import Person
 PROCESS_START_SECONDS = 60
 
 
+EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+FIRST_PORT = 20_000
+PORTS_PER_WORKER = 500
+
+
+def _worker_ports() -> Iterator[int]:
+    """This pytest-xdist worker's own block of ports, below the range the kernel picks
+    from for `bind(0)` and outgoing connections; empty where there is no room below it."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+    first = FIRST_PORT + worker * PORTS_PER_WORKER
+    ephemeral = int(EPHEMERAL_PORTS.read_text().split()[0]) if EPHEMERAL_PORTS.exists() else 0
+    if first + PORTS_PER_WORKER > ephemeral:
+        return iter(())
+    return itertools.cycle(range(first, first + PORTS_PER_WORKER))
+
+
+_ports = _worker_ports()
+
+
 def free_port() -> int:
+    """A port for a server a test is about to start in another process, which binds it a
+    second or two later. A port the kernel picked (`bind(0)`) could be picked again in that
+    time, for a server in a thread or another worker, and the process would then fail to
+    bind while the test talked to someone else's server; ports from this worker's own block
+    are never picked by the kernel nor by another worker."""
+    for port in itertools.islice(_ports, PORTS_PER_WORKER):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        picked: int = probe.getsockname()[1]
+        return picked
 
 
 def wait_until_ready(url: str, *, seconds: float) -> bool:
