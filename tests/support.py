@@ -20,9 +20,9 @@ from tests import loopback
 from tests.telegram import Person
 
 # How long a `confessions serve` process may take to become ready. It is ready in about 2 s
-# on a quiet machine, but the suite's four workers on two cores, with browsers and other
-# servers starting beside it, have been seen to hold it past 15 s; a test that passes
-# returns as soon as the process answers, so only a broken start waits this long.
+# on a quiet machine, and in seconds more with the suite's four workers on two cores, browsers
+# and other servers starting beside it; a test that passes returns as soon as the process
+# answers, so only a broken start waits this long.
 PROCESS_START_SECONDS = 60
 
 
@@ -65,16 +65,16 @@ def free_port() -> int:
 
 
 def wait_until_ready(url: str, *, seconds: float) -> bool:
-    deadline = time.monotonic() + seconds
+    """Whether `url` answered 200 within `seconds`."""
     with httpx.Client(timeout=1, verify=loopback.TLS) as client:
-        while time.monotonic() < deadline:
+
+        def answers() -> bool:
             try:
-                if client.get(url).status_code == 200:
-                    return True
+                return client.get(url).status_code == 200
             except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-    return False
+                return False
+
+        return wait_until(answers, seconds=seconds)
 
 
 def wait_until(condition: Callable[[], bool], *, seconds: float) -> bool:

@@ -24,7 +24,6 @@ from typing import Any
 import bare_app
 import run
 
-from bot import telegram_auth
 from confessions.runtime import build_web_app
 from core.settings import Settings
 
@@ -51,7 +50,7 @@ def scope(target: str, authorization: str) -> dict[str, Any]:
     }
 
 
-async def cpu_per_request(app: App, requests: list[tuple[str, str]], count: int) -> float:
+async def cpu_per_request(app: App, requests: run.Reads, count: int) -> float:
     """Microseconds of this process's CPU per request, after 200 to warm up; every answer
     must be a 200, or the figure would time a refusal."""
     statuses: list[int] = []
@@ -75,13 +74,7 @@ async def cpu_per_request(app: App, requests: list[tuple[str, str]], count: int)
 
 
 async def measure(url: str, count: int) -> None:
-    readers = run.seed_confessions(url)
-    singles: list[tuple[str, str]] = []
-    pages: list[tuple[str, str]] = []
-    for reader, ids in readers:
-        authorization = "tma " + telegram_auth.sign(reader, bot_token=TOKEN)
-        singles += [(f"/api/v1/confessions/{public_id}", authorization) for public_id in ids]
-        pages.append(("/api/v1/confessions?box=received", authorization))
+    singles, pages = run.reads(run.seed_confessions(url), TOKEN)
     settings = Settings(
         _env_file=None,
         bot_token=TOKEN,

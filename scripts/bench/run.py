@@ -438,19 +438,30 @@ def seed_confessions(url: str) -> list[tuple[dict[str, Any], list[str]]]:
     return readers
 
 
+Reads = list[tuple[str, str]]
+"""Requests of the API load: a target and its Authorization header."""
+
+
+def reads(readers: list[tuple[dict[str, Any], list[str]]], token: str) -> tuple[Reads, Reads]:
+    """Every reader's confessions, each with that reader's own signed init data; and every
+    reader's received list."""
+    singles: Reads = []
+    pages: Reads = []
+    for reader, ids in readers:
+        auth = "tma " + telegram_auth.sign(reader, bot_token=token)
+        singles += [(f"/api/v1/confessions/{public_id}", auth) for public_id in ids]
+        pages.append(("/api/v1/confessions?box=received", auth))
+    return singles, pages
+
+
 def api_requests(
     folder: Path, readers: list[tuple[dict[str, Any], list[str]]], token: str
 ) -> tuple[Path, Path]:
-    """get.lua's files: every reader's confessions, each with that reader's own signed init
-    data; and every reader's received list. Checks one of each answers with what it asked."""
-    single, page = folder / "api-single.tsv", folder / "api-list.tsv"
-    with single.open("w") as singles, page.open("w") as pages:
-        for reader, ids in readers:
-            auth = "tma " + telegram_auth.sign(reader, bot_token=token)
-            for public_id in ids:
-                singles.write(f"/api/v1/confessions/{public_id}\t{auth}\n")
-            pages.write(f"/api/v1/confessions?box=received\t{auth}\n")
-    return single, page
+    """get.lua's files of `reads`, a request a line."""
+    paths = folder / "api-single.tsv", folder / "api-list.tsv"
+    for path, requests in zip(paths, reads(readers, token), strict=True):
+        path.write_text("".join(f"{target}\t{auth}\n" for target, auth in requests))
+    return paths
 
 
 def check_reads(url: str, readers: list[tuple[dict[str, Any], list[str]]], token: str) -> None:

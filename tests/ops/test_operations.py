@@ -165,7 +165,7 @@ def test_a_separate_worker_process_handles_what_web_only_processes_store(
     )
     try:
         # the worker is still starting: a process's imports take seconds on a busy machine
-        replies = alice.command("start", timeout=30)
+        replies = alice.command("start", timeout=PROCESS_START_SECONDS)
     finally:
         worker.send_signal(signal.SIGTERM)
         code = worker.wait(15)
