@@ -3,7 +3,10 @@ savePreparedInlineMessage, for its sender only, and the page opens the share she
 
 from __future__ import annotations
 
+import asyncio
 import io
+import threading
+import time
 import uuid
 from collections.abc import Callable
 
@@ -168,6 +171,36 @@ def test_asking_for_the_same_story_again_and_again_draws_it_once(
     assert len(paintings) == 1
     images = {httpx.get(answer.json()["url"]).content for answer in answers}
     assert len(images) == 1
+
+
+async def test_many_different_cards_asked_for_at_once_are_drawn_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawing = threading.Lock()
+    overlapped: list[str] = []
+
+    def spy(text: str, **look: str) -> bytes:
+        if not drawing.acquire(blocking=False):
+            overlapped.append(text)
+            return b""
+        try:
+            time.sleep(0.05)
+            return b"png"
+        finally:
+            drawing.release()
+
+    monkeypatch.setattr(story, "_paint", spy)
+    texts = [f"Card {n} {uuid.uuid4().hex}" for n in range(6)]
+
+    images = await asyncio.gather(
+        *(
+            story.drawn(text, theme_id="classic", accent="#e2506b", eyebrow="For you")
+            for text in texts
+        )
+    )
+
+    assert overlapped == []
+    assert images == [b"png"] * 6
 
 
 def test_a_sealed_card_is_not_a_story_yet(
