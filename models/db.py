@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -22,7 +24,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
-from sqlalchemy.util import greenlet_spawn
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -102,16 +103,20 @@ def _refuse_if_hung_up(_dbapi_connection: Any, record: Any, _proxy: Any) -> None
     its sockets (a host lost mid-network), the first statement finds, and SQLAlchemy then
     invalidates the whole pool as it would have done after a failed ping."""
     connection = record.driver_connection
-    if connection is None:
-        return
+    if connection is not None and hung_up(connection):
+        raise DisconnectionError("the server closed this connection while it was idle")
+
+
+def hung_up(connection: Any) -> bool:
+    """Whether an idle driver connection's server has closed it (or we have): see
+    `_refuse_if_hung_up`."""
     try:
         descriptor = connection.fileno()
-    except Exception as error:  # closed on our side: psycopg refuses to give its socket
-        raise DisconnectionError("connection already closed") from error
+    except Exception:  # closed on our side: psycopg refuses to give its socket
+        return True
     probe = poll()
     probe.register(descriptor, _HUNG_UP)
-    if probe.poll(0):
-        raise DisconnectionError("the server closed this connection while it was idle")
+    return bool(probe.poll(0))
 
 
 def replace_dead_connections(engine: Engine) -> None:
@@ -266,6 +271,70 @@ async def get_in(session: AsyncSession, model: type[Model], key: Any) -> Model |
     return found
 
 
+class DriverPool:
+    """Driver connections of an autocommit engine, kept apart from its pool for
+    `Database.execute`: a checkout from SQLAlchemy's pool (greenlets, events, bookkeeping)
+    cost the mini app's busiest read a tenth of its CPU; here it is a pop from a list.
+
+    Each connection is made by the engine, so it is set up as every other one (the dialect's
+    own set-up, SQLite's pragmas), then detached from the engine's pool. As there, an idle
+    connection whose server hung up is replaced before anyone uses it (`hung_up`), and one
+    that a statement failed or was cancelled on is closed, never reused."""
+
+    def __init__(self, engine: AsyncEngine, *, size: int, timeout: float) -> None:
+        self._engine = engine
+        self._idle: list[Any] = []
+        self._room = asyncio.Semaphore(size)
+        self._timeout = timeout
+        self._has_server = engine.dialect.name != "sqlite"
+
+    async def acquire(self) -> Any:
+        """An open driver connection, held until `release`; PoolTimeout when all `size` are
+        busy for longer than the timeout, as SQLAlchemy's pool would raise."""
+        if self._room.locked():
+            try:
+                await asyncio.wait_for(self._room.acquire(), self._timeout)
+            except TimeoutError as error:
+                raise PoolTimeout("no database connection came free in time") from error
+        else:
+            await self._room.acquire()
+        try:
+            while self._idle:
+                connection = self._idle.pop()
+                if not (self._has_server and hung_up(connection)):
+                    return connection
+                await _close_quietly(connection)
+            proxied = await self._engine.raw_connection()
+            connection = proxied.driver_connection
+            proxied.detach()
+            return connection
+        except BaseException:
+            self._room.release()
+            raise
+
+    async def release(self, connection: Any, *, reusable: bool) -> None:
+        try:
+            if reusable:
+                self._idle.append(connection)
+            else:
+                await _close_quietly(connection)
+        finally:
+            self._room.release()
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            await _close_quietly(connection)
+
+
+async def _close_quietly(connection: Any) -> None:
+    """Closing a connection whose server is gone may fail; it is gone either way."""
+    try:
+        await connection.close()
+    except Exception:  # nothing to do about a connection that will not close
+        return
+
+
 class Database:
     """One process's engines and the sessions that commit once per unit of work.
 
@@ -304,6 +373,9 @@ class Database:
         # in autocommit there is nothing to roll back when a connection goes back to the pool
         self.autocommit_engine = engine(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
         self._driver_errors: type[Exception] = self.autocommit_engine.dialect.loaded_dbapi.Error
+        self._driver_pool = DriverPool(
+            self.autocommit_engine, size=pool_size + max_overflow, timeout=connect_timeout
+        )
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False
         )
@@ -341,29 +413,30 @@ class Database:
         For the mini app's busiest reads and the inbox's claim: SQLAlchemy's async layer and
         the ORM cost some 600 µs of CPU per statement over the driver's own (`make bench`).
         The statement is still written once, in Core, and compiled once per database; the
-        connection comes from the autocommit engine's pool, so a checkout still discards a
-        connection the server closed."""
+        connection comes from a `DriverPool` of the autocommit engine's connections."""
         compiled = driver_statement(statement, self.autocommit_engine.dialect)
         bound = compiled.bind(parameters)
         try:
-            proxied = await self.autocommit_engine.raw_connection()
+            connection = await self._driver_pool.acquire()
         except self._driver_errors as error:  # SQLAlchemy wraps these on its own paths only
             raise DBAPIError.instance(None, None, error, self._driver_errors) from error
+        reusable = False
         try:
-            assert proxied.driver_connection is not None, "a checked-out connection is open"
-            return await _run(proxied.driver_connection, compiled, bound)
+            rows = await _run(connection, compiled, bound)
+            reusable = True
+            return rows
         except self._driver_errors as error:
-            await greenlet_spawn(proxied.invalidate, error)
             raise DBAPIError.instance(
                 compiled.sql, bound, error, self._driver_errors, connection_invalidated=True
             ) from error
         finally:
-            await greenlet_spawn(proxied.close)  # an overflow connection is closed, awaited
+            await self._driver_pool.release(connection, reusable=reusable)
 
     def unreachable(self, error: BaseException) -> str | None:
         """See `unreachable`: for the loops that retry while this database is away."""
         return unreachable(self.url, error)
 
     async def dispose(self) -> None:
+        await self._driver_pool.close()
         await self.engine.dispose()
         await self.autocommit_engine.dispose()

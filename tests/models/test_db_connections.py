@@ -1,5 +1,5 @@
 """Pooled PostgreSQL connections: no round trip per checkout, yet a connection the server
-closed is never handed to a request."""
+closed, or one a statement failed or was cancelled on, is never handed to a request."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Float, bindparam, create_engine, func, literal_column, select, text
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from models.db import Database, sync_url
 
@@ -85,3 +87,64 @@ async def test_every_pooled_connection_the_server_closed_is_replaced(
     fresh = await hold_two()
 
     assert set(fresh).isdisjoint(pooled)
+
+
+BACKEND_PID = select(func.pg_backend_pid())
+SLEEP = select(func.pg_sleep(bindparam("seconds", type_=Float)))
+DIVIDE_BY_ZERO = select(literal_column("1") / literal_column("0"))
+
+
+async def read_pid(database: Database) -> int:
+    """A read on the driver, as the mini app's busiest ones are made (`Database.execute`)."""
+    [(pid,)] = await database.execute(BACKEND_PID, {})
+    return int(pid)
+
+
+async def test_a_read_on_the_driver_replaces_a_connection_the_server_closed(
+    database: Database, database_url: URL
+) -> None:
+    before = await read_pid(database)
+    terminate(database_url, before)
+    await asyncio.sleep(0.2)
+
+    after = await read_pid(database)
+
+    assert after != before
+
+
+async def test_a_failed_statement_leaves_the_next_read_a_working_connection(
+    database: Database,
+) -> None:
+    await read_pid(database)
+    with pytest.raises(DBAPIError):
+        await database.execute(DIVIDE_BY_ZERO, {})
+
+    assert await read_pid(database) > 0
+
+
+async def test_a_read_cancelled_midway_leaves_the_next_one_a_free_connection(
+    database: Database,
+) -> None:
+    slow = asyncio.create_task(database.execute(SLEEP, {"seconds": 30}))
+    await asyncio.sleep(0.5)
+    slow.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await slow
+
+    assert await asyncio.wait_for(read_pid(database), timeout=5) > 0
+
+
+async def test_reads_wait_for_a_free_connection_and_give_up_after_the_timeout(
+    database_url: URL,
+) -> None:
+    one = Database(database_url, pool_size=1, max_overflow=0, connect_timeout=1)
+    try:
+        busy = asyncio.create_task(one.execute(SLEEP, {"seconds": 3}))
+        await asyncio.sleep(0.3)
+
+        with pytest.raises(PoolTimeout):
+            await read_pid(one)
+        await busy
+        assert await read_pid(one) > 0
+    finally:
+        await one.dispose()
