@@ -126,3 +126,46 @@ def test_a_removed_field_is_refused() -> None:
         del fields[removed]
         with pytest.raises((InitDataBadSignature, InitDataMalformed)):
             validate(urlencode(fields))
+
+
+# the verifier the API asks: it remembers init data it verified, and must refuse the same
+# things all the same
+
+
+@pytest.fixture
+def verifier() -> telegram_auth.InitDataVerifier:
+    return telegram_auth.InitDataVerifier(TOKEN, max_age_seconds=3600)
+
+
+def test_the_verifier_gives_the_user_every_time(
+    verifier: telegram_auth.InitDataVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.time", lambda: NOW)
+
+    first = verifier.verify(f"tma {signed()}")
+    again = verifier.verify(f"tma {signed()}")
+
+    assert first.id == again.id == 42
+
+
+def test_init_data_the_verifier_remembers_still_expires(
+    verifier: telegram_auth.InitDataVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.time", lambda: NOW)
+    verifier.verify(f"tma {signed()}")
+    monkeypatch.setattr("time.time", lambda: NOW + 3600)
+
+    with pytest.raises(InitDataExpired):
+        verifier.verify(f"tma {signed()}")
+
+
+def test_a_change_to_init_data_the_verifier_remembers_is_refused(
+    verifier: telegram_auth.InitDataVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("time.time", lambda: NOW)
+    verifier.verify(f"tma {signed()}")
+    fields = dict(parse_qsl(signed()))
+    fields["user"] = fields["user"].replace("42", "43")
+
+    with pytest.raises(InitDataBadSignature):
+        verifier.verify(f"tma {urlencode(fields)}")
