@@ -27,7 +27,7 @@ from sqlalchemy import (
     inspect,
     or_,
 )
-from sqlalchemy.orm import aliased, make_transient_to_detached
+from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from sqlmodel.sql.expression import Select
@@ -365,8 +365,10 @@ _LOADED = tuple(
 
 
 def _entities(row: tuple[Any, ...]) -> Reading:
-    """A row read on the driver as the ORM would load it, outside any session: each entity
-    built as the ORM builds one it loads; a missing one of an outer join is None."""
+    """A row read on the driver as the ORM would build its entities, outside any session; a
+    missing one of an outer join is None. They are left transient, as nothing will add
+    them to a session (marking each detached, as loaded ones are, was a twentieth of the
+    read's CPU)."""
     built: list[Any] = []
     start = 0
     for manager, keys in _LOADED:
@@ -377,7 +379,6 @@ def _entities(row: tuple[Any, ...]) -> Reading:
             continue
         entity = manager.new_instance()
         entity.__dict__.update(zip(keys, values, strict=True))
-        make_transient_to_detached(entity)
         built.append(entity)
     confession, style, sender, recipient, media = built
     return (confession, style, sender, recipient, media, row[start])
