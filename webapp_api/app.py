@@ -78,6 +78,9 @@ def create_app(
         version="0.1.0",
         summary="Mini-app API and Telegram webhook of the Confessions bot.",
         lifespan=serving,
+        # its own metrics are Prometheus's (/metrics) and its logs JSON lines: FastAPI's
+        # OpenTelemetry layer would only ask, on every request, whether anyone configured it
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     app.state.database = database
