@@ -35,6 +35,7 @@ from webapp_api.routes import (
     share,
     words,
 )
+from webapp_api.shortcuts import install_shortcuts
 
 STATIC = Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1024 * 1024
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(share.router)
     app.include_router(words.router)  # before the page's mount, which would take /app/words
+    install_shortcuts(app)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt_prefixes=("/media/uploads/",))
     app.add_middleware(RequestLog)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="mini-app")
