@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
@@ -119,6 +120,8 @@ def _stopped_cleanly(_signum: int, _frame: object) -> None:
 
 
 def worker(settings: Settings) -> None:
+    if settings.worker_niceness:
+        os.nice(settings.worker_niceness)
     with collector_paused():
         from confessions.runtime import run_worker
 

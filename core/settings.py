@@ -71,6 +71,12 @@ class Settings(BaseSettings):
 
     playground: bool = True
     background_work: bool = True
+    worker_niceness: int = Field(default=10, ge=0, le=19)
+    """How much `confessions worker` lowers its own CPU priority (as `nice` does): on a
+    machine it shares with the serve process, Telegram's webhook is answered first and the
+    handling takes the CPU left over, catching up from the inbox where every acknowledged
+    update is stored. Telegram waits on the acknowledgement, and slows its deliveries when it
+    is slow; nobody waits on a handled update a few milliseconds later. 0 leaves it as is."""
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     metrics_token: SecretStr | None = None

@@ -155,6 +155,7 @@ def make_settings(
             "database_url": clean_database.render_as_string(hide_password=False),
             "data_dir": tmp_path / "data",
             "outbox_chat_interval_seconds": 0.0,
+            "worker_niceness": 0,  # niced, a worker process would wait on the suite's own
             **overrides,
         }
         return Settings(_env_file=None, **values)

@@ -148,6 +148,7 @@ class ServeProcess:
             "LOG_FORMAT": self.settings.log_format,
             "SHUTDOWN_TIMEOUT_SECONDS": str(self.settings.shutdown_timeout_seconds),
             "BACKGROUND_WORK": str(self.settings.background_work).lower(),
+            "WORKER_NICENESS": str(self.settings.worker_niceness),
             "API_REQUESTS_PER_MINUTE": str(self.settings.api_requests_per_minute),
             "BOT_UPDATES_PER_MINUTE": str(self.settings.bot_updates_per_minute),
             "CONFESSIONS_PER_DAY": str(self.settings.confessions_per_day),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from tests.support import (
     ServeProcess,
     free_port,
     started,
+    wait_until,
     wait_until_ready,
 )
 from tests.telegram import Person, Webhook, next_update_id
@@ -172,6 +174,27 @@ def test_a_separate_worker_process_handles_what_web_only_processes_store(
 
     assert "Confessions" in (replies[0].content or "")
     assert code == 0
+
+
+@pytest.mark.settings(background_work=False, worker_niceness=7)
+def test_a_worker_process_yields_the_cpu_to_the_webhook(serve_process: ServeProcess) -> None:
+    ours = os.getpriority(os.PRIO_PROCESS, 0)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "confessions", "worker"],
+        env=serve_process.environment() | {"BACKGROUND_WORK": "true"},
+    )
+    try:
+        lowered = wait_until(
+            lambda: os.getpriority(os.PRIO_PROCESS, worker.pid) != ours,
+            seconds=PROCESS_START_SECONDS,
+        )
+        niceness = os.getpriority(os.PRIO_PROCESS, worker.pid)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(15)
+
+    assert lowered
+    assert niceness == min(ours + 7, 19)
 
 
 def test_json_logs_are_one_object_per_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
