@@ -105,7 +105,7 @@ def create_app(
     app.include_router(metrics.router)
     app.include_router(share.router)
     app.include_router(words.router)  # before the page's mount, which would take /app/words
-    install_shortcuts(app)
+    install_shortcuts(app, webhook=webhook.telegram_webhook)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES, exempt_prefixes=("/media/uploads/",))
     app.add_middleware(RequestLog)
     app.mount("/app", StaticFiles(directory=STATIC, html=True), name="mini-app")

@@ -22,7 +22,6 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from bot import webhook
 from core.read_model import is_public_id
 from webapp_api.routes import confessions
 
@@ -48,9 +47,11 @@ class Shortcut(Route):
         return match, child
 
 
-def install_shortcuts(app: FastAPI) -> None:
+def install_shortcuts(app: FastAPI, *, webhook: Endpoint) -> None:
+    """In front of the webhook (the messaging platform's endpoint, which takes the request
+    alone) and the two reads."""
     app.router.routes[0:0] = [
-        Shortcut("/telegram/webhook", webhook.telegram_webhook, method="POST", accepts=_any),
+        Shortcut("/telegram/webhook", webhook, method="POST", accepts=_any),
         Shortcut(
             "/api/v1/confessions/{public_id}",
             _one_confession,
@@ -62,7 +63,7 @@ def install_shortcuts(app: FastAPI) -> None:
 
 
 def _any(_path: Mapping[str, Any], _request: Request) -> bool:
-    return True  # the webhook's route reads the request itself
+    return True
 
 
 def _a_public_id(path: Mapping[str, Any], _request: Request) -> bool:
