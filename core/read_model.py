@@ -15,7 +15,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -112,47 +112,68 @@ def awaits_share(confession: Confession, recipient: User | None) -> bool:
     )
 
 
+Item = TypeVar("Item", "ReaderView", "Listed")
+
+
 @dataclass(frozen=True, slots=True)
-class Page:
-    items: list[ReaderView]
+class Page(Generic[Item]):
+    items: list[Item]
     next_cursor: str | None
     """The public id to pass back as `cursor` for the next page; None on the last one."""
 
 
 async def page_for(
     session: AsyncSession, reader: Party, *, box: str, limit: int, cursor: str | None = None
-) -> Page:
+) -> Page[ReaderView]:
     """Sent or received confessions, newest first, each as its reader sees it, in one query
     however long the page; drafts are not listed. Pages are marked by the public id of their
     last item, never by an internal number; a cursor that names nothing (any more) marks the
     end of the list."""
     if cursor and not is_public_id(cursor):
         return Page([], None)
-    query, parameters = _page_query(reader, box=box, limit=limit, cursor=cursor)
-    rows = (await session.exec(query, params=parameters)).all()
+    query = PAGES[box == "sent", bool(cursor)]
+    rows = (await session.exec(query, params=_page_parameters(reader, limit, cursor))).all()
     return _page(_reader_views(rows, reader), limit)
+
+
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A confession as a line of a box shows it to one of its parties: the confession and
+    its recipient, without the look, the sender and the media a `ReaderView` carries."""
+
+    confession: Confession
+    recipient: User | None
+    role: Role
+    reaction: str | None
+
+    @property
+    def content_visible(self) -> bool:
+        return content_visible(self.confession, self.role)
 
 
 async def listed(
     database: Database, reader: Party, *, box: str, limit: int, cursor: str | None = None
-) -> Page:
-    """`page_for` for a request that changes nothing: read on the driver, outside any unit
-    of work, so the items are never to be changed or added to a session."""
+) -> Page[Listed]:
+    """A box's page as `page_for` lists it, for a request that changes nothing: what its
+    lines show, read on the driver outside any unit of work (two of READING's five rows,
+    a list page's CPU cut by a third), so the items are never to be changed or added to a
+    session."""
     if cursor and not is_public_id(cursor):
         return Page([], None)
-    query, parameters = _page_query(reader, box=box, limit=limit, cursor=cursor)
-    rows = await database.execute(query, parameters)
-    return _page(_reader_views([_entities(row) for row in rows], reader), limit)
+    query = LISTED_PAGES[box == "sent", bool(cursor)]
+    rows = await database.execute(query, _page_parameters(reader, limit, cursor))
+    found = []
+    for row in rows:
+        (confession, recipient), reaction = _entities(row, LISTED_LAYOUT)
+        found.append(Listed(confession, recipient, _role(confession, reader), reaction))
+    return _page(found, limit)
 
 
-def _page_query(
-    reader: Party, *, box: str, limit: int, cursor: str | None
-) -> tuple[Select[*Reading], dict[str, object]]:
-    parameters: dict[str, object] = {"reader": reader.id, "limit": limit + 1, "cursor": cursor}
-    return PAGES[box == "sent", bool(cursor)], parameters
+def _page_parameters(reader: Party, limit: int, cursor: str | None) -> dict[str, object]:
+    return {"reader": reader.id, "limit": limit + 1, "cursor": cursor}
 
 
-def _page(found: list[ReaderView], limit: int) -> Page:
+def _page(found: list[Item], limit: int) -> Page[Item]:
     more = len(found) > limit
     return Page(found[:limit], found[limit - 1].confession.public_id if more else None)
 
@@ -237,6 +258,11 @@ def permissions(confession: Confession, role: Role) -> Permissions:
     )
 
 
+def content_visible(confession: Confession, role: Role) -> bool:
+    """The recipient reads nothing before revealing it; the sender always can."""
+    return role == Role.SENDER or confession.status == ConfessionStatus.REVEALED
+
+
 @dataclass(frozen=True, slots=True)
 class ReaderView:
     """A confession as one of its two parties may see it; nobody else gets one."""
@@ -252,8 +278,7 @@ class ReaderView:
 
     @property
     def content_visible(self) -> bool:
-        """The recipient reads nothing before revealing it; the sender always can."""
-        return self.role == Role.SENDER or self.confession.status == ConfessionStatus.REVEALED
+        return content_visible(self.confession, self.role)
 
     @property
     def sender_name(self) -> str | None:
@@ -284,7 +309,8 @@ async def shown(database: Database, public_id: str, reader: Party) -> ReaderView
     rows = await database.execute(BY_PUBLIC_ID, {"key": public_id})
     if not rows:
         raise NotFound()
-    return _reader_views([_entities(rows[0])], reader)[0]
+    entities, reaction = _entities(rows[0], READING_LAYOUT)
+    return _reader_views([(*entities, reaction)], reader)[0]
 
 
 async def for_reader_by_id(session: AsyncSession, confession_id: int, reader: Party) -> ReaderView:
@@ -305,17 +331,17 @@ Sender = aliased(User)
 Recipient = aliased(User)
 Reading = tuple[Confession, ConfessionStyle | None, User, User | None, Media | None, str | None]
 
+FIRST_REACTION = (
+    select(Reaction.kind)
+    .where(col(Reaction.confession_id) == col(Confession.id))
+    .order_by(col(Reaction.id))
+    .limit(1)
+    .scalar_subquery()
+)
 READING = cast(  # select() is typed for up to four columns, and this one has six
     "Select[*Reading]",
     select(Confession, ConfessionStyle, Sender, Recipient)
-    .add_columns(
-        Media,
-        select(Reaction.kind)
-        .where(col(Reaction.confession_id) == col(Confession.id))
-        .order_by(col(Reaction.id))
-        .limit(1)
-        .scalar_subquery(),
-    )
+    .add_columns(Media, FIRST_REACTION)
     .join(Sender, col(Sender.id) == col(Confession.sender_id))
     .outerjoin(Recipient, col(Recipient.id) == col(Confession.recipient_id))
     .outerjoin(ConfessionStyle, col(ConfessionStyle.confession_id) == col(Confession.id))
@@ -328,10 +354,18 @@ BY_PUBLIC_ID = READING.where(col(Confession.public_id) == bindparam("key"))
 BY_ID = READING.where(col(Confession.id) == bindparam("key"))
 
 
-def _page_of(*, sent: bool, after_cursor: bool) -> Select[*Reading]:
+LISTING = select(Confession, Recipient, FIRST_REACTION).outerjoin(
+    Recipient, col(Recipient.id) == col(Confession.recipient_id)
+)
+"""What a box's line shows (`Listed`), in one query."""
+
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
+
+
+def _page_of(base: Query, *, sent: bool, after_cursor: bool) -> Query:
     reader = bindparam("reader", type_=BigInteger)
     query = (
-        READING.where(*_in_box(reader, "sent" if sent else "received"))
+        base.where(*_in_box(reader, "sent" if sent else "received"))
         .order_by(col(Confession.id).desc())
         .limit(bindparam("limit", type_=Integer))
     )
@@ -342,36 +376,47 @@ def _page_of(*, sent: bool, after_cursor: bool) -> Select[*Reading]:
 
 
 PAGES = {
-    (sent, after_cursor): _page_of(sent=sent, after_cursor=after_cursor)
+    (sent, after_cursor): _page_of(READING, sent=sent, after_cursor=after_cursor)
     for sent in (True, False)
     for after_cursor in (False, True)
 }
 """A box's pages, by (sent, after a cursor): built once, like READING."""
+LISTED_PAGES = {
+    (sent, after_cursor): _page_of(LISTING, sent=sent, after_cursor=after_cursor)
+    for sent in (True, False)
+    for after_cursor in (False, True)
+}
+"""The same pages, as `listed` reads them."""
 
-_LOADED = tuple(
-    (
-        inspect(entity).class_manager,
-        tuple(inspect(entity).get_property_by_column(column).key for column in table.columns),
+Layout = tuple[tuple[Any, tuple[str, ...]], ...]
+
+
+def _layout(*entities: type[Any]) -> Layout:
+    """How a query's columns fall into its entities: each one's class and attribute names."""
+    return tuple(
+        (
+            inspect(entity).class_manager,
+            tuple(
+                inspect(entity).get_property_by_column(column).key
+                for column in entity.__table__.columns
+            ),
+        )
+        for entity in entities
     )
-    for entity, table in (
-        (Confession, Confession.__table__),  # type: ignore[attr-defined]
-        (ConfessionStyle, ConfessionStyle.__table__),  # type: ignore[attr-defined]
-        (User, User.__table__),  # type: ignore[attr-defined]
-        (User, User.__table__),  # type: ignore[attr-defined]
-        (Media, Media.__table__),  # type: ignore[attr-defined]
-    )
-)
-"""How READING's columns fall into its entities: each one's class and attribute names."""
 
 
-def _entities(row: tuple[Any, ...]) -> Reading:
-    """A row read on the driver as the ORM would build its entities, outside any session; a
-    missing one of an outer join is None. They are left transient, as nothing will add
-    them to a session (marking each detached, as loaded ones are, was a twentieth of the
-    read's CPU)."""
+READING_LAYOUT = _layout(Confession, ConfessionStyle, User, User, Media)
+LISTED_LAYOUT = _layout(Confession, User)
+
+
+def _entities(row: tuple[Any, ...], layout: Layout) -> tuple[list[Any], Any]:
+    """A row read on the driver as the ORM would build its entities, outside any session,
+    and the one column after them; a missing entity of an outer join is None. They are left
+    transient, as nothing will add them to a session (marking each detached, as loaded ones
+    are, was a twentieth of the read's CPU)."""
     built: list[Any] = []
     start = 0
-    for manager, keys in _LOADED:
+    for manager, keys in layout:
         values = row[start : start + len(keys)]
         start += len(keys)
         if values[0] is None:  # the primary key, first in every table here
@@ -380,8 +425,7 @@ def _entities(row: tuple[Any, ...]) -> Reading:
         entity = manager.new_instance()
         entity.__dict__.update(zip(keys, values, strict=True))
         built.append(entity)
-    confession, style, sender, recipient, media = built
-    return (confession, style, sender, recipient, media, row[start])
+    return built, row[start]
 
 
 def _role(confession: Confession, reader: Party) -> Role:

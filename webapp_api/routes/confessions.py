@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import editing, lifecycle, pseudonyms, reactions, read_model, threads
 from core.media import CardLinks, Download, MediaStore, card_links, links_to_show
-from core.read_model import PUBLIC_ID, ReaderView, Role
+from core.read_model import PUBLIC_ID, Listed, ReaderView, Role
 from core.settings import Settings
 from core.users import Party
 from models import User
@@ -82,17 +82,17 @@ def _json(answer: BaseModel) -> Response:
     return Response(answer.model_dump_json(), media_type="application/json")
 
 
-def _summary(reader: ReaderView) -> ConfessionSummary:
-    recipient = reader.view.recipient
-    text = reader.confession.text
+def _summary(line: Listed) -> ConfessionSummary:
+    recipient = line.recipient
+    text = line.confession.text
     return ConfessionSummary(
-        id=reader.confession.public_id,
-        role=reader.role,
-        status=reader.confession.status,
-        preview=text[:PREVIEW_LENGTH] if reader.content_visible else None,
-        recipient_name=recipient.display_name if recipient and reader.role == Role.SENDER else None,
-        created_at=reader.confession.created_at,
-        reaction=reader.reaction,
+        id=line.confession.public_id,
+        role=line.role,
+        status=line.confession.status,
+        preview=text[:PREVIEW_LENGTH] if line.content_visible else None,
+        recipient_name=recipient.display_name if recipient and line.role == Role.SENDER else None,
+        created_at=line.confession.created_at,
+        reaction=line.reaction,
     )
 
 
