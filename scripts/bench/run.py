@@ -52,6 +52,9 @@ ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 BENCH_DB = "confessions_bench"
 PEER_DB = "confessions_bench_peer"
 SECRET = "bench-secret"
+WARM_SECONDS = 3
+"""Of the mini app's reads before each measured load, for the bare endpoint and the product
+alike: the product's first seconds open its pool's connections and prepare its statements."""
 LANES = 2
 """wrk threads, and so lanes of updates.py: each thread sends its own updates and users."""
 MOST_PER_SECOND = 20_000
@@ -776,6 +779,14 @@ def main() -> None:
                 single, page = api_requests(folder, readers, telegram.token)
                 for name, requests in (("one confession", single), ("received list page", page)):
                     load = {"BENCH_REQUESTS": str(requests)}
+                    for server in (bare, product):  # each measured warm: pools filled, plans made
+                        wrk(
+                            server.url,
+                            "get.lua",
+                            seconds=WARM_SECONDS,
+                            connections=options.connections,
+                            env=load,
+                        )
                     base_api = wrk(
                         bare.url,
                         "get.lua",
