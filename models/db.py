@@ -342,8 +342,9 @@ class Database:
     own), have an engine of their own whose connections are in autocommit from the start:
     switching a shared connection in and out of autocommit on every checkout costs a quarter
     of a one-query read, and a BEGIN and a COMMIT around one statement are two more round
-    trips. `pool_size` and `max_overflow` are per engine. A checkout costs no round trip to
-    the database: see `_refuse_if_hung_up`."""
+    trips. `pool_size` and `max_overflow` are per engine and per `DriverPool`, so a process
+    may hold three times their sum, each opened only when needed. A checkout costs no round
+    trip to the database: see `_refuse_if_hung_up`."""
 
     def __init__(
         self, url: URL, *, pool_size: int = 16, max_overflow: int = 8, connect_timeout: int = 5
