@@ -2,7 +2,7 @@
 
 FastAPI resolves a route's parameters on every request, validates what it returns, and
 walks its included routers to find it: for the mini app's one-confession read that was a
-quarter of the serve process's CPU under load (`make bench`), more than the read itself.
+quarter of the serve process's CPU under a wrk load (py-spy), more than the read itself.
 A shortcut is a plain Starlette route placed first in the router. It takes a request only
 when its arguments are plainly valid, reads them itself and calls the very endpoint the
 FastAPI route declares; anything else (a malformed id, an out-of-range limit, another
