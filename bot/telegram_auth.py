@@ -73,8 +73,12 @@ def _data_check_string(fields: dict[str, str]) -> str:
 
 
 def signature(fields: dict[str, str], bot_token: str) -> str:
+    return _signature(fields, _secret_key(bot_token))
+
+
+def _signature(fields: dict[str, str], secret_key: bytes) -> str:
     check = _data_check_string(fields).encode()
-    return hmac.new(_secret_key(bot_token), check, hashlib.sha256).hexdigest()
+    return hmac.new(secret_key, check, hashlib.sha256).hexdigest()
 
 
 def validate(
@@ -105,8 +109,7 @@ def _signed(raw: str, secret_key: bytes) -> InitData:
     fields = dict(pairs)
     if len(fields) != len(pairs) or "hash" not in fields:
         raise InitDataMalformed()
-    expected = hmac.new(secret_key, _data_check_string(fields).encode(), hashlib.sha256)
-    if not constant_time.equal(fields["hash"], expected.hexdigest()):
+    if not constant_time.equal(fields["hash"], _signature(fields, secret_key)):
         raise InitDataBadSignature()
     try:
         auth_date = int(fields["auth_date"])
