@@ -84,7 +84,9 @@ class InboxWriter:
         self._database = database
         self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
         self._writers: set[asyncio.Task[None]] = set()
-        self._insert: Any = None  # built once, for this database's dialect
+        self._insert = insert_or_skip(database.autocommit_engine, InboxUpdate).returning(
+            col(InboxUpdate.update_id)
+        )
 
     async def receive(self, inbound: InboundUpdate) -> bool:
         """Store an update durably; False when that update id was already stored."""
@@ -144,10 +146,6 @@ class InboxWriter:
         for row in rows:
             unique.setdefault(row["update_id"], row)
         async with self._database.autocommit_engine.connect() as connection:
-            if self._insert is None:
-                self._insert = insert_or_skip(connection, InboxUpdate).returning(
-                    col(InboxUpdate.update_id)
-                )
             result = await connection.execute(self._insert, [unique[i] for i in sorted(unique)])
             return dict.fromkeys(result.scalars().all(), True)
 

@@ -127,9 +127,9 @@ def replace_dead_connections(engine: Engine) -> None:
         event.listen(engine, "checkout", _refuse_if_hung_up)
 
 
-def insert_or_skip(bound: AsyncSession | AsyncConnection, table: type[Any]) -> Any:
-    """An INSERT ... ON CONFLICT DO NOTHING for whichever database the session or the
-    connection is on."""
+def insert_or_skip(bound: AsyncSession | AsyncConnection | AsyncEngine, table: type[Any]) -> Any:
+    """An INSERT ... ON CONFLICT DO NOTHING for whichever database the session, the
+    connection or the engine is on."""
     engine = bound.bind if isinstance(bound, AsyncSession) else bound
     dialect = engine.dialect.name if engine is not None else "sqlite"
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
