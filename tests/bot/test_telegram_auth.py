@@ -169,3 +169,16 @@ def test_a_change_to_init_data_the_verifier_remembers_is_refused(
 
     with pytest.raises(InitDataBadSignature):
         verifier.verify(f"tma {urlencode(fields)}")
+
+
+def test_the_verifier_keeps_only_the_newest_it_verified(
+    verifier: telegram_auth.InitDataVerifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_auth, "REMEMBERED", 3)
+    monkeypatch.setattr("time.time", lambda: NOW)
+    many = [signed(query_id=f"q{n}") for n in range(10)]
+
+    for raw in many:
+        verifier.verify(f"tma {raw}")
+
+    assert list(verifier._verified) == many[-3:]
