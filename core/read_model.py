@@ -15,6 +15,7 @@ import enum
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import (
@@ -46,6 +47,7 @@ from models import (
     User,
 )
 from models.db import Database
+from models.users import display_name
 
 SHARE_PREFIX = "c_"
 PUBLIC_ID = r"^[A-Za-z0-9_-]{1,24}$"
@@ -136,36 +138,64 @@ async def page_for(
     return _page(_reader_views(rows, reader), limit)
 
 
+PREVIEW_LENGTH = 80
+"""How much of its words a line of a box shows, once its reader may see them."""
+
+
 @dataclass(frozen=True, slots=True)
 class Listed:
-    """A confession as a line of a box shows it to one of its parties: the confession and
-    its recipient, without the look, the sender and the media a `ReaderView` carries."""
+    """A confession as a line of a box shows it to one of its parties: read as the few
+    columns a line shows, not as the entities a `ReaderView` is made of (whole rows of a
+    confession and its recipient were most of a list page's CPU)."""
 
-    confession: Confession
-    recipient: User | None
+    public_id: str
     role: Role
+    status: ConfessionStatus
+    beginning: str
+    """The first PREVIEW_LENGTH characters of its words, shown only where `preview` says."""
+    recipient_name: str | None
+    """None while it waits for a recipient who has not yet started the bot."""
+    created_at: datetime
     reaction: str | None
 
     @property
-    def content_visible(self) -> bool:
-        return content_visible(self.confession, self.role)
+    def preview(self) -> str | None:
+        return self.beginning if content_visible(self.status, self.role) else None
 
 
 async def listed(
     database: Database, reader: Party, *, box: str, limit: int, cursor: str | None = None
 ) -> Page[Listed]:
     """A box's page as `page_for` lists it, for a request that changes nothing: what its
-    lines show (two of READING's five entities a line: a list page took about a fifth less
-    CPU), read on the driver outside any unit of work, so the items are never to be changed
-    or added to a session."""
+    lines show, read on the driver outside any unit of work."""
     if cursor and not is_public_id(cursor):
         return Page([], None)
     query = LISTED_PAGES[box == "sent", bool(cursor)]
     rows = await database.execute(query, _page_parameters(reader, limit, cursor))
-    found = []
-    for row in rows:
-        (confession, recipient), reaction = _entities(row, LISTED_LAYOUT)
-        found.append(Listed(confession, recipient, _role(confession, reader), reaction))
+    found = [
+        Listed(
+            public_id=public_id,
+            # the box's own conditions made the reader its sender or its recipient
+            role=Role.SENDER if sender_id == reader.id else Role.RECIPIENT,
+            status=status,
+            beginning=beginning,
+            recipient_name=display_name(first, last, username) if recipient_id else None,
+            created_at=created_at,
+            reaction=reaction,
+        )
+        for (
+            public_id,
+            sender_id,
+            status,
+            beginning,
+            created_at,
+            recipient_id,
+            first,
+            last,
+            username,
+            reaction,
+        ) in rows
+    ]
     return _page(found, limit)
 
 
@@ -175,7 +205,7 @@ def _page_parameters(reader: Party, limit: int, cursor: str | None) -> dict[str,
 
 def _page(found: list[Item], limit: int) -> Page[Item]:
     more = len(found) > limit
-    return Page(found[:limit], found[limit - 1].confession.public_id if more else None)
+    return Page(found[:limit], found[limit - 1].public_id if more else None)
 
 
 async def count_in(session: AsyncSession, reader: Party, *, box: str) -> int:
@@ -258,9 +288,9 @@ def permissions(confession: Confession, role: Role) -> Permissions:
     )
 
 
-def content_visible(confession: Confession, role: Role) -> bool:
+def content_visible(status: ConfessionStatus, role: Role) -> bool:
     """The recipient reads nothing before revealing it; the sender always can."""
-    return role == Role.SENDER or confession.status == ConfessionStatus.REVEALED
+    return role == Role.SENDER or status == ConfessionStatus.REVEALED
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +307,12 @@ class ReaderView:
         return self.view.confession
 
     @property
+    def public_id(self) -> str:
+        return self.view.confession.public_id
+
+    @property
     def content_visible(self) -> bool:
-        return content_visible(self.confession, self.role)
+        return content_visible(self.confession.status, self.role)
 
     @property
     def sender_name(self) -> str | None:
@@ -354,8 +388,35 @@ BY_PUBLIC_ID = READING.where(col(Confession.public_id) == bindparam("key"))
 BY_ID = READING.where(col(Confession.id) == bindparam("key"))
 
 
-LISTING = select(Confession, Recipient, FIRST_REACTION).outerjoin(
-    Recipient, col(Recipient.id) == col(Confession.recipient_id)
+Line = tuple[
+    str,
+    int,
+    ConfessionStatus,
+    str,
+    datetime,
+    int | None,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+]
+LISTING = cast(  # select() is typed for up to four columns, and this one has ten
+    "Select[*Line]",
+    select(
+        Confession.public_id,
+        Confession.sender_id,
+        Confession.status,
+        func.substr(Confession.text, 1, PREVIEW_LENGTH),
+    )
+    .add_columns(
+        col(Confession.created_at),
+        col(Recipient.id),
+        col(Recipient.first_name),
+        col(Recipient.last_name),
+        col(Recipient.username),
+        FIRST_REACTION,
+    )
+    .outerjoin(Recipient, col(Recipient.id) == col(Confession.recipient_id)),
 )
 """What a box's line shows (`Listed`), in one query."""
 
@@ -406,7 +467,6 @@ def _layout(*entities: type[Any]) -> Layout:
 
 
 READING_LAYOUT = _layout(Confession, ConfessionStyle, User, User, Media)
-LISTED_LAYOUT = _layout(Confession, User)
 
 
 def _entities(row: tuple[Any, ...], layout: Layout) -> tuple[list[Any], Any]:

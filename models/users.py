@@ -37,6 +37,12 @@ class User(SQLModel, table=True):
 
     @property
     def display_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part) or (
-            f"@{self.username}" if self.username else "Someone"
-        )
+        return display_name(self.first_name, self.last_name, self.username)
+
+
+def display_name(first_name: str | None, last_name: str | None, username: str | None) -> str:
+    """What a person is called to others: their name as Telegram gave it, else their
+    username; for a read that has only these columns, not the whole user."""
+    return " ".join(part for part in (first_name, last_name) if part) or (
+        f"@{username}" if username else "Someone"
+    )

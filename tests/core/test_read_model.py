@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import consent, lifecycle, reactions, read_model
 from core.errors import NotFound
-from core.read_model import Listed, ReaderView
+from core.read_model import PREVIEW_LENGTH, Listed, ReaderView
 from core.settings import Settings
 from models import Signature, User
 from models.db import Database
@@ -17,14 +17,27 @@ from tests.core.conftest import ConfessionFactory, UserFactory
 
 
 def _line(item: ReaderView | Listed) -> dict[str, object]:
-    """What a line of a box shows, as plain values."""
-    recipient = item.view.recipient if isinstance(item, ReaderView) else item.recipient
+    """What a line of a box shows, as plain values: a `Listed` has them, and a full view
+    holds them."""
+    if isinstance(item, Listed):
+        return {
+            "id": item.public_id,
+            "role": item.role,
+            "status": item.status,
+            "preview": item.preview,
+            "recipient": item.recipient_name,
+            "created_at": item.created_at,
+            "reaction": item.reaction,
+        }
+    confession, recipient = item.confession, item.view.recipient
     return {
-        "confession": item.confession.model_dump(),
-        "recipient": recipient.model_dump() if recipient else None,
+        "id": confession.public_id,
         "role": item.role,
+        "status": confession.status,
+        "preview": confession.text[:PREVIEW_LENGTH] if item.content_visible else None,
+        "recipient": recipient.display_name if recipient else None,
+        "created_at": confession.created_at,
         "reaction": item.reaction,
-        "content_visible": item.content_visible,
     }
 
 
@@ -122,7 +135,7 @@ async def test_pages_on_the_driver_are_the_pages_of_a_unit_of_work(
     await consent.answer_request(session, first.public_id, bob, accepted=True)
     await lifecycle.mark_delivered(session, first.id or 0, chat_id=bob.id, message_id=None)
     for n in range(4):
-        sent = await send(alice, bob, text=f"confession number {n}")
+        sent = await send(alice, bob, text=f"confession number {n}, " + "долгие слова 💌 " * 9)
         await lifecycle.mark_delivered(session, sent.id or 0, chat_id=bob.id, message_id=n + 1)
     await send(bob, alice, text="the other way, a request not answered")
     await session.commit()

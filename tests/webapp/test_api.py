@@ -179,6 +179,17 @@ def test_the_received_list_hides_the_words_until_revealed(
     assert after[0]["preview"] == "I think about you every day"
 
 
+def test_a_list_line_shows_the_first_eighty_characters_of_long_words(
+    mini_app: OpenMiniApp, alice: Person, bob: Person
+) -> None:
+    words = "Ünter den Linden, " + "я думаю о тебе 💌 " * 8
+    send(alice, bob, words)
+
+    [line] = mini_app(alice).get("/confessions", box="sent").json()["items"]
+
+    assert line["preview"] == words[:80]
+
+
 # changing
 
 

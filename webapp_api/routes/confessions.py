@@ -36,7 +36,6 @@ from webapp_api.schemas import (
 router = APIRouter(
     prefix="/api/v1", tags=["mini app"], responses=responses(401, 413, 422, 429, 503)
 )
-PREVIEW_LENGTH = 80
 Box = Literal["sent", "received"]
 PAGE_SIZE = 20
 PAGE_LIMITS = (1, 50)
@@ -83,15 +82,13 @@ def _json(answer: BaseModel) -> Response:
 
 
 def _summary(line: Listed) -> ConfessionSummary:
-    recipient = line.recipient
-    text = line.confession.text
     return ConfessionSummary(
-        id=line.confession.public_id,
+        id=line.public_id,
         role=line.role,
-        status=line.confession.status,
-        preview=text[:PREVIEW_LENGTH] if line.content_visible else None,
-        recipient_name=recipient.display_name if recipient and line.role == Role.SENDER else None,
-        created_at=line.confession.created_at,
+        status=line.status,
+        preview=line.preview,
+        recipient_name=line.recipient_name if line.role == Role.SENDER else None,
+        created_at=line.created_at,
         reaction=line.reaction,
     )
 
