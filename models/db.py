@@ -293,7 +293,9 @@ class DriverPool:
         busy for longer than the timeout, as SQLAlchemy's pool would raise."""
         if self._room.locked():
             try:
-                await asyncio.wait_for(self._room.acquire(), self._timeout)
+                # a timer on this task, where wait_for would make a task of each wait
+                async with asyncio.timeout(self._timeout):
+                    await self._room.acquire()
             except TimeoutError as error:
                 raise PoolTimeout("no database connection came free in time") from error
         else:

@@ -5,6 +5,7 @@ nothing to anyone else."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import consent, lifecycle, reactions, read_model
@@ -42,17 +43,18 @@ def _line(item: ReaderView | Listed) -> dict[str, object]:
 
 
 def _seen(view: ReaderView) -> dict[str, object]:
-    """Everything a reader's view holds, as plain values."""
+    """What showing a confession reads of a reader's view (`SHOWN_LAYOUT`), as plain values."""
+    entities = (view.confession, view.style, view.view.sender, view.view.recipient, view.view.media)
     return {
-        "confession": view.confession.model_dump(),
-        "sender": view.view.sender.model_dump(),
-        "recipient": view.view.recipient.model_dump() if view.view.recipient else None,
-        "media": view.view.media.model_dump() if view.view.media else None,
-        "style": view.style.model_dump(),
+        "entities": [
+            {key: getattr(entity, key) for key in part.keys} if entity else None
+            for part, entity in zip(read_model.SHOWN_LAYOUT, entities, strict=True)
+        ],
         "reaction": view.reaction,
         "role": view.role,
         "can": view.can,
         "sender_name": view.sender_name,
+        "content_visible": view.content_visible,
     }
 
 
@@ -89,6 +91,22 @@ async def test_each_party_is_shown_on_the_driver_what_a_unit_of_work_shows_them(
         on_driver = await read_model.shown(database, confession.public_id, reader)
         assert _seen(on_driver) == _seen(in_unit)
     assert (await read_model.shown(database, confession.public_id, bob)).reaction == "heart"
+
+
+async def test_a_column_the_driver_did_not_read_raises_rather_than_reading_as_none(
+    session: AsyncSession, database: Database, send: ConfessionFactory, alice: User, bob: User
+) -> None:
+    confession = await send(alice, bob)
+    await session.commit()
+
+    view = await read_model.shown(database, confession.public_id, alice)
+
+    assert view.confession.text == confession.text
+    with pytest.raises(DetachedInstanceError):
+        _ = view.confession.updated_at
+    assert view.view.recipient is not None
+    with pytest.raises(DetachedInstanceError):
+        _ = view.view.recipient.can_message
 
 
 async def test_the_recipient_is_shown_no_words_before_the_reveal_on_the_driver(
