@@ -14,7 +14,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, and_, bindparam, exists, or_, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Integer,
+    and_,
+    bindparam,
+    column,
+    exists,
+    func,
+    or_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
@@ -87,6 +100,7 @@ class InboxWriter:
         self._insert = insert_or_skip(database.autocommit_engine, InboxUpdate).returning(
             col(InboxUpdate.update_id)
         )
+        self._write = self._write_as_one if database.is_sqlite else self._write_as_recordset
 
     async def receive(self, inbound: InboundUpdate) -> bool:
         """Store an update durably; False when that update id was already stored."""
@@ -135,19 +149,59 @@ class InboxWriter:
                 # the first of two equal ids in one batch stored it; the second is a repeat
                 answer.set_result(stored.pop(row["update_id"], False))
 
-    async def _write(self, rows: Iterable[dict[str, Any]]) -> dict[int, bool]:
+    async def _write_as_one(self, rows: Iterable[dict[str, Any]]) -> dict[int, bool]:
         """One INSERT ... ON CONFLICT DO NOTHING for the batch, committed as it runs: one
         statement is atomic on its own, and a BEGIN and a COMMIT around it would be two more
         round trips per batch (under light load, per update). Which update ids were new.
 
         Rows go in update id order, so two batches holding the same re-sent updates wait for
         each other instead of deadlocking."""
-        unique: dict[int, dict[str, Any]] = {}
-        for row in rows:
-            unique.setdefault(row["update_id"], row)
+        unique = _unique(rows)
         async with self._database.autocommit_engine.connect() as connection:
             result = await connection.execute(self._insert, [unique[i] for i in sorted(unique)])
             return dict.fromkeys(result.scalars().all(), True)
+
+    async def _write_as_recordset(self, rows: Iterable[dict[str, Any]]) -> dict[int, bool]:
+        """`_write_as_one` on PostgreSQL: the batch goes as one JSON document that the
+        statement reads as rows (STORE_BATCH), so its SQL is the same for every batch, and
+        is prepared once, on the driver. A multi-row VALUES list is new SQL for every size
+        of batch, built and parsed each time: a sixth of the webhook's CPU."""
+        batch = [
+            {**row, "received_at": row["received_at"].isoformat()} for row in _unique(rows).values()
+        ]
+        stored = await self._database.execute(STORE_BATCH, {"batch": batch})
+        return {update_id: True for (update_id,) in stored}
+
+
+def _unique(rows: Iterable[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The first row of each update id: the others are the same update again."""
+    unique: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault(row["update_id"], row)
+    return unique
+
+
+_BATCH = (
+    func.json_to_recordset(bindparam("batch", type_=JSON))
+    .table_valued(
+        column("update_id", BigInteger),
+        column("user_id", BigInteger),
+        column("payload", JSON),
+        column("received_at", DateTime(timezone=True)),
+        column("attempts", Integer),
+    )
+    .render_derived(name="batch", with_types=True)
+)
+STORE_BATCH = (
+    pg_insert(InboxUpdate)
+    .from_select(
+        ["update_id", "user_id", "payload", "received_at", "attempts"],
+        select(*_BATCH.c).order_by(_BATCH.c.update_id),  # as in _write_as_one: no deadlocks
+    )
+    .on_conflict_do_nothing()
+    .returning(col(InboxUpdate.update_id))
+)
+"""A batch of inbox rows, given as one JSON array of objects, stored on PostgreSQL."""
 
 
 def _refused(error: Exception) -> Exception:

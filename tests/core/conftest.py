@@ -8,7 +8,7 @@ so moving a function between modules changes one line per file."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -23,7 +23,7 @@ from core import users
 from core.media import LocalStore, MediaStore
 from core.settings import Settings
 from models import Confession, OutboxMessage, Signature, User
-from models.db import Database
+from models.db import Database, Statement
 from models.types import utcnow
 from tests import factories
 
@@ -32,13 +32,20 @@ TOKEN = "123456:domain-tests-token"
 
 class TransactionCounter:
     """How many transactions the product committed, seen from its engines: the commits of
-    its units of work, and every statement on its autocommit engine, each of which commits
-    by itself."""
+    its units of work, and every statement on its autocommit engine or on the driver
+    (`Database.execute`), each of which commits by itself."""
 
     def __init__(self, database: Database) -> None:
         self.committed = 0
         event.listen(database.engine.sync_engine, "commit", self._count)
         event.listen(database.autocommit_engine.sync_engine, "before_cursor_execute", self._count)
+        on_driver = database.execute
+
+        async def execute(statement: Statement, parameters: Mapping[str, Any]) -> list[Any]:
+            self._count()
+            return await on_driver(statement, parameters)
+
+        database.execute = execute  # type: ignore[method-assign]
 
     def _count(self, *_: object) -> None:
         self.committed += 1

@@ -134,3 +134,25 @@ async def test_an_update_the_database_refuses_fails_alone_in_its_batch(
     assert answers[:10] + answers[11:] == [True] * 20
     assert isinstance(answers[10], inbox.MalformedUpdate)
     assert stored(db_engine, ids) == set(ids)
+
+
+async def test_a_stored_payload_is_claimed_back_exactly_as_it_came(database: Database) -> None:
+    writer = InboxWriter(database)
+    update_id = next_update_id()
+    payload: dict[str, Any] = {
+        "update_id": update_id,
+        "message": {
+            "text": 'Ünter "den" Linden \\ 💌 \u2028 я\tты',
+            "entities": [{"offset": 0, "length": 5, "type": "bold"}],
+            "chat": {"id": -(2**62), "type": "private"},
+            "from": {"id": 2**62, "is_bot": False, "first_name": ""},
+            "location": {"latitude": -0.5, "longitude": 1e-7},
+            "empty": {},
+            "none": None,
+        },
+    }
+
+    assert await writer.receive(InboundUpdate(update_id, 2**62, payload))
+
+    [claimed] = await inbox.claim(database, lease_seconds=60)
+    assert claimed == (update_id, payload)
