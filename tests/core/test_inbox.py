@@ -142,7 +142,7 @@ async def test_a_stored_payload_is_claimed_back_exactly_as_it_came(database: Dat
     payload: dict[str, Any] = {
         "update_id": update_id,
         "message": {
-            "text": 'Ünter "den" Linden \\ 💌 \u2028 я\tты',
+            "text": 'Ünter "den" Linden \\ 💌 \u2028 я\tты \x00 \u001b',
             "entities": [{"offset": 0, "length": 5, "type": "bold"}],
             "chat": {"id": -(2**62), "type": "private"},
             "from": {"id": 2**62, "is_bot": False, "first_name": ""},
