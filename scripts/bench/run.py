@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import updates
@@ -233,11 +233,17 @@ def serve_product(env: dict[str, str]) -> Served:
     process = subprocess.Popen(
         [sys.executable, "-m", "confessions", "serve", "--port", str(port)],
         env=env,
-        stderr=subprocess.DEVNULL,
+        stderr=product_log(env, f"serve-{port}"),
     )
     served = Served(process, f"http://127.0.0.1:{port}")
     wait_ready(served.url + "/readyz")
     return served
+
+
+def product_log(env: dict[str, str], name: str) -> IO[bytes]:
+    """Where a product process writes its log (warnings and errors): in the run's folder,
+    which is kept when the run fails."""
+    return (Path(env["DATA_DIR"]).parent / f"{name}.log").open("ab")
 
 
 def serve_bare() -> Served:
@@ -609,6 +615,7 @@ def main() -> None:
         bare = serve_bare()
         product = serve_product(env)
         inbox = Inbox(url)
+        failed = False
         try:
             # the peer: CPU per handled update, the same updates through the same emulator
             if "peer" in parts:
@@ -751,7 +758,7 @@ def main() -> None:
                 worker = subprocess.Popen(
                     [sys.executable, "-m", "confessions", "worker"],
                     env=env,
-                    stderr=subprocess.DEVNULL,
+                    stderr=product_log(env, "worker"),
                 )
                 try:
                     split = webhook.load(
@@ -915,11 +922,16 @@ def main() -> None:
                         f"most to one chat: {most}",
                     ),
                 ]
+        except BaseException:
+            print(f"\nthe run failed; its logs are kept in {folder}", file=sys.stderr)
+            failed = True
+            raise
         finally:
             inbox.close()
             product.stop()
             bare.stop()
-            shutil.rmtree(folder, ignore_errors=True)
+            if not failed:
+                shutil.rmtree(folder, ignore_errors=True)
 
     print(
         f"\nConfessions benchmark — {os.cpu_count()} cores, PostgreSQL on loopback, "
