@@ -13,6 +13,9 @@ from tests.support import started
 from tests.telegram import Person
 
 WINDOW = 1.0
+CHANGES_WINDOW = 4.0
+"""For changes that must all fall within one window: each press waits until it is handled,
+and three of them took over a second on a loaded CI host."""
 
 
 def revealed_card(alice: Person, bob: Person) -> StoredMessage:
@@ -57,7 +60,7 @@ def test_the_card_opened_from_my_shows_the_reaction_chosen(alice: Person, bob: P
     assert "💔 ✓" in [b["text"] for row in opened.inline_keyboard or [] for b in row]
 
 
-@pytest.mark.settings(reaction_notice_window_seconds=WINDOW)
+@pytest.mark.settings(reaction_notice_window_seconds=CHANGES_WINDOW)
 def test_changes_within_the_window_tell_the_sender_once_with_the_last_choice(
     alice: Person, bob: Person
 ) -> None:
@@ -67,7 +70,7 @@ def test_changes_within_the_window_tell_the_sender_once_with_the_last_choice(
     bob.presses("😊", on=card)
     bob.presses("😂", on=card)
     alice.wait_for_message("reacted to")
-    time.sleep(WINDOW + 1.0)
+    time.sleep(CHANGES_WINDOW)  # a notice queued for a later press would be out by then
 
     assert reaction_notices(alice) == ["💞 Bob reacted to your confession: 😂"]
 
@@ -84,7 +87,7 @@ def test_a_change_after_the_window_is_told_again(alice: Person, bob: Person) -> 
     assert len(reaction_notices(alice)) == 2
 
 
-@pytest.mark.settings(reaction_notice_window_seconds=WINDOW)
+@pytest.mark.settings(reaction_notice_window_seconds=CHANGES_WINDOW)
 def test_changing_back_to_what_the_sender_was_told_tells_nothing(
     alice: Person, bob: Person
 ) -> None:
@@ -94,7 +97,7 @@ def test_changing_back_to_what_the_sender_was_told_tells_nothing(
 
     bob.presses("😂", on=card)
     bob.presses("❤️", on=card)
-    time.sleep(WINDOW + 1.5)
+    time.sleep(CHANGES_WINDOW + 1.5)
 
     assert reaction_notices(alice) == ["💞 Bob reacted to your confession: ❤️"]
 
