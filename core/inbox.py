@@ -8,7 +8,6 @@ out. Updates of one user are handled one at a time, in order.
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -39,6 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import outbox
 from models import InboxUpdate, OutboxMessage
 from models.db import Database, execute_in, insert_or_skip
+from models.group_commit import GroupCommit
 from models.types import utcnow
 
 INT64 = range(-(2**63), 2**63)
@@ -82,14 +82,9 @@ async def receive(session: AsyncSession, inbound: InboundUpdate) -> bool:
 
 
 class InboxWriter:
-    """Group commit for the webhook: updates arriving together are stored in one transaction.
-
-    Each caller still hears back only after the transaction holding its update committed, so
-    an acknowledged update is never lost; but a commit (a disk flush on PostgreSQL) is paid
-    once per batch instead of once per update. At most `WRITERS` batches are in flight:
-    whatever arrives meanwhile forms the next batch, so under light load an update waits for
-    no one, and under heavy load batches grow by themselves.
-    """
+    """Group commit for the webhook (`GroupCommit`): updates arriving together are stored in
+    one transaction, and each caller hears back only once its update is committed, so an
+    acknowledged update is never lost."""
 
     MAX_BATCH = 500
     """Rows per INSERT, well below PostgreSQL's 65,535 parameters."""
@@ -98,8 +93,9 @@ class InboxWriter:
 
     def __init__(self, database: Database) -> None:
         self._database = database
-        self._waiting: list[tuple[dict[str, Any], asyncio.Future[bool]]] = []
-        self._writers: set[asyncio.Task[None]] = set()
+        self._batches: GroupCommit[dict[str, Any], bool] = GroupCommit(
+            self._write_batch, writers=self.WRITERS, most=self.MAX_BATCH
+        )
         self._insert = insert_or_skip(database.autocommit_engine, InboxUpdate).returning(
             col(InboxUpdate.update_id)
         )
@@ -107,50 +103,27 @@ class InboxWriter:
 
     async def receive(self, inbound: InboundUpdate) -> bool:
         """Store an update durably; False when that update id was already stored."""
-        row = _row(inbound)
-        answer: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
-        self._waiting.append((row, answer))
-        if len(self._writers) < self.WRITERS:
-            writer = asyncio.create_task(self._write_all())
-            self._writers.add(writer)
-            writer.add_done_callback(self._writers.discard)
-        return await answer
+        return await self._batches.submit(_row(inbound))
 
     async def close(self) -> None:
         """Finish the batches in hand (at shutdown)."""
-        await asyncio.gather(*self._writers, return_exceptions=True)
+        await self._batches.close()
 
-    async def _write_all(self) -> None:
-        while self._waiting:
-            batch = self._waiting[: self.MAX_BATCH]
-            del self._waiting[: self.MAX_BATCH]
-            try:
-                await self._write_batch(batch)
-            except BaseException:  # cancelled (shutdown): nobody is told it was stored
-                for _, answer in batch:
-                    answer.cancel()
-                raise
-
-    async def _write_batch(self, batch: list[tuple[dict[str, Any], asyncio.Future[bool]]]) -> None:
+    async def _write_batch(self, rows: list[dict[str, Any]]) -> list[bool | Exception]:
         """Store a batch; when the database refuses a value in it, store each update on its
         own, so the update at fault fails alone and the others are stored as usual. When the
         database is away, every caller hears so at once (503), without a retry each."""
         try:
-            stored = await self._write(row for row, _ in batch)
+            stored = await self._write(rows)
         except Exception as error:
             refusal = _refused(error)
-            if isinstance(refusal, MalformedUpdate) and len(batch) > 1:
-                for one in batch:
-                    await self._write_batch([one])
-                return
-            for _, answer in batch:
-                if not answer.done():
-                    answer.set_exception(refusal)
-            return
-        for row, answer in batch:
-            if not answer.done():
-                # the first of two equal ids in one batch stored it; the second is a repeat
-                answer.set_result(stored.pop(row["update_id"], False))
+            if not isinstance(refusal, MalformedUpdate):
+                raise
+            if len(rows) == 1:
+                return [refusal]
+            return [outcome for row in rows for outcome in await self._write_batch([row])]
+        # the first of two equal ids in one batch stored it; the second is a repeat
+        return [stored.pop(row["update_id"], False) for row in rows]
 
     async def _write_as_one(self, rows: Iterable[dict[str, Any]]) -> dict[int, bool]:
         """One INSERT ... ON CONFLICT DO NOTHING for the batch, committed as it runs: one
