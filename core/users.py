@@ -131,10 +131,14 @@ STEP_PROMPT = (
 )
 
 
-async def record_step_prompt(session: AsyncSession, user_id: int, message_id: int) -> None:
-    """The message now asking this user for their step, as sent: the one whose buttons go
-    when the step is done another way (`take_step_prompt`)."""
-    await execute_in(session, STEP_PROMPT, {"user_id": user_id, "message_id": message_id})
+async def record_step_prompts(session: AsyncSession, prompts: dict[int, int]) -> None:
+    """The message now asking each user (by id) for their step, as sent: the one whose
+    buttons go when the step is done another way (`take_step_prompt`)."""
+    await execute_in(
+        session,
+        STEP_PROMPT,
+        [{"user_id": user_id, "message_id": message_id} for user_id, message_id in prompts.items()],
+    )
 
 
 def take_step_prompt(user: User) -> int | None:

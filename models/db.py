@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping
+import inspect
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -205,9 +206,30 @@ def driver_statement(statement: Statement, dialect: Dialect) -> DriverStatement:
     return compiled
 
 
+Parameters = Mapping[str, Any] | Sequence[Mapping[str, Any]]
+"""One statement's parameters, or a list of them to run it once for each (executemany:
+psycopg sends them all in one pipeline, a single round trip)."""
+Bound = tuple[Any, ...] | dict[str, Any]
+
+
+def _bind(compiled: DriverStatement, parameters: Parameters) -> Bound | list[Bound]:
+    if isinstance(parameters, Mapping):
+        return compiled.bind(parameters)
+    return [compiled.bind(each) for each in parameters]
+
+
 async def _run(
-    driver: Any, compiled: DriverStatement, bound: tuple[Any, ...] | dict[str, Any]
+    driver: Any, compiled: DriverStatement, bound: Bound | list[Bound]
 ) -> list[tuple[Any, ...]]:
+    if isinstance(bound, list):
+        cursor = driver.cursor()
+        if inspect.isawaitable(cursor):  # aiosqlite's connection makes its cursors so
+            cursor = await cursor
+        try:
+            await cursor.executemany(compiled.sql, bound)
+        finally:
+            await cursor.close()
+        return []
     cursor = await driver.execute(compiled.sql, bound)
     try:
         rows = await cursor.fetchall() if compiled.columns else []
@@ -217,10 +239,11 @@ async def _run(
 
 
 async def execute_in(
-    session: AsyncSession, statement: Statement, parameters: Mapping[str, Any]
+    session: AsyncSession, statement: Statement, parameters: Parameters
 ) -> list[tuple[Any, ...]]:
     """Run a Core statement built once on the driver connection of `session`'s
-    transaction, committed or rolled back with it; the rows it returns, or none.
+    transaction, committed or rolled back with it; the rows it returns, or none (always
+    none when given a list of parameters).
 
     The hot statements of handling an update (marking it handled, queueing its answer) go
     this way: through the session each would cost about a millisecond of CPU, on the driver
@@ -232,7 +255,7 @@ async def execute_in(
     connection = await session.connection()
     dialect = connection.dialect
     compiled = driver_statement(statement, dialect)
-    bound = compiled.bind(parameters)
+    bound = _bind(compiled, parameters)
     raw = await connection.get_raw_connection()
     assert raw.driver_connection is not None, "a session's connection is open"
     errors: type[Exception] = dialect.loaded_dbapi.Error
@@ -406,9 +429,7 @@ class Database:
         async with self._reads() as session:
             yield session
 
-    async def execute(
-        self, statement: Statement, parameters: Mapping[str, Any]
-    ) -> list[tuple[Any, ...]]:
+    async def execute(self, statement: Statement, parameters: Parameters) -> list[tuple[Any, ...]]:
         """Run a statement on the driver itself, outside any unit of work: its rows (a
         read's, or a RETURNING clause's) converted as SQLAlchemy would; a write is committed
         as it runs.
@@ -418,7 +439,7 @@ class Database:
         The statement is still written once, in Core, and compiled once per database; the
         connection comes from a `DriverPool` of the autocommit engine's connections."""
         compiled = driver_statement(statement, self.autocommit_engine.dialect)
-        bound = compiled.bind(parameters)
+        bound = _bind(compiled, parameters)
         try:
             connection = await self._driver_pool.acquire()
         except self._driver_errors as error:  # SQLAlchemy wraps these on its own paths only

@@ -8,7 +8,7 @@ so moving a function between modules changes one line per file."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -23,7 +23,7 @@ from core import users
 from core.media import LocalStore, MediaStore
 from core.settings import Settings
 from models import Confession, OutboxMessage, Signature, User
-from models.db import Database, Statement
+from models.db import Database, Parameters, Statement
 from models.types import utcnow
 from tests import factories
 
@@ -41,7 +41,7 @@ class TransactionCounter:
         event.listen(database.autocommit_engine.sync_engine, "before_cursor_execute", self._count)
         on_driver = database.execute
 
-        async def execute(statement: Statement, parameters: Mapping[str, Any]) -> list[Any]:
+        async def execute(statement: Statement, parameters: Parameters) -> list[Any]:
             self._count()
             return await on_driver(statement, parameters)
 

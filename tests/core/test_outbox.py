@@ -26,6 +26,7 @@ from core.settings import Settings
 from models import OutboxMessage, OutboxStatus, User
 from models.db import Database
 from models.types import utcnow
+from tests.core.conftest import TransactionCounter
 
 CHAT = 7001
 
@@ -372,3 +373,39 @@ async def test_a_step_prompt_the_worker_sends_later_is_recorded_when_it_goes(
     await drained(database, settings, Sent(21))
 
     assert await prompt_of(database) == 21
+
+
+async def test_replies_to_many_chats_sent_together_share_their_records_transactions(
+    database: Database, settings: Settings, transactions: TransactionCounter
+) -> None:
+    chats = [CHAT + n for n in range(1, 13)]
+    async with database.session() as session:
+        session.add_all(User(id=chat, first_name="Writer", can_message=True) for chat in chats)
+    turns = []
+    for chat in chats:
+        async with database.session() as session:
+            turns.append(
+                await outbox.queue_replies(
+                    session,
+                    [ApiCall("post", {"chat_id": chat, "text": "next?"}, step_prompt=True)],
+                    lease_seconds=60,
+                )
+            )
+    committed_before = transactions.committed
+
+    sent = await asyncio.gather(
+        *(
+            outbox.send_replies(database, ScriptedSender(Sent(100 + n)), replies)
+            for n, replies in enumerate(turns)
+        )
+    )
+
+    assert all(sent)
+    assert transactions.committed - committed_before < len(chats) / 2
+    async with database.reading() as session:
+        users = {chat: await session.get(User, chat) for chat in chats}
+        left = [await session.get(OutboxMessage, turn[0].id) for turn in turns]
+    assert {chat: user.prompt_message_id for chat, user in users.items() if user} == {
+        chat: 100 + n for n, chat in enumerate(chats)
+    }
+    assert left == [None] * len(chats), "every reply sent is forgotten"
