@@ -71,7 +71,9 @@ class Confession(SQLModel, table=True):
     text_html: str = Field(default="", sa_type=sa.Text)
     signature: Signature = Field(default=Signature.ANONYMOUS, sa_type=enum_column(Signature))
     hint: str | None = Field(default=None, max_length=500)
-    media_id: int | None = Field(default=None, foreign_key="media.id", ondelete="SET NULL")
+    media_id: int | None = Field(
+        default=None, foreign_key="media.id", ondelete="SET NULL", index=True
+    )
     delivery_chat_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     delivery_message_id: int | None = Field(default=None, sa_type=sa.BigInteger)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -21,12 +21,14 @@ class Reply(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     confession_id: int = Field(foreign_key="confessions.id", ondelete="CASCADE")
     author_id: int | None = Field(
-        default=None, sa_type=sa.BigInteger, foreign_key="users.id", ondelete="SET NULL"
+        default=None, sa_type=sa.BigInteger, foreign_key="users.id", ondelete="SET NULL", index=True
     )
     from_sender: bool
     text: str = Field(default="", sa_type=sa.Text)
     text_html: str = Field(default="", sa_type=sa.Text)
-    media_id: int | None = Field(default=None, foreign_key="media.id", ondelete="SET NULL")
+    media_id: int | None = Field(
+        default=None, foreign_key="media.id", ondelete="SET NULL", index=True
+    )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     withheld_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -37,7 +39,9 @@ class Reaction(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     confession_id: int = Field(foreign_key="confessions.id", ondelete="CASCADE")
-    user_id: int = Field(sa_type=sa.BigInteger, foreign_key="users.id", ondelete="CASCADE")
+    user_id: int = Field(
+        sa_type=sa.BigInteger, foreign_key="users.id", ondelete="CASCADE", index=True
+    )
     kind: str = Field(max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -55,7 +59,7 @@ class Block(SQLModel, table=True):
     blocker_id: int = Field(sa_type=sa.BigInteger, foreign_key="users.id", ondelete="CASCADE")
     blocked_key: str = Field(max_length=64)
     confession_id: int | None = Field(
-        default=None, foreign_key="confessions.id", ondelete="SET NULL"
+        default=None, foreign_key="confessions.id", ondelete="SET NULL", index=True
     )
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -85,10 +89,10 @@ class Report(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     confession_id: int | None = Field(
-        default=None, foreign_key="confessions.id", ondelete="SET NULL"
+        default=None, foreign_key="confessions.id", ondelete="SET NULL", index=True
     )
     reporter_id: int | None = Field(
-        default=None, sa_type=sa.BigInteger, foreign_key="users.id", ondelete="SET NULL"
+        default=None, sa_type=sa.BigInteger, foreign_key="users.id", ondelete="SET NULL", index=True
     )
     reported_key: str = Field(max_length=64)
     status: ReportStatus = Field(default=ReportStatus.OPEN, sa_type=enum_column(ReportStatus))

@@ -59,7 +59,9 @@ class HeldItem(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     holder_id: int = Field(sa_type=sa.BigInteger, foreign_key="users.id", ondelete="CASCADE")
     confession_id: int = Field(foreign_key="confessions.id", ondelete="CASCADE")
-    reply_id: int | None = Field(default=None, foreign_key="replies.id", ondelete="CASCADE")
+    reply_id: int | None = Field(
+        default=None, foreign_key="replies.id", ondelete="CASCADE", index=True
+    )
     reason: HoldReason = Field(sa_type=enum_column(HoldReason))
     decision: HoldDecision | None = Field(default=None, sa_type=enum_column(HoldDecision))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -30,6 +30,24 @@ def test_the_models_match_the_migrated_schema(db_engine: Engine) -> None:
     assert differences == []
 
 
+def test_every_foreign_key_leads_an_index(db_engine: Engine) -> None:
+    """Deleting a row looks up what points to it (to cascade or to clear): without an index
+    led by the pointing column, every discarded draft or /deleteme reads the whole table."""
+    schema = inspect(db_engine)
+    unindexed = []
+    for table in schema.get_table_names():
+        leading = {tuple(index["column_names"][:1]) for index in schema.get_indexes(table)}
+        leading |= {
+            tuple(unique["column_names"][:1]) for unique in schema.get_unique_constraints(table)
+        }
+        leading.add(tuple(schema.get_pk_constraint(table)["constrained_columns"][:1]))
+        for key in schema.get_foreign_keys(table):
+            if tuple(key["constrained_columns"][:1]) not in leading:
+                unindexed.append(f"{table}.{key['constrained_columns'][0]}")
+
+    assert unindexed == []
+
+
 def test_every_table_is_created(db_engine: Engine) -> None:
     tables = set(inspect(db_engine).get_table_names())
 
