@@ -12,7 +12,7 @@ from telegram import Update
 from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
-from core import inbox, notices, outbox, users
+from core import inbox, notices, users
 from core.background import Wakers
 from core.media import MediaStore
 from core.outbox import ApiCall, Sender
@@ -133,13 +133,12 @@ async def settle(dependencies: BotDeps, calls: Sequence[ApiCall]) -> list[Outbox
         stack = AsyncExitStack()
         session = await stack.enter_async_context(dependencies.database.session())
     async with stack:
-        replies = await outbox.queue_replies(
+        replies = await inbox.queue_answers(
             session,
             calls,
+            update_id=work.update_id if work is not None and not work.handled else None,
             lease_seconds=dependencies.settings.outbox_lease_seconds,
         )
-        if work is not None and not work.handled:
-            await inbox.mark_handled(session, [work.update_id])
     if work is not None:
         work.handled = True
     if work is not None and notices.were_queued(session):

@@ -36,6 +36,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import outbox
+from core.outbox import ApiCall
 from models import InboxUpdate, OutboxMessage
 from models.db import Database, execute_in, insert_or_skip
 from models.group_commit import GroupCommit
@@ -255,6 +256,30 @@ async def claim(database: Database, *, lease_seconds: int, limit: int = 20) -> l
         CLAIM, {"now": now, "until": now + timedelta(seconds=lease_seconds), "limit": limit}
     )
     return sorted(Claimed(update_id, payload) for update_id, payload in rows)
+
+
+QUEUE_ANSWER_HANDLED = outbox.QUEUE_ANSWER.add_cte(HANDLED.cte("handled"))
+"""A reply queued and its update marked handled in one statement: on PostgreSQL (SQLite
+takes no UPDATE in a WITH), a round trip fewer for nearly every update."""
+
+
+async def queue_answers(
+    session: AsyncSession,
+    calls: Sequence[ApiCall],
+    *,
+    update_id: int | None,
+    lease_seconds: float,
+) -> list[OutboxMessage]:
+    """A turn's replies queued (`outbox.queue_replies`) and, given its update, that update
+    marked handled, in `session`'s unit of work."""
+    on_postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
+    if update_id is None or not calls or not on_postgres:
+        replies = await outbox.queue_replies(session, calls, lease_seconds=lease_seconds)
+        if update_id is not None:
+            await mark_handled(session, [update_id])
+        return replies
+    rider = outbox.Rider(QUEUE_ANSWER_HANDLED, {"update_id": update_id})
+    return await outbox.queue_replies(session, calls, lease_seconds=lease_seconds, rider=rider)
 
 
 async def mark_handled(session: AsyncSession, update_ids: Sequence[int]) -> None:

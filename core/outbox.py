@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, timedelta
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
@@ -41,7 +41,7 @@ from core import lifecycle, users
 from core.notices import Notice
 from core.settings import Settings
 from models import OutboxMessage, OutboxStatus
-from models.db import Database, execute_in
+from models.db import Database, Statement, execute_in
 from models.group_commit import GroupCommit
 from models.types import utcnow
 
@@ -271,14 +271,28 @@ QUEUE_ANSWER = (
 )
 
 
+class Rider(NamedTuple):
+    """Another write of the turn's transaction that goes in the first reply's round trip:
+    `QUEUE_ANSWER` with that write added as a data-modifying CTE (PostgreSQL), and the
+    CTE's own parameters."""
+
+    statement: Statement
+    parameters: Mapping[str, Any]
+
+
 async def queue_replies(
-    session: AsyncSession, calls: Sequence[ApiCall], *, lease_seconds: float
+    session: AsyncSession,
+    calls: Sequence[ApiCall],
+    *,
+    lease_seconds: float,
+    rider: Rider | None = None,
 ) -> list[OutboxMessage]:
     """Store a turn's replies in its transaction, leased to the process that sends them next.
     What is returned is what was stored, for `send_replies`; the session does not hold it."""
     now = utcnow()
     replies = []
-    for call in calls:
+    for index, call in enumerate(calls):
+        statement, more = rider if rider is not None and index == 0 else (QUEUE_ANSWER, {})
         reply = OutboxMessage(
             kind=ANSWER,
             chat_id=int(call.params["chat_id"]),
@@ -290,8 +304,9 @@ async def queue_replies(
         )
         [(reply.id,)] = await execute_in(
             session,
-            QUEUE_ANSWER,
+            statement,
             {
+                **more,
                 "chat_id": reply.chat_id,
                 "params": reply.params,
                 "now": now,

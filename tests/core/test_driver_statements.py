@@ -9,11 +9,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core import inbox
 from core.inbox import InboundUpdate, InboxWriter
-from models import User
+from core.outbox import ApiCall
+from models import InboxUpdate, OutboxMessage, User
 from models.db import Database, execute_in, get_in
 from tests.telegram import next_update_id
 
@@ -138,3 +139,68 @@ async def test_claims_at_once_never_take_the_same_update(database: Database) -> 
     taken = [entry.update_id for batch in [*batches, rest] for entry in batch]
     assert len(taken) == len(set(taken)), "an update was claimed twice"
     assert sorted(taken) == ids
+
+
+async def answers_queued(database: Database) -> list[str]:
+    async with database.reading() as session:
+        rows = await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+        return [row.params["params"]["text"] for row in rows]
+
+
+async def handled(database: Database, update_id: int) -> bool:
+    async with database.reading() as session:
+        stored = await session.get(InboxUpdate, update_id)
+        assert stored is not None
+        return stored.handled_at is not None
+
+
+def answers(*texts: str) -> list[ApiCall]:
+    return [ApiCall("sendMessage", {"chat_id": 1, "text": text}) for text in texts]
+
+
+async def answered_then_failed(database: Database, update_id: int) -> None:
+    async with database.session() as session:
+        await inbox.queue_answers(session, answers("a"), update_id=update_id, lease_seconds=60)
+        raise RuntimeError("the turn failed after queueing its answer")
+
+
+async def test_a_turns_answers_are_committed_with_its_update_marked_handled(
+    database: Database,
+) -> None:
+    update_id = next_update_id()
+    await stored(database, (update_id, 1))
+    await inbox.claim(database, lease_seconds=60)
+
+    async with database.session() as session:
+        await inbox.queue_answers(session, answers("a", "b"), update_id=update_id, lease_seconds=60)
+
+    assert await answers_queued(database) == ["a", "b"]
+    assert await handled(database, update_id)
+
+
+async def test_a_turn_without_answers_still_marks_its_update_handled(database: Database) -> None:
+    update_id = next_update_id()
+    await stored(database, (update_id, 1))
+    await inbox.claim(database, lease_seconds=60)
+
+    async with database.session() as session:
+        await inbox.queue_answers(session, [], update_id=update_id, lease_seconds=60)
+
+    assert await handled(database, update_id)
+
+
+async def test_a_turn_undone_leaves_no_answers_and_its_update_to_handle_again(
+    database: Database,
+) -> None:
+    update_id = next_update_id()
+    await stored(database, (update_id, 1))
+    await inbox.claim(database, lease_seconds=0)  # taken again as soon as it is let go
+
+    with pytest.raises(RuntimeError):
+        await answered_then_failed(database, update_id)
+
+    assert await answers_queued(database) == []
+    assert not await handled(database, update_id)
+    assert [entry.update_id for entry in await inbox.claim(database, lease_seconds=60)] == [
+        update_id
+    ]
