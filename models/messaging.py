@@ -18,14 +18,6 @@ class InboxUpdate(SQLModel, table=True):
     __tablename__ = "inbox_updates"
     __table_args__ = (
         sa.Index("ix_inbox_pending", "handled_at", "update_id"),
-        # the claim's scan, in order: holds only updates still to handle, and is read entry
-        # by entry (not as a bitmap), so those handled since are skipped after one look
-        sa.Index(
-            "ix_inbox_due",
-            "update_id",
-            postgresql_where=sa.text("handled_at IS NULL"),
-            sqlite_where=sa.text("handled_at IS NULL"),
-        ),
         sa.Index("ix_inbox_user_pending", "user_id", "handled_at"),
     )
 
