@@ -38,7 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import outbox
 from core.outbox import ApiCall
 from models import InboxUpdate, OutboxMessage
-from models.db import Database, execute_in, insert_or_skip
+from models.db import PLANNED_EACH_TIME, Database, execute_in, insert_or_skip
 from models.group_commit import GroupCommit
 from models.types import utcnow
 
@@ -236,9 +236,11 @@ CLAIM = (
     )
     .values(locked_until=bindparam("until"), attempts=InboxUpdate.attempts + 1)
     .returning(col(InboxUpdate.update_id), col(InboxUpdate.payload))
+    .execution_options(**{PLANNED_EACH_TIME: True})
 )
 """One statement, on its own: a claim is one round trip, and two processes claiming at
-once skip each other's rows."""
+once skip each other's rows. Planned at each claim (one per batch): a plan kept from when
+the inbox was small walked a backlog of 30,000 updates in 1 to 2 s a claim."""
 
 HANDLED = (
     update(InboxUpdate)

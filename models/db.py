@@ -141,6 +141,15 @@ Processor = Callable[[Any], Any]
 Statement = Select[*tuple[Any, ...]] | Insert | Update | Delete
 
 
+PLANNED_EACH_TIME = "planned_each_time"
+"""An execution option for a statement run on the driver: PostgreSQL plans it for its
+parameters and the table as it is at each run, never from a plan it keeps. psycopg prepares
+a statement run five times on a connection, and PostgreSQL may then keep a generic plan
+made for the table as it was: for a queue's claim, made while the table was small, that
+plan can scan the whole backlog once it has grown, and it is remade only when the table is
+analyzed again."""
+
+
 @dataclass(frozen=True, slots=True)
 class DriverStatement:
     """A Core statement compiled once for one database, with the conversions SQLAlchemy
@@ -151,6 +160,8 @@ class DriverStatement:
     """Every bound parameter in the order the SQL takes it: name, default value, conversion."""
     positional: bool
     columns: tuple[Processor | None, ...]
+    driver_options: dict[str, Any]
+    """For the driver's execute: `prepare=False` where the statement is planned each time."""
 
     @classmethod
     def compile(cls, statement: Statement, dialect: Dialect) -> DriverStatement:
@@ -175,6 +186,12 @@ class DriverStatement:
                     if isinstance(statement, Select)
                     else statement.exported_columns  # what it RETURNS
                 )
+            ),
+            driver_options=(
+                {"prepare": False}
+                if dialect.name == "postgresql"
+                and statement.get_execution_options().get(PLANNED_EACH_TIME, False)
+                else {}
             ),
         )
 
@@ -230,7 +247,7 @@ async def _run(
         finally:
             await cursor.close()
         return []
-    cursor = await driver.execute(compiled.sql, bound)
+    cursor = await driver.execute(compiled.sql, bound, **compiled.driver_options)
     try:
         rows = await cursor.fetchall() if compiled.columns else []
     finally:
