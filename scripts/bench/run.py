@@ -553,10 +553,10 @@ def drained(url: str, *, timeout: float) -> float:
                 .select_from(InboxUpdate)
                 .where(col(InboxUpdate.handled_at).is_(None))
             ).one()
+            session.rollback()  # no transaction left open while it waits
             if waiting == 0:
                 break
             time.sleep(0.2)
-            session.rollback()
     engine.dispose()
     return time.monotonic() - started
 
