@@ -19,6 +19,14 @@ class InboxUpdate(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_inbox_pending", "handled_at", "update_id"),
         sa.Index("ix_inbox_user_pending", "user_id", "handled_at"),
+        # the claim's scan: the updates still to handle, in order, and nothing else, so no
+        # plan can make a claim walk the updates kept after handling
+        sa.Index(
+            "ix_inbox_due",
+            "update_id",
+            postgresql_where=sa.text("handled_at IS NULL"),
+            sqlite_where=sa.text("handled_at IS NULL"),
+        ),
     )
 
     update_id: int = Field(
