@@ -19,6 +19,9 @@ REQUEST_ID = "x-request-id"
 # control characters) would be written into the log line as if the server had said it.
 MAX_REQUEST_ID_LENGTH = 64
 ACCEPTED_REQUEST_ID = re.compile(rf"[A-Za-z0-9_-]{{1,{MAX_REQUEST_ID_LENGTH}}}")
+CLIENT_CLOSED_REQUEST = 499
+"""The status logged for a request its client hung up on before any answer (as nginx logs
+it): the server did not fail, and a 500 would page someone for it."""
 
 
 class RequestLog:
@@ -36,8 +39,15 @@ class RequestLog:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
-        status = 500
+        status = 0  # until a response starts
+        hung_up = False
         started = time.perf_counter()
+
+        async def receive_noting_hang_up() -> Message:
+            nonlocal hung_up
+            message = await receive()
+            hung_up = hung_up or message["type"] == "http.disconnect"
+            return message
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -47,9 +57,11 @@ class RequestLog:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive_noting_hang_up, send_with_id)
         finally:
             seconds = time.perf_counter() - started
+            if not status:
+                status = CLIENT_CLOSED_REQUEST if hung_up else 500
             route = getattr(scope.get("route"), "path", None) or _mount(scope)
             self._count(route, scope["method"], status, seconds)
             if log.isEnabledFor(logging.INFO):
@@ -122,7 +134,7 @@ class BodyLimit:
         while more:
             message = await receive()
             if message["type"] != "http.request":
-                break
+                return  # the client hung up mid-body: no request was made, none to answer
             body += message.get("body", b"")
             if len(body) > self.max_bytes:
                 await self._refuse(send)

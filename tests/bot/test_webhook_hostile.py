@@ -8,6 +8,8 @@ it, and shared its group commit, are stored and handled as if it had never come.
 from __future__ import annotations
 
 import logging
+import socket
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -169,3 +171,46 @@ def test_a_deep_but_ordinary_update_is_still_taken(
     webhook.deliver(update)
 
     assert alice.wait_for_message("How it works")
+
+
+def post_and_hang_up(webhook: Webhook, update: dict[str, Any]) -> None:
+    """The whole update sent, with a Content-Length promising more, and the connection
+    closed while the server waits for the rest."""
+    body = httpx.Request("POST", "/", json=update).read()
+    head = (
+        "POST /telegram/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"X-Telegram-Bot-Api-Secret-Token: {webhook.secret}\r\n"
+        f"Content-Length: {len(body) + 100}\r\n\r\n"
+    ).encode()
+    host, port = webhook.url.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=10) as connection:
+        connection.sendall(head + body)
+        time.sleep(0.2)  # read by the server, which now waits for the rest
+
+
+def test_an_update_whose_sender_hung_up_mid_body_is_not_taken(
+    webhook: Webhook, people: People, db: Session
+) -> None:
+    """A request cut off before its body was whole was never made: Telegram sends it again.
+    Here the part that arrived is a whole update on its own, so taking it would act on a
+    request its sender gave up on."""
+    post_and_hang_up(webhook, help_update(people("Mallory")))
+
+    webhook.deliver(help_update(people("Alice")))
+
+    assert stored_updates(db) == 1
+
+
+def test_a_request_its_sender_hung_up_on_is_logged_as_499_not_as_a_failure(
+    webhook: Webhook, people: People, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="confessions.http")
+
+    post_and_hang_up(webhook, help_update(people("Mallory")))
+    webhook.deliver(help_update(people("Alice")))
+
+    statuses = [
+        record.__dict__["status"] for record in caplog.records if record.name == "confessions.http"
+    ]
+    assert 499 in statuses
+    assert 500 not in statuses
