@@ -151,8 +151,16 @@ class PostgresCpu:
         return sum(cpu - self.first.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
+RESENT = 0
+"""In `send_updates`' statuses: the requests that got no answer (the connection failed) and
+were sent again."""
+
+
 def send_updates(url: str, bodies: list[bytes], *, in_flight: int = 32) -> Counter[int]:
-    """POST each body once, `in_flight` at a time, as Telegram's webhook would; the statuses."""
+    """POST each body once, `in_flight` at a time, as Telegram's webhook would; the statuses.
+    A request whose connection fails before its answer is sent again, as Telegram does with
+    what gets no answer (the inbox stores an update once, whatever the number of tries), and
+    counted under RESENT; a third failure in a row ends the run."""
     statuses: Counter[int] = Counter()
 
     async def run() -> None:
@@ -163,8 +171,16 @@ def send_updates(url: str, bodies: list[bytes], *, in_flight: int = 32) -> Count
 
             async def sender() -> None:
                 for body in pending:
-                    answer = await client.post(url, content=body, headers=headers)
-                    statuses[answer.status_code] += 1
+                    for tries_left in (2, 1, 0):
+                        try:
+                            answer = await client.post(url, content=body, headers=headers)
+                        except httpx.TransportError:
+                            if not tries_left:
+                                raise
+                            statuses[RESENT] += 1
+                        else:
+                            statuses[answer.status_code] += 1
+                            break
 
             await asyncio.gather(*(sender() for _ in range(in_flight)))
 
@@ -372,6 +388,8 @@ class CpuPerUpdate:
     postgres_us: float
     bot_api_calls: float
     seconds: float
+    resent: int
+    """Requests sent again after their connection failed (`send_updates`)."""
 
 
 def cpu_per_update(
@@ -385,8 +403,9 @@ def cpu_per_update(
     telegram: EmulatorServer,
 ) -> CpuPerUpdate:
     """Send `bodies` once each, wait until `handled()` counts them all and the Bot API
-    calls stop (the product sends a turn's answers right after its commit), and divide the CPU the processes `pids` and the database's backends spent
-    in that time by the updates handled."""
+    calls stop (the product sends a turn's answers right after its commit), and divide the
+    CPU the processes `pids` and the database's backends spent in that time by the updates
+    handled."""
     telegram.state.reset()
     started = time.monotonic()
     with PostgresCpu(database, exclude=exclude) as postgres:
@@ -395,6 +414,7 @@ def cpu_per_update(
         done = wait_for(handled, len(bodies), timeout=600)
         settle(lambda: len(telegram.state.calls))
         after = sum(cpu_seconds(pid) for pid in pids)
+    resent = statuses.pop(RESENT, 0)
     if set(statuses) != {200}:
         raise SystemExit(f"the webhook answered {dict(statuses)}")
     calls = [c for c in telegram.state.calls if c.method != "getMe"]
@@ -405,7 +425,31 @@ def cpu_per_update(
         postgres_us=postgres.seconds / max(done, 1) * 1e6,
         bot_api_calls=sum(1 for c in calls if c.ok) / max(done, 1),
         seconds=time.monotonic() - started,
+        resent=resent,
     )
+
+
+def over_rounds(rounds: list[CpuPerUpdate]) -> CpuPerUpdate:
+    """Several rounds as one: their CPU over all the updates they handled."""
+    handled = sum(each.handled for each in rounds)
+
+    def per_update(figures: list[float]) -> float:
+        weighed = zip(figures, (each.handled for each in rounds), strict=True)
+        return sum(figure * count for figure, count in weighed) / max(handled, 1)
+
+    return CpuPerUpdate(
+        sent=sum(each.sent for each in rounds),
+        handled=handled,
+        process_us=per_update([each.process_us for each in rounds]),
+        postgres_us=per_update([each.postgres_us for each in rounds]),
+        bot_api_calls=per_update([each.bot_api_calls for each in rounds]),
+        seconds=sum(each.seconds for each in rounds),
+        resent=sum(each.resent for each in rounds),
+    )
+
+
+def sent_again(figures: CpuPerUpdate) -> str:
+    return f"; {figures.resent} sent again after a failed connection" if figures.resent else ""
 
 
 READERS = 200
@@ -575,7 +619,16 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--deliveries", type=int, default=5000)
     parser.add_argument(
-        "--updates", type=int, default=3000, help="sent to the peer and the product for CPU"
+        "--updates",
+        type=int,
+        default=3000,
+        help="sent to the peer and the product for CPU, in each round",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="of the peer's and the product's CPU, taken in turn",
     )
     parser.add_argument(
         "--only",
@@ -620,7 +673,9 @@ def main() -> None:
         try:
             # the peer: CPU per handled update, the same updates through the same emulator
             if "peer" in parts:
-                stage(f"peer and product, {options.updates} updates each")
+                stage(
+                    f"peer and product in turn, {options.rounds} rounds of {options.updates} updates"
+                )
                 peer_url = fresh_database(PEER_DB)
                 peer = serve_peer(telegram.token, telegram.base_url, peer_url)
                 peer_inbox = create_engine(peer_url, isolation_level="AUTOCOMMIT")
@@ -641,66 +696,98 @@ def main() -> None:
                                 ).scalar_one()
                             )
 
-                        # warm both: every user seen once, each process past its first requests
+                        # warm both: every user of every round seen once, each process past
+                        # its first requests
                         warm = 2 * updates.USERS_PER_LANE * LANES
-                        for subject, offset in (
+                        for subject, first in (
                             (peer, OFFSETS["peer_warm"]),
                             (product, OFFSETS["warm"]),
                         ):
-                            lowest, highest = updates.id_range(warm, offset=offset)
-                            send_updates(
-                                subject.url + "/telegram/webhook",
-                                list(updates.bodies(warm, offset=offset, lanes=LANES)),
-                            )
-                            counter = (
-                                (lambda lo=lowest, hi=highest: peer_handled(lo, hi))
-                                if subject is peer
-                                else (
-                                    lambda lo=lowest, hi=highest: inbox.count(lo, hi, handled=True)
+                            for cohort in range(options.rounds):
+                                offset = first + cohort * warm
+                                lowest, highest = updates.id_range(warm, offset=offset)
+                                send_updates(
+                                    subject.url + "/telegram/webhook",
+                                    list(
+                                        updates.bodies(
+                                            warm, offset=offset, lanes=LANES, cohort=cohort
+                                        )
+                                    ),
                                 )
-                            )
-                            wait_for(counter, warm, timeout=600)
+                                counter = (
+                                    (lambda lo=lowest, hi=highest: peer_handled(lo, hi))
+                                    if subject is peer
+                                    else (
+                                        lambda lo=lowest, hi=highest: inbox.count(
+                                            lo, hi, handled=True
+                                        )
+                                    )
+                                )
+                                wait_for(counter, warm, timeout=600)
                         settle(lambda: len(telegram.state.calls))
 
-                        offset = OFFSETS["cpu"]
-                        bodies = list(updates.bodies(options.updates, offset=offset, lanes=LANES))
-                        lowest, highest = updates.id_range(options.updates, offset=offset)
-                        theirs = cpu_per_update(
-                            url=peer.url,
-                            pids=[peer.process.pid],
-                            database=PEER_DB,
-                            exclude=exclude,
-                            bodies=bodies,
-                            handled=lambda: peer_handled(lowest, highest),
-                            telegram=telegram,
-                        )
+                        # in turns, each round the peer's then the product's, so that both
+                        # see the machine as it is in that minute: its speed drifts. Each
+                        # round has users of its own, who walk the mix as the first did.
+                        their_rounds: list[CpuPerUpdate] = []
+                        our_rounds: list[CpuPerUpdate] = []
+                        for round_ in range(options.rounds):
+                            offset = OFFSETS["cpu"] + round_ * options.updates
+                            bodies = list(
+                                updates.bodies(
+                                    options.updates, offset=offset, lanes=LANES, cohort=round_
+                                )
+                            )
+                            lowest, highest = updates.id_range(options.updates, offset=offset)
+                            their_rounds.append(
+                                cpu_per_update(
+                                    url=peer.url,
+                                    pids=[peer.process.pid],
+                                    database=PEER_DB,
+                                    exclude=exclude,
+                                    bodies=bodies,
+                                    handled=lambda lo=lowest, hi=highest: peer_handled(lo, hi),
+                                    telegram=telegram,
+                                )
+                            )
+                            our_rounds.append(
+                                cpu_per_update(
+                                    url=product.url,
+                                    pids=[product.process.pid],
+                                    database=BENCH_DB,
+                                    exclude={inbox.backend},
+                                    bodies=bodies,
+                                    handled=lambda lo=lowest, hi=highest: inbox.count(
+                                        lo, hi, handled=True
+                                    ),
+                                    telegram=telegram,
+                                )
+                            )
                 finally:
                     peer.stop()
                     peer_inbox.dispose()
-                ours_cpu = cpu_per_update(
-                    url=product.url,
-                    pids=[product.process.pid],
-                    database=BENCH_DB,
-                    exclude={inbox.backend},
-                    bodies=bodies,
-                    handled=lambda: inbox.count(lowest, highest, handled=True),
-                    telegram=telegram,
-                )
+                theirs, ours_cpu = over_rounds(their_rounds), over_rounds(our_rounds)
                 ratio = ours_cpu.process_us / theirs.process_us
+                each_round = ", ".join(
+                    f"{ours.process_us / peers.process_us:.0%}"
+                    f" ({ours.process_us:,.0f} / {peers.process_us:,.0f} µs)"
+                    for peers, ours in zip(their_rounds, our_rounds, strict=True)
+                )
                 rows += [
                     (
                         "handling: CPU per update, peer bot process",
                         f"{theirs.process_us:,.0f} µs",
                         "",
                         f"handled {theirs.handled} of {theirs.sent} in {theirs.seconds:.0f} s; "
-                        f"{theirs.bot_api_calls:.2f} Bot API calls each",
+                        f"{theirs.bot_api_calls:.2f} Bot API calls each{sent_again(theirs)}",
                     ),
                     (
                         "handling: CPU per update, confessions serve",
                         f"{ours_cpu.process_us:,.0f} µs ({ratio:.0%} of peer)",
                         f"≤ 67% of peer: {verdict(ratio <= 2 / 3)}",
                         f"handled {ours_cpu.handled} of {ours_cpu.sent} in {ours_cpu.seconds:.0f} s; "
-                        f"{ours_cpu.bot_api_calls:.2f} Bot API calls each",
+                        f"{ours_cpu.bot_api_calls:.2f} Bot API calls each{sent_again(ours_cpu)}; "
+                        f"by round {each_round}",
                     ),
                     (
                         "handling: PostgreSQL CPU per update, peer / confessions",

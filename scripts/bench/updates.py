@@ -63,12 +63,13 @@ def _callback(update_id: int, uid: int, data: str) -> dict[str, object]:
     }
 
 
-def update(n: int, *, offset: int, lanes: int = 2) -> dict[str, object]:
+def update(n: int, *, offset: int, lanes: int = 2, cohort: int = 0) -> dict[str, object]:
     """The n-th update of a run (from 0), with update_id offset + n + 1. Update n belongs to
     lane n % lanes, so wrk's thread t sends n = t, t + lanes, … and no two threads share an
-    id or a user."""
+    id or a user. Each `cohort` has users of its own, so that a run measured in rounds walks
+    the same mix in each, with users who are where the first round's were."""
     lane, k = n % lanes, n // lanes
-    uid = lane * USERS_PER_LANE + k % USERS_PER_LANE
+    uid = (cohort * lanes + lane) * USERS_PER_LANE + k % USERS_PER_LANE
     step = STEPS[(k // USERS_PER_LANE) % len(STEPS)]
     update_id = offset + n + 1
     if step == "@load_friend":
@@ -82,9 +83,10 @@ def update(n: int, *, offset: int, lanes: int = 2) -> dict[str, object]:
     return _message(update_id, uid, step)
 
 
-def bodies(count: int, *, offset: int, lanes: int = 2) -> Iterator[bytes]:
+def bodies(count: int, *, offset: int, lanes: int = 2, cohort: int = 0) -> Iterator[bytes]:
     for n in range(count):
-        yield json.dumps(update(n, offset=offset, lanes=lanes), separators=(",", ":")).encode()
+        made = update(n, offset=offset, lanes=lanes, cohort=cohort)
+        yield json.dumps(made, separators=(",", ":")).encode()
 
 
 def write_bodies(path: Path, count: int, *, offset: int, lanes: int = 2) -> Path:
