@@ -351,6 +351,7 @@ class Webhook:
         if figures["requests"] >= count - connections:
             raise SystemExit(f"webhook.lua ran out of updates ({count}); raise MOST_PER_SECOND")
         figures["offset"] = offset
+        figures["ids"] = count  # the load's update ids: offset + 1 to offset + count
         return figures
 
 
@@ -1048,8 +1049,10 @@ def webhook_rows(
 ) -> list[tuple[str, str, str, str]]:
     """The acknowledgement rate beside the bare endpoint's, and what became of the updates:
     stored against acknowledged (wrk counts answers; up to one update per connection was
-    still in flight when it stopped), handled end to end."""
-    lowest, highest = updates.id_range(int(load["requests"]) + 1000, offset=int(load["offset"]))
+    still in flight when it stopped), handled end to end. Counted over all the ids the load
+    could have sent: its two threads each send every other line of the file, and one may
+    run ahead of the other by thousands of lines."""
+    lowest, highest = updates.id_range(int(load["ids"]), offset=int(load["offset"]))
     stored = inbox.count(lowest, highest)
     handled = inbox.count(lowest, highest, handled=True)
     acknowledged = int(load["requests"] - load["non2xx"])
