@@ -54,8 +54,8 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-# The README's performance table: about 15 minutes on a quiet 2-core machine, PostgreSQL on
-# 127.0.0.1:5432; BENCH_ARGS="--only peer --updates 600" runs one part, short
+# The README's performance table: about 20 minutes on a quiet 2-core machine, PostgreSQL on
+# 127.0.0.1:5432; BENCH_ARGS="--only peer --rounds 1" runs one part, short
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -q wrk
 	$(BIN)/python scripts/bench/run.py $(BENCH_ARGS)
