@@ -260,9 +260,9 @@ async def claim(database: Database, *, lease_seconds: int, limit: int = 20) -> l
     return sorted(Claimed(update_id, payload) for update_id, payload in rows)
 
 
-QUEUE_ANSWER_HANDLED = outbox.QUEUE_ANSWER.add_cte(HANDLED.cte("handled"))
-"""A reply queued and its update marked handled in one statement: on PostgreSQL (SQLite
-takes no UPDATE in a WITH), a round trip fewer for nearly every update."""
+QUEUE_ANSWERS_HANDLED = outbox.QUEUE_ANSWERS.add_cte(HANDLED.cte("handled"))
+"""A turn's replies queued and its update marked handled in one statement: on PostgreSQL
+(SQLite takes no UPDATE in a WITH), a round trip fewer for nearly every update."""
 
 
 async def queue_answers(
@@ -280,7 +280,7 @@ async def queue_answers(
         if update_id is not None:
             await mark_handled(session, [update_id])
         return replies
-    rider = outbox.Rider(QUEUE_ANSWER_HANDLED, {"update_id": update_id})
+    rider = outbox.Rider(QUEUE_ANSWERS_HANDLED, {"update_id": update_id})
     return await outbox.queue_replies(session, calls, lease_seconds=lease_seconds, rider=rider)
 
 

@@ -11,6 +11,7 @@ Sending goes through a `Sender` (the messaging platform's adapter), which answer
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,17 +21,25 @@ from typing import Any, NamedTuple, Protocol
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import (
+    JSON,
+    BigInteger,
     Integer,
+    Text,
     and_,
+    any_,
     bindparam,
+    cast,
+    column,
     delete,
     exists,
     func,
     insert,
+    literal,
     literal_column,
     or_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, aliased
 from sqlalchemy.orm.util import AliasedClass
 from sqlalchemy.sql.elements import ColumnElement
@@ -43,7 +52,7 @@ from core.settings import Settings
 from models import OutboxMessage, OutboxStatus
 from models.db import Database, Statement, execute_in
 from models.group_commit import GroupCommit
-from models.types import utcnow
+from models.types import UTCDateTime, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -271,9 +280,50 @@ QUEUE_ANSWER = (
 )
 
 
+_REPLIES = (
+    func.json_to_recordset(bindparam("replies", type_=JSON))
+    .table_valued(
+        column("position", Integer), column("chat_id", BigInteger), column("params", Text)
+    )
+    .render_derived(name="reply", with_types=True)
+)
+_ANSWER_ROW: tuple[ColumnElement[Any], ...] = (
+    literal(ANSWER),
+    _REPLIES.c.chat_id,
+    cast(_REPLIES.c.params, JSON),
+    literal(OutboxStatus.PENDING.value),
+    literal(0),
+    bindparam("now", type_=UTCDateTime),
+    bindparam("until", type_=UTCDateTime),
+    bindparam("now", type_=UTCDateTime),
+)
+"""An answer's row, in the order `QUEUE_ANSWERS` names its columns."""
+QUEUE_ANSWERS = (
+    insert(OutboxMessage)
+    .from_select(
+        [
+            "kind",
+            "chat_id",
+            "params",
+            "status",
+            "attempts",
+            "next_attempt_at",
+            "locked_until",
+            "created_at",
+        ],
+        select(*_ANSWER_ROW).order_by(_REPLIES.c.position),
+    )
+    .returning(col(OutboxMessage.id))
+)
+"""`QUEUE_ANSWER` for all of a turn's replies in one statement (PostgreSQL), given as one
+JSON array: a turn that answers with two calls (a keyboard edited away and the next step)
+made two round trips. The ids come in the replies' order, as the rows are numbered as they
+are inserted, in `position` order."""
+
+
 class Rider(NamedTuple):
-    """Another write of the turn's transaction that goes in the first reply's round trip:
-    `QUEUE_ANSWER` with that write added as a data-modifying CTE (PostgreSQL), and the
+    """Another write of the turn's transaction that goes in the round trip of its replies:
+    `QUEUE_ANSWERS` with that write added as a data-modifying CTE (PostgreSQL), and the
     CTE's own parameters."""
 
     statement: Statement
@@ -288,32 +338,43 @@ async def queue_replies(
     rider: Rider | None = None,
 ) -> list[OutboxMessage]:
     """Store a turn's replies in its transaction, leased to the process that sends them next.
-    What is returned is what was stored, for `send_replies`; the session does not hold it."""
+    What is returned is what was stored, for `send_replies`; the session does not hold it.
+    A `rider` is for PostgreSQL alone."""
     now = utcnow()
-    replies = []
-    for index, call in enumerate(calls):
-        statement, more = rider if rider is not None and index == 0 else (QUEUE_ANSWER, {})
-        reply = OutboxMessage(
+    until = now + timedelta(seconds=lease_seconds)
+    replies = [
+        OutboxMessage(
             kind=ANSWER,
             chat_id=int(call.params["chat_id"]),
             params={"method": call.method, "params": call.params}
             | ({"step_prompt": True} if call.step_prompt else {}),
-            locked_until=now + timedelta(seconds=lease_seconds),
+            locked_until=until,
             next_attempt_at=now,
             created_at=now,
         )
-        [(reply.id,)] = await execute_in(
-            session,
-            statement,
-            {
-                **more,
-                "chat_id": reply.chat_id,
-                "params": reply.params,
-                "now": now,
-                "until": reply.locked_until,
-            },
-        )
-        replies.append(reply)
+        for call in calls
+    ]
+    if not replies:
+        return replies
+    if session.bind is None or session.bind.dialect.name != "postgresql":
+        for reply in replies:
+            [(reply.id,)] = await execute_in(
+                session,
+                QUEUE_ANSWER,
+                {"chat_id": reply.chat_id, "params": reply.params, "now": now, "until": until},
+            )
+        return replies
+    statement, more = rider or (QUEUE_ANSWERS, {})
+    batch = [
+        # as text inside the document, as the inbox stores a batch (`inbox.STORE_BATCH`)
+        {"position": position, "chat_id": reply.chat_id, "params": json.dumps(reply.params)}
+        for position, reply in enumerate(replies)
+    ]
+    ids = await execute_in(
+        session, statement, {**more, "replies": batch, "now": now, "until": until}
+    )
+    for reply, (reply_id,) in zip(replies, sorted(ids), strict=True):
+        reply.id = reply_id
     return replies
 
 
@@ -334,6 +395,14 @@ async def send_replies(
 
 
 FORGET = delete(OutboxMessage).where(col(OutboxMessage.id) == bindparam("id"))
+ANSWERED = users.STEP_PROMPTS.add_cte(
+    delete(OutboxMessage)
+    .where(col(OutboxMessage.id) == any_(bindparam("ids", type_=ARRAY(Integer))))
+    .cte("forgotten")
+)
+"""Replies forgotten and step prompts recorded in one statement, atomic on its own
+(PostgreSQL): one round trip for a batch, where a DELETE for each reply and an UPDATE for
+each prompt in a transaction were a statement per row and four round trips."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,8 +444,14 @@ async def _answered(database: Database, reply: OutboxMessage, outcome: Outcome) 
 
 async def _record_answered(answered: list[_Answered]) -> list[None]:
     database = answered[0].database
-    forgotten = [{"id": each.reply_id} for each in answered]
     prompts = {each.chat_id: each.prompt for each in answered if each.prompt is not None}
+    if not database.is_sqlite:
+        ids = [each.reply_id for each in answered]
+        await database.execute(
+            ANSWERED, {"ids": ids, "user_ids": list(prompts), "message_ids": list(prompts.values())}
+        )
+        return [None] * len(answered)
+    forgotten = [{"id": each.reply_id} for each in answered]
     if not prompts:  # each on its own is done or not: no transaction needed
         await database.execute(FORGET, forgotten)
     else:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import BigInteger, bindparam, column, func, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -129,6 +130,22 @@ STEP_PROMPT = (
     .where(col(User.id) == bindparam("user_id"))
     .values(prompt_message_id=bindparam("message_id"))
 )
+
+_PROMPTS = (
+    func.unnest(
+        bindparam("user_ids", type_=ARRAY(BigInteger)),
+        bindparam("message_ids", type_=ARRAY(BigInteger)),
+    )
+    .table_valued(column("user_id", BigInteger), column("message_id", BigInteger))
+    .render_derived(name="prompt")
+)
+STEP_PROMPTS = (
+    update(User)
+    .where(col(User.id) == _PROMPTS.c.user_id)
+    .values(prompt_message_id=_PROMPTS.c.message_id)
+)
+"""`STEP_PROMPT` for many users in one statement, given as two arrays of the same length
+(PostgreSQL); none when they are empty."""
 
 
 async def record_step_prompts(session: AsyncSession, prompts: dict[int, int]) -> None:

@@ -329,6 +329,23 @@ async def test_a_reply_refused_hands_it_and_those_after_it_to_the_worker(
         assert reply.next_attempt_at - utcnow() > timedelta(seconds=4)
 
 
+async def test_a_turns_replies_are_stored_in_order_exactly_as_written(
+    database: Database, settings: Settings
+) -> None:
+    texts = ['a "quote", a \\ and a \\u0000', "a NUL \x00 and \u2028 and 🐯", "third"]
+    async with database.session() as session:
+        replies = await outbox.queue_replies(
+            session,
+            [ApiCall("post", {"chat_id": CHAT, "text": text}) for text in texts],
+            lease_seconds=60,
+        )
+
+    async with database.reading() as session:
+        stored = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
+    assert [entry.id for entry in stored] == [reply.id for reply in replies]
+    assert [entry.params["params"]["text"] for entry in stored] == texts
+
+
 async def prompt_of(database: Database) -> int | None:
     async with database.reading() as session:
         user = await session.get(User, CHAT)
