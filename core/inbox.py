@@ -38,7 +38,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import outbox
 from core.outbox import ApiCall
 from models import InboxUpdate, OutboxMessage
-from models.db import PLANNED_EACH_TIME, Database, execute_in, insert_or_skip
+from models.db import PLANNED_EACH_TIME, Database, execute_in, insert_or_skip, on_postgres
 from models.group_commit import GroupCommit
 from models.types import utcnow
 
@@ -274,8 +274,7 @@ async def queue_answers(
 ) -> list[OutboxMessage]:
     """A turn's replies queued (`outbox.queue_replies`) and, given its update, that update
     marked handled, in `session`'s unit of work."""
-    on_postgres = session.bind is not None and session.bind.dialect.name == "postgresql"
-    if update_id is None or not calls or not on_postgres:
+    if update_id is None or not calls or not on_postgres(session):
         replies = await outbox.queue_replies(session, calls, lease_seconds=lease_seconds)
         if update_id is not None:
             await mark_handled(session, [update_id])

@@ -50,7 +50,7 @@ from core import lifecycle, users
 from core.notices import Notice
 from core.settings import Settings
 from models import OutboxMessage, OutboxStatus
-from models.db import Database, Statement, execute_in
+from models.db import Database, Statement, execute_in, on_postgres
 from models.group_commit import GroupCommit
 from models.types import UTCDateTime, utcnow
 
@@ -356,7 +356,7 @@ async def queue_replies(
     ]
     if not replies:
         return replies
-    if session.bind is None or session.bind.dialect.name != "postgresql":
+    if not on_postgres(session):
         for reply in replies:
             [(reply.id,)] = await execute_in(
                 session,

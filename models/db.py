@@ -255,6 +255,12 @@ async def _run(
     return [compiled.row(row) for row in rows]
 
 
+def on_postgres(session: AsyncSession) -> bool:
+    """Whether `session` talks to PostgreSQL, for the statements written for it alone (a
+    data-modifying CTE, a JSON array read as rows), where SQLite keeps simpler ones."""
+    return session.bind is not None and session.bind.dialect.name == "postgresql"
+
+
 async def execute_in(
     session: AsyncSession, statement: Statement, parameters: Parameters
 ) -> list[tuple[Any, ...]]:

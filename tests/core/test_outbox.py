@@ -392,6 +392,38 @@ async def test_a_step_prompt_the_worker_sends_later_is_recorded_when_it_goes(
     assert await prompt_of(database) == 21
 
 
+async def test_replies_sent_together_record_only_their_step_prompts(
+    database: Database, settings: Settings
+) -> None:
+    chats = [CHAT + n for n in range(1, 9)]
+    prompting = set(chats[::2])
+    async with database.session() as session:
+        session.add_all(
+            User(id=chat, first_name="Writer", can_message=True, prompt_message_id=5)
+            for chat in chats
+        )
+    turns = []
+    for chat in chats:
+        async with database.session() as session:
+            call = ApiCall("post", {"chat_id": chat, "text": "x"}, step_prompt=chat in prompting)
+            turns.append(await outbox.queue_replies(session, [call], lease_seconds=60))
+
+    await asyncio.gather(
+        *(
+            outbox.send_replies(database, ScriptedSender(Sent(100 + n)), replies)
+            for n, replies in enumerate(turns)
+        )
+    )
+
+    async with database.reading() as session:
+        users = [await session.get(User, chat) for chat in chats]
+        left = (await session.exec(select(OutboxMessage))).all()
+    assert [user.prompt_message_id for user in users if user] == [
+        100 + n if chat in prompting else 5 for n, chat in enumerate(chats)
+    ], "a reply that asks for nothing leaves the user's prompt as it was"
+    assert left == [], "every reply sent is forgotten"
+
+
 async def test_replies_to_many_chats_sent_together_share_their_records_transactions(
     database: Database, settings: Settings, transactions: TransactionCounter
 ) -> None:
