@@ -214,4 +214,4 @@ def test_the_claim_is_planned_for_the_inbox_as_it_is_at_each_claim() -> None:
 
     on_postgres = driver_statement(inbox.CLAIM, postgres)
 
-    assert on_postgres.driver_options == {"prepare": False}
+    assert on_postgres.driver_options["prepare"] is False
