@@ -14,7 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from core import metrics
 
 log = logging.getLogger("confessions.http")
-REQUEST_ID = "x-request-id"
+REQUEST_ID = b"x-request-id"
 # What a client or proxy may name its request with: anything else (spaces, `key=value`,
 # control characters) would be written into the log line as if the server had said it.
 MAX_REQUEST_ID_LENGTH = 64
@@ -53,7 +53,7 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((REQUEST_ID.encode(), request_id.encode()))
+                message.setdefault("headers", []).append((REQUEST_ID, request_id.encode()))
             await send(message)
 
         try:
@@ -96,12 +96,26 @@ def _request_id(scope: Scope) -> str:
     return os.urandom(8).hex()
 
 
-def _header(scope: Scope, name: str, *, cut_at: int = 64) -> str | None:
+def _header(scope: Scope, name: bytes, *, cut_at: int = 64) -> str | None:
     for key, value in scope.get("headers", []):
-        if key.decode("latin-1").lower() == name:
+        if key.lower() == name:
             text: str = value.decode("latin-1")[:cut_at]
             return text
     return None
+
+
+def _body_headers(scope: Scope) -> tuple[str | None, bool]:
+    """The request's (first) Content-Length, if it gives one, and whether it has a
+    Transfer-Encoding."""
+    declared: str | None = None
+    chunked = False
+    for key, value in scope.get("headers", []):
+        name = key.lower()
+        if name == b"content-length" and declared is None:
+            declared = value.decode("latin-1")[:64]
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked
 
 
 def _mount(scope: Scope) -> str:
@@ -125,7 +139,12 @@ class BodyLimit:
         if scope["type"] != "http" or scope["path"].startswith(self.exempt):
             await self.app(scope, receive, send)
             return
-        declared = _header(scope, "content-length")
+        declared, chunked = _body_headers(scope)
+        if declared is None and not chunked:
+            # HTTP/1.1 gives a request a body only by one of these headers (RFC 9112, 6.3),
+            # so this one has none to read: the mini app's reads pass straight through
+            await self.app(scope, receive, send)
+            return
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await self._refuse(send)
             return

@@ -206,3 +206,20 @@ def test_a_streamed_body_is_cut_off_at_the_cap(product: Product) -> None:
     )
 
     assert response.status_code == 413
+
+
+def test_a_read_that_streams_a_body_is_held_to_the_cap_too(product: Product) -> None:
+    """Requests without a body pass the cap's check unread; a GET that sends one anyway
+    (chunked, so it declares no length) must not slip through that way."""
+
+    def chunks() -> object:
+        for _ in range(40):
+            yield b"x" * 65536
+
+    response = httpx.request(
+        "GET",
+        f"{product.url}/api/v1/confessions/any",
+        content=chunks(),  # type: ignore[arg-type]
+    )
+
+    assert response.status_code == 413
