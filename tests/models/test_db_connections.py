@@ -5,9 +5,23 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import Float, bindparam, create_engine, func, literal_column, select, text
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    create_engine,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -146,5 +160,28 @@ async def test_reads_wait_for_a_free_connection_and_give_up_after_the_timeout(
             await read_pid(one)
         await busy
         assert await read_pid(one) > 0
+    finally:
+        await one.dispose()
+
+
+NUMBERED: Select[str, int] = select(
+    literal_column("'a'", String).label("word"), bindparam("n", type_=Integer).label("number")
+)
+STAMPED: Select[datetime, Any] = select(func.now().label("at"), literal_column("2.5").label("half"))
+
+
+async def test_statements_of_other_shapes_take_turns_on_one_pooled_connection(
+    database_url: URL,
+) -> None:
+    """Each pooled connection keeps one cursor for every statement run on it: what one
+    statement's columns were must not shape how the next one's are read."""
+    one = Database(database_url, pool_size=1, max_overflow=0)
+    try:
+        for n in range(8):  # past the count at which the driver prepares a statement
+            assert await one.execute(NUMBERED, {"n": n}) == [("a", n)]
+            [(at, half)] = await one.execute(STAMPED, {})
+            assert isinstance(at, datetime)
+            assert at.tzinfo is not None
+            assert half == Decimal("2.5")
     finally:
         await one.dispose()
