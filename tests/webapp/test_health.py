@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import URL
 
-from confessions.runtime import build_web_app
+from confessions.runtime import YOUNG_COLLECTION_THRESHOLD, build_web_app
 from core.settings import Settings
 from emulator import ThreadedUvicorn
 from models import migrate
@@ -51,6 +51,18 @@ def test_while_it_serves_the_objects_built_at_start_are_left_out_of_collections(
 
     assert frozen_while_serving > 100_000
     assert gc.get_freeze_count() == 0
+
+
+def test_while_it_serves_young_collections_wait_for_more_allocations(tmp_path: Path) -> None:
+    url = URL.create("sqlite", database=str(tmp_path / "app.sqlite3"))
+    settings = Settings(_env_file=None, database_url=url.render_as_string(), data_dir=tmp_path)
+    before = gc.get_threshold()
+    with ThreadedUvicorn(build_web_app(settings)):
+        while_serving = gc.get_threshold()
+
+    assert while_serving == (YOUNG_COLLECTION_THRESHOLD, *before[1:])
+    assert while_serving[0] > before[0]
+    assert gc.get_threshold() == before
 
 
 def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
