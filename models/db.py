@@ -339,7 +339,8 @@ async def get_in(session: AsyncSession, model: type[Model], key: Any) -> Model |
 class Pooled:
     """A driver connection of a `DriverPool`, and the one cursor its statements run on: a
     new cursor knows none of the conversions of the columns it reads, and finding them again
-    for every statement cost the mini app's one-confession read about a tenth of its CPU."""
+    for every statement cost the mini app's one-confession read a tenth to a seventh of its
+    CPU (served side by side with and without, loads interleaved)."""
 
     connection: Any
     cursor: Any
