@@ -96,6 +96,8 @@ def test_a_withdrawn_confession_is_not_shared(
     mini_app: OpenMiniApp, bot_api: BotApiState, alice: Person, bob: Person, db: Session
 ) -> None:
     public_id = sent(alice, bob, db)
+    # delivered first: the worker's delivery writes the status, and would overwrite this one
+    alice.wait_for_message(f"Your confession to {bob.first_name} was delivered")
     confession = latest_confession(db, alice)
     confession.status = ConfessionStatus.WITHDRAWN
     db.add(confession)
