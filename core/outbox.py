@@ -60,7 +60,10 @@ MAX_BACKOFF_SECONDS = 300.0
 ANSWER = "answer"
 """A bot's direct answer to an update, stored whole (method and parameters) with the turn
 that decided it; sent at once by the process that handled the update, by the worker when
-that failed. A user's next update waits until their pending answers are out. It is deleted
+that failed. A user's next update waits until their pending answers are out, and so does
+every notice to their chat, even one queued before them in the same turn: what a turn says
+comes before what it caused (a confession withheld is said "delivered" by the very turn that
+sends it, and said before "Sent to", that would give the block away). It is deleted
 once sent or given up: an answer is kept for nothing after that, and may be the last word to
 someone who has just deleted their data."""
 
@@ -180,9 +183,10 @@ def answer_pending(
     entry: type[OutboxMessage] | AliasedClass[OutboxMessage],
     chat_id: ColumnElement[Any] | Mapped[Any],
 ) -> ColumnElement[bool]:
-    """`entry` is an answer still to be sent to `chat_id`: what a chat's later messages, and
-    its user's next update, wait for. Its constants are written into the SQL, not bound, so
-    that a prepared statement's generic plan can still use `ix_outbox_pending_answers`."""
+    """`entry` is an answer still to be sent to `chat_id`: what a chat's notices and later
+    answers, and its user's next update, wait for. Its constants are written into the SQL,
+    not bound, so that a prepared statement's generic plan can still use
+    `ix_outbox_pending_answers`."""
     return and_(
         col(entry.chat_id) == chat_id,
         col(entry.sent_at).is_(None),
@@ -214,9 +218,12 @@ DUE = (
                 col(_recent.sent_at) > bindparam("written_since"),
             )
         ),
-        ~exists().where(  # a chat's replies, and what follows them, go in order
+        ~exists().where(  # a chat's answers go in order, and its notices after them all
             answer_pending(_earlier, col(OutboxMessage.chat_id)),
-            col(_earlier.id) < col(OutboxMessage.id),
+            or_(
+                col(_earlier.id) < col(OutboxMessage.id),
+                col(OutboxMessage.kind) != _constant(ANSWER),
+            ),
         ),
     )
     .order_by(col(OutboxMessage.id))

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from emulator import StoredMessage
+from emulator import BotApiState, StoredMessage
 from models import InboxUpdate, OutboxMessage, OutboxStatus
 from models.types import utcnow
 from tests.bot.flows import compose, latest_confession, send
@@ -280,6 +280,26 @@ def test_a_sender_cannot_tell_declined_filtered_or_refused_from_never_opened(
             difflib.unified_diff(_lines(never_opened), _lines(seen), lineterm="")
         )
     assert views[0][1]["status"] == "delivered"
+
+
+def test_a_withheld_confession_is_said_delivered_only_after_it_is_said_sent(
+    alice: Person, bob: Person, bot_api: BotApiState
+) -> None:
+    """The turn that sends it also says "delivered" when it is withheld, with no delivery to
+    wait for. Said before "Sent to" (here while that answer waits to be sent again), it would
+    tell the sender it never travelled."""
+    started(bob)
+    bob.command("filter", "whisper")
+    compose(alice, bob, "a whisper for you")
+    bot_api.fail_next("sendMessage", status=502, chat_id=alice.id)
+
+    alice.presses("Send")
+    alice.wait_for_message("was delivered", timeout=15)
+
+    said = [m.content or "" for m in alice.messages]
+    sent = next(i for i, text in enumerate(said) if text.startswith("💌 Sent to"))
+    delivered = next(i for i, text in enumerate(said) if "was delivered" in text)
+    assert sent < delivered, said[sent - 1 :]
 
 
 # the word filter
