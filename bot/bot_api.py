@@ -1,24 +1,32 @@
 """The one client to Telegram's Bot API: every call the product makes goes through it.
 
 Our own calls (replies, notices, file downloads) want Telegram's raw answers: the status,
-`retry_after` and description of every failure, which the Sender maps to outcomes.
-python-telegram-bot's calls (answering buttons and inline queries, the data export, the
-command menu, the webhook's address, polling) go through the same HTTP client, by
-`BotApiRequest`: one connection pool, one set of timeouts, one metric.
+`retry_after` and description of every failure, which the Sender maps to outcomes. They
+go on connections of their own (`bot.http1`) where nothing stands between the process
+and Telegram, as httpx cost a tenth of handling an update. python-telegram-bot's calls
+(answering buttons and inline queries, the data export, the command menu, the webhook's
+address, polling) go through one httpx client, by `BotApiRequest`, as do our calls when a
+proxy or an emulated network is in the way: one set of timeouts, one metric.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import ssl
-from collections.abc import Awaitable, Callable
+import urllib.request
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import certifi
 import httpx
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.http1 import Http1Error, Http1Pool, Http1Timeout
 from core import metrics
 from core.media import ChatFileUnavailable, Download
 from core.settings import Settings
@@ -37,10 +45,30 @@ class BotApiError(Exception):
         return self.status == 429 or self.status >= 500 or self.status == 0
 
 
+TIMEOUT_SECONDS = 15.0
+"""Of each call to Telegram: connecting, waiting for a free connection, and the answer."""
+CONNECTIONS = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+"""As python-telegram-bot's own pool was, now that its calls share our client."""
+JSON_BODY = {"Content-Type": "application/json"}
+FORM = "application/x-www-form-urlencoded"
+
+
 class BotApi:
-    def __init__(self, base_url: str, token: str, *, client: httpx.AsyncClient) -> None:
+    """`calls`, when given, carries our JSON calls; `client` carries python-telegram-bot's
+    requests, and ours too without `calls`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        client: httpx.AsyncClient,
+        calls: Http1Pool | None = None,
+    ) -> None:
         self._endpoint = f"{base_url}{token}/"
+        self._path = urlsplit(self._endpoint).path
         self._client = client
+        self._calls = calls
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -56,22 +84,52 @@ class BotApi:
         return result
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
+        body = json.dumps(params, ensure_ascii=False, separators=(",", ":")).encode()
+        status, content = await self._post(method, body)
         try:
-            response = await self._client.post(self._endpoint + method, json=params)
-        except httpx.HTTPError as error:
-            raise BotApiError(0, f"network: {type(error).__name__}") from error
-        try:
-            body = response.json()
+            answer = json.loads(content)
         except ValueError:
-            raise BotApiError(response.status_code, "not a JSON answer") from None
-        if response.is_success and body.get("ok"):
-            return body.get("result")
-        retry_after = (body.get("parameters") or {}).get("retry_after")
+            answer = None
+        if not isinstance(answer, dict):
+            raise BotApiError(status, "not a JSON answer")
+        if 200 <= status < 300 and answer.get("ok"):
+            return answer.get("result")
+        retry_after = (answer.get("parameters") or {}).get("retry_after")
         raise BotApiError(
-            int(body.get("error_code") or response.status_code),
-            str(body.get("description") or response.reason_phrase),
+            int(answer.get("error_code") or status),
+            str(answer.get("description") or _phrase(status)),
             float(retry_after) if retry_after is not None else None,
         )
+
+    async def _post(self, method: str, body: bytes) -> tuple[int, bytes]:
+        if self._calls is not None:
+            try:
+                return await self._calls.post(self._path + method, body)
+            except Http1Error as error:
+                raise BotApiError(0, f"network: {error}") from error
+        try:
+            response = await self._client.post(
+                self._endpoint + method, content=body, headers=JSON_BODY
+            )
+        except httpx.HTTPError as error:
+            raise BotApiError(0, f"network: {type(error).__name__}") from error
+        return response.status_code, response.content
+
+    async def relay(self, url: str, fields: dict[str, str]) -> tuple[int, bytes] | None:
+        """A request python-telegram-bot built, as the form httpx would send, on our own
+        connections; None when they do not carry it, and it goes on `forward`."""
+        if self._calls is None or not url.startswith(self._endpoint):
+            return None
+        method = url.removeprefix(self._endpoint)
+        try:
+            answer = await self._calls.post(
+                self._path + method, urlencode(fields).encode(), content_type=FORM
+            )
+        except Http1Error:
+            count(method, 0)
+            raise
+        count(method, answer[0])
+        return answer
 
     async def forward(
         self,
@@ -92,6 +150,50 @@ class BotApi:
             raise
         count(url.rsplit("/", 1)[-1], response.status_code)
         return response.status_code, response.content
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"HTTP {status}"
+
+
+@asynccontextmanager
+async def connected(
+    base_url: str, token: str, *, transport: httpx.AsyncBaseTransport | None = None
+) -> AsyncIterator[BotApi]:
+    """The process's one client to Telegram, open until the block ends. `transport` stands
+    in for the network (the playground's emulated one); our calls then travel on httpx, as
+    they do when the environment names a proxy for Telegram, which httpx honours."""
+    async with httpx.AsyncClient(
+        timeout=httpx.Timeout(TIMEOUT_SECONDS),
+        limits=CONNECTIONS,
+        transport=transport,
+        verify=tls(),
+    ) as client:
+        if transport is not None or _proxied(base_url):
+            yield BotApi(base_url, token, client=client)
+            return
+        calls = Http1Pool(
+            base_url,
+            limit=CONNECTIONS.max_connections or 256,
+            timeout=TIMEOUT_SECONDS,
+            tls=tls(),
+        )
+        try:
+            yield BotApi(base_url, token, client=client, calls=calls)
+        finally:
+            await calls.aclose()
+
+
+def _proxied(base_url: str) -> bool:
+    """A proxy in the environment (HTTPS_PROXY, ALL_PROXY…) that httpx would use for it."""
+    address = urlsplit(base_url)
+    proxies = urllib.request.getproxies_environment()
+    if address.scheme not in proxies and "all" not in proxies:
+        return False
+    return not urllib.request.proxy_bypass(address.hostname or "")
 
 
 def count(method: str, status: int) -> None:
@@ -126,6 +228,23 @@ class BotApiRequest(BaseRequest):
         connect_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
         pool_timeout: float | Any | None = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if (
+            method == "POST"
+            and request_data is not None
+            and not request_data.contains_files
+            and all(
+                given is BaseRequest.DEFAULT_NONE
+                for given in (read_timeout, write_timeout, connect_timeout, pool_timeout)
+            )
+        ):
+            try:
+                relayed = await self._api.relay(url, request_data.json_parameters)
+            except Http1Timeout as error:
+                raise TimedOut from error
+            except Http1Error as error:
+                raise NetworkError(f"{error}") from error
+            if relayed is not None:
+                return relayed
         default = self._api.timeout
 
         def chosen(given: Any, fallback: float | None) -> float | None:

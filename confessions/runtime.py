@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from telegram import Update
 
 from bot.app import build_application, register_commands
-from bot.bot_api import BotApi, tls
+from bot.bot_api import connected
 from bot.notices import NoticeRenderer
 from bot.polling import poll
 from bot.runner import InboxConsumer
@@ -36,8 +36,6 @@ from webapp_api.app import create_app, public_base
 log = logging.getLogger("confessions")
 
 WEBHOOK_PATH = "/telegram/webhook"
-TELEGRAM_CONNECTIONS = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-"""As python-telegram-bot's own pool was, now that its calls share our client."""
 
 
 def playground_for(settings: Settings, address: str) -> Playground | None:
@@ -152,13 +150,9 @@ async def background_work(
         return
     stop = asyncio.Event()
     # the process's one client to Telegram: our calls and python-telegram-bot's share it
-    async with httpx.AsyncClient(
-        timeout=httpx.Timeout(15.0),
-        limits=TELEGRAM_CONNECTIONS,
-        transport=transport,
-        verify=tls(),
-    ) as http:
-        api = BotApi(settings.telegram_api_base_url, settings.token, client=http)
+    async with connected(
+        settings.telegram_api_base_url, settings.token, transport=transport
+    ) as api:
         store = build_media_store(settings, base_url=public_base(settings))
         application = build_application(
             settings,
