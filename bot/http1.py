@@ -1,12 +1,12 @@
-"""Keep-alive HTTP/1.1 connections to one origin, on asyncio's streams and h11: the Bot
-API's JSON calls, which are most of what the bot does on the network.
+"""Keep-alive HTTP/1.1 connections to one origin, on asyncio's transports and h11: the
+Bot API's JSON calls, which are most of what the bot does on the network.
 
-A call through httpx cost about 650 µs of CPU against a server on loopback (its client,
-httpcore's pool, anyio's streams), and a turn makes one or two: a tenth of handling an
-update. The same exchange here costs about 180 µs. It does only what those calls need:
-POST a body and read the whole answer, over TLS or not, on connections kept open between
-calls, at most `limit` at once, within one timeout per call. Everything else (uploads,
-a proxy, the playground's emulated network) stays on httpx.
+One call at a time against the Bot API emulator in another process, a call through httpx
+(its client, httpcore's pool, anyio's streams) cost this process about 650 µs of CPU, and
+the same exchange here about 190; a turn makes one or two. It does only what those calls
+need: POST a body and read the whole answer, over TLS or not, on connections kept open
+between calls, at most `limit` at once, within one timeout per call. Everything else
+(uploads, long polling, a proxy, the playground's emulated network) stays on httpx.
 """
 
 from __future__ import annotations
