@@ -62,8 +62,8 @@ ANSWER = "answer"
 that decided it; sent at once by the process that handled the update, by the worker when
 that failed. A user's next update waits until their pending answers are out, and so does
 every notice to their chat, even one queued before them in the same turn: what a turn says
-comes before what it caused (a confession withheld is said "delivered" by the very turn that
-sends it, and said before "Sent to", that would give the block away). It is deleted
+comes before what it caused (a withheld confession is said "delivered" by the very turn that
+sends it; said before "Sent to", it would give the block away). It is deleted
 once sent or given up: an answer is kept for nothing after that, and may be the last word to
 someone who has just deleted their data."""
 
