@@ -48,8 +48,8 @@ class BotApiError(Exception):
 
 TIMEOUT_SECONDS = 15.0
 """Of each call to Telegram: connecting, waiting for a free connection, and the answer."""
-CONNECTIONS = httpx.Limits(max_connections=256, max_keepalive_connections=64)
-"""As python-telegram-bot's own pool was, now that its calls share our client."""
+MOST_CONNECTIONS = 256
+"""To Telegram at once, on each way out: as python-telegram-bot's own pool was."""
 JSON_BODY = {"Content-Type": "application/json"}
 FORM = "application/x-www-form-urlencoded"
 
@@ -169,7 +169,7 @@ async def connected(
     they do when the environment names a proxy for Telegram, which httpx honours."""
     async with httpx.AsyncClient(
         timeout=httpx.Timeout(TIMEOUT_SECONDS),
-        limits=CONNECTIONS,
+        limits=httpx.Limits(max_connections=MOST_CONNECTIONS, max_keepalive_connections=64),
         transport=transport,
         verify=tls(),
     ) as client:
@@ -178,7 +178,7 @@ async def connected(
             return
         calls = Http1Pool(
             base_url,
-            limit=CONNECTIONS.max_connections or 256,
+            limit=MOST_CONNECTIONS,
             timeout=TIMEOUT_SECONDS,
             tls=tls(),
         )
