@@ -11,14 +11,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from telegram import Bot
+from telegram.error import NetworkError, TimedOut
 
-from bot.bot_api import BotApiError, BotApiRequest, connected
+from bot.bot_api import BotApi, BotApiError, BotApiRequest, connected
 from bot.http1 import Http1Error, Http1Pool
 
 Answer = Callable[[int, bytes, asyncio.StreamWriter], Awaitable[None]]
@@ -98,6 +100,13 @@ async def serve() -> AsyncIterator[Serve]:
 
 async def echo(_n: int, body: bytes, writer: asyncio.StreamWriter) -> None:
     writer.write(ok(json.loads(body)))
+
+
+ANSWERED_BY_HTTPX = httpx.MockTransport(
+    lambda _request: httpx.Response(200, json={"ok": True, "result": True})
+)
+"""The httpx side of a `BotApi`, answering every call: a request that went there instead of
+on our connections would succeed."""
 
 
 def pool(base_url: str, *, timeout: float = 5.0, limit: int = 8) -> Http1Pool:
@@ -294,6 +303,46 @@ async def test_the_librarys_calls_without_files_share_our_connections(serve: Ser
         "show_alert": ["true"],
     }
     assert server.connections == 1
+
+
+async def test_the_library_hears_our_connections_time_out_as_its_own_timeout(
+    serve: Serve,
+) -> None:
+    async def never(_n: int, _body: bytes, _writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(1)
+
+    _, url = await serve(never)
+    calls = Http1Pool(url, limit=2, timeout=0.2, tls=None)
+    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
+        api = BotApi(url, "123:ABC", client=client, calls=calls)
+        library = Bot("123:ABC", base_url=url, request=BotApiRequest(api))
+
+        with pytest.raises(TimedOut):
+            await library.answer_callback_query("q1")
+    await calls.aclose()
+
+
+async def test_the_library_hears_a_refused_connection_as_a_network_error() -> None:
+    url = "http://127.0.0.1:9/bot"
+    calls = Http1Pool(url, limit=2, timeout=5, tls=None)
+    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
+        api = BotApi(url, "123:ABC", client=client, calls=calls)
+        library = Bot("123:ABC", base_url=url, request=BotApiRequest(api))
+
+        with pytest.raises(NetworkError) as refused:
+            await library.answer_callback_query("q1")
+    assert not isinstance(refused.value, TimedOut)
+
+
+async def test_a_request_with_timeouts_of_its_own_stays_on_httpx() -> None:
+    """Long polling waits longer than our connections' one timeout would allow."""
+    url = "http://127.0.0.1:9/bot"  # our connections would be refused here
+    calls = Http1Pool(url, limit=2, timeout=5, tls=None)
+    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
+        api = BotApi(url, "123:ABC", client=client, calls=calls)
+        library = Bot("123:ABC", base_url=url, request=BotApiRequest(api))
+
+        assert await library.send_chat_action(1, "typing", read_timeout=40) is True
 
 
 async def test_a_proxy_named_in_the_environment_carries_the_calls(
