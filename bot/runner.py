@@ -70,7 +70,7 @@ class InboxConsumer:
 
         Each update is marked handled in its turn's own transaction, with its answers, as
         soon as that turn is done; what had no turn (no handler, throttled, unreadable, an
-        error) is marked here, in one statement for the batch. An update whose handling
+        error) is marked here, the batch's marks sent at once. An update whose handling
         raised stays leased and is taken again after the lease."""
         batch = await inbox.claim(self._database, lease_seconds=self._lease, limit=BATCH_SIZE)
         outcomes = await asyncio.gather(
@@ -83,8 +83,7 @@ class InboxConsumer:
             if outcome is False
         ]
         if unmarked:
-            async with self._database.session() as session:
-                await inbox.mark_handled(session, unmarked)
+            await inbox.mark_handled_apart(self._database, unmarked)
         for outcome in outcomes:
             if isinstance(outcome, BaseException):
                 raise outcome
