@@ -50,7 +50,7 @@ from core import lifecycle, users
 from core.notices import Notice
 from core.settings import Settings
 from models import OutboxMessage, OutboxStatus
-from models.db import Database, Statement, execute_in, on_postgres
+from models.db import Database, Statement, as_loaded, execute_in, on_postgres
 from models.group_commit import GroupCommit
 from models.types import UTCDateTime, utcnow
 
@@ -350,14 +350,24 @@ async def queue_replies(
     now = utcnow()
     until = now + timedelta(seconds=lease_seconds)
     replies = [
-        OutboxMessage(
-            kind=ANSWER,
-            chat_id=int(call.params["chat_id"]),
-            params={"method": call.method, "params": call.params}
-            | ({"step_prompt": True} if call.step_prompt else {}),
-            locked_until=until,
-            next_attempt_at=now,
-            created_at=now,
+        as_loaded(  # every column, as the row is stored: its id comes once it is
+            OutboxMessage,
+            {
+                "id": None,
+                "kind": ANSWER,
+                "chat_id": int(call.params["chat_id"]),
+                "confession_id": None,
+                "params": {"method": call.method, "params": call.params}
+                | ({"step_prompt": True} if call.step_prompt else {}),
+                "status": OutboxStatus.PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "locked_until": until,
+                "created_at": now,
+                "sent_at": None,
+                "message_id": None,
+                "last_error": None,
+            },
         )
         for call in calls
     ]
