@@ -12,7 +12,7 @@ from telegram import Update
 from telegram import User as TelegramUser
 from telegram.ext import ContextTypes
 
-from core import inbox, notices, users
+from core import drafts, inbox, notices, users
 from core.background import Wakers
 from core.media import MediaStore
 from core.outbox import ApiCall, Sender
@@ -108,7 +108,9 @@ async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     stack = AsyncExitStack()
     session = await stack.enter_async_context(dependencies.database.session())
     try:
-        user = await users.sync_user(session, identity(update.effective_user))
+        user = await users.sync_user(
+            session, identity(update.effective_user), along=drafts.IN_PROGRESS
+        )
         yield Turn(session=session, user=user, deps=dependencies)
     except BaseException as error:
         await stack.__aexit__(type(error), error, error.__traceback__)

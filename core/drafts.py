@@ -26,10 +26,14 @@ from models import (
     Signature,
     User,
 )
-from models.db import get_in
+from models.db import Along, get_in
 from models.types import utcnow
 
 COMPOSING = "compose"
+IN_PROGRESS = Along(Confession, User.chat_state_ref, User.chat_state == COMPOSING)
+"""The draft a sender is composing in the chat, read with the sender as a turn begins
+(`users.sync_user`): most turns of a composition go on to read it (`current`), and then
+find it in their session instead of costing a round trip of their own."""
 CHAT_MEDIA_KINDS = frozenset({"photo", "video", "animation", "voice", "video_note"})
 VIDEO_KINDS = frozenset({"video", "animation", "video_note"})
 

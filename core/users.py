@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import NotFound
 from core.text import without_hidden
 from models import User
-from models.db import execute_in, get_in, insert_or_skip
+from models.db import Along, execute_in, get_in, insert_or_skip
 from models.types import utcnow
 
 
@@ -50,9 +50,12 @@ def username_key(username: str) -> str:
     return username.strip().removeprefix("@").lower()
 
 
-async def sync_user(session: AsyncSession, identity: TelegramIdentity) -> User:
-    """Create the user, or update what Telegram says about them now."""
-    user = await get_in(session, User, identity.id)
+async def sync_user(
+    session: AsyncSession, identity: TelegramIdentity, *, along: Along | None = None
+) -> User:
+    """Create the user, or update what Telegram says about them now; with them, the row
+    `along` names, read in the same statement (`get_in`)."""
+    user = await get_in(session, User, identity.id, along=along)
     if user is None:
         user = await _insert_once(session, identity)
     now = Profile.of(identity)

@@ -5,16 +5,20 @@ of work, and never handing one update to two claims."""
 from __future__ import annotations
 
 import asyncio
+import gc
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, create_engine, update
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
-from core import inbox
+from core import drafts, inbox, users
 from core.inbox import InboundUpdate, InboxWriter
 from core.outbox import ApiCall
-from models import InboxUpdate, OutboxMessage, User
+from core.settings import Settings
+from models import Confession, InboxUpdate, OutboxMessage, User
 from models.db import Database, driver_statement, execute_in, get_in
 from tests.telegram import next_update_id
 
@@ -87,6 +91,62 @@ async def test_an_expired_object_of_the_session_is_loaded_again(database: Databa
         again = await get_in(session, User, 10)
         assert again is user
         assert again.first_name == "Ann", "read again, not lazily on first access"
+
+
+async def a_composer(database: Database, settings: Settings, user_id: int) -> int:
+    """A user composing a confession in the chat: the id of their draft."""
+    await a_user(database, user_id)
+    async with database.session() as session:
+        sender = await session.get(User, user_id)
+        assert sender is not None
+        draft = await drafts.start(session, settings, sender)
+        assert draft.id is not None
+        return draft.id
+
+
+async def test_a_composers_draft_read_along_is_the_sessions_own_object(
+    database: Database, make_settings: Callable[..., Settings]
+) -> None:
+    draft_id = await a_composer(database, make_settings(), 12)
+
+    async with database.session() as session:
+        sender = await get_in(session, User, 12, along=drafts.IN_PROGRESS)
+        assert sender is not None
+        gc.collect()  # nothing but the session holds the draft now
+        assert identity_key(Confession, draft_id) in session.identity_map
+        draft = await drafts.current(session, sender)
+        assert draft is not None
+        assert draft.id == draft_id
+        draft.hint = "the blue scarf"  # changed as any loaded object is: flushed at commit
+
+    async with database.reading() as session:
+        stored_draft = await session.get(Confession, draft_id)
+        assert stored_draft is not None
+        assert stored_draft.hint == "the blue scarf"
+
+
+async def test_a_row_is_read_along_only_when_its_condition_holds(
+    database: Database, make_settings: Callable[..., Settings]
+) -> None:
+    draft_id = await a_composer(database, make_settings(), 13)
+    async with database.session() as session:
+        sender = await session.get(User, 13)
+        assert sender is not None
+        users.set_chat_state(sender, "reply", draft_id)  # the same id, another meaning
+
+    async with database.session() as session:
+        assert await get_in(session, User, 13, along=drafts.IN_PROGRESS) is not None
+        assert identity_key(Confession, draft_id) not in session.identity_map
+
+
+async def test_a_row_with_nothing_to_read_along_is_still_found(database: Database) -> None:
+    await a_user(database, 14)
+
+    async with database.session() as session:
+        sender = await get_in(session, User, 14, along=drafts.IN_PROGRESS)
+        assert sender is not None
+        assert sender.first_name == "Ann"
+        assert not [each for each in session.identity_map.values() if each is not sender]
 
 
 async def stored(database: Database, *updates: tuple[int, int]) -> None:
