@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, cast
 
-from sqlalchemy import BigInteger, bindparam, column, func, update
+from sqlalchemy import BigInteger, Table, bindparam, column, func, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import NotFound
 from core.text import without_hidden
 from models import User
-from models.db import Along, execute_in, get_in, insert_or_skip
+from models.db import Along, execute_in, first_in, get_in, insert_or_skip
 from models.types import utcnow
 
 
@@ -175,9 +175,18 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
     return user
 
 
+BY_USERNAME = (
+    select(*cast(Table, User.__table__).columns)  # type: ignore[attr-defined]
+    .where(col(User.username_key) == bindparam("key"))
+    .order_by(col(User.updated_at).desc())
+    .limit(1)
+)
+
+
 async def find_by_username(session: AsyncSession, username: str) -> User | None:
-    result = await session.exec(select(User).where(User.username_key == username_key(username)))
-    return result.first()
+    """Who holds `username` now. Someone who gave it up keeps it on their row until their
+    next update: of two rows holding it, the one written last is the one who took it."""
+    return await first_in(session, User, BY_USERNAME, {"key": username_key(username)})
 
 
 def set_chat_state(user: User, state: str | None, ref: int | None = None) -> None:

@@ -372,28 +372,42 @@ async def get_in(
     if not rows:
         return None
     names = _table(model).columns.keys()
-    found = _attached(session, model, dict(zip(names, rows[0][: len(names)], strict=True)))
+    found = await _session_object(session, model, rows[0][: len(names)])
     if along is not None:
         other = _table(along.model)
-        values = dict(zip(other.columns.keys(), rows[0][len(names) :], strict=True))
         [other_primary] = other.primary_key.columns
-        other_key = values[other_primary.name]
-        if (
-            other_key is not None
-            and identity_key(along.model, other_key) not in session.identity_map
-        ):
+        if rows[0][len(names) + other.columns.keys().index(other_primary.name)] is not None:
             # the session holds objects nothing has changed by weak references only: this
             # one is kept for the unit of work's life, or the later read would not find it
-            session.info.setdefault(READ_ALONG, []).append(_attached(session, along.model, values))
+            read_along = await _session_object(session, along.model, rows[0][len(names) :])
+            session.info.setdefault(READ_ALONG, []).append(read_along)
     return found
 
 
-def _attached(session: AsyncSession, model: type[Model], values: Mapping[str, Any]) -> Model:
-    """A row read on the driver, made an object of `session` as if the ORM had loaded it."""
-    found = as_loaded(model, values)
-    make_transient_to_detached(found)
-    session.add(found)
-    return found
+async def first_in(
+    session: AsyncSession, model: type[Model], statement: Statement, parameters: Parameters
+) -> Model | None:
+    """The first row a statement selecting every column of `model`'s table returns, read
+    on the driver and made an object of the session, as `get_in` makes one."""
+    rows = await execute_in(session, statement, parameters)
+    return await _session_object(session, model, rows[0]) if rows else None
+
+
+async def _session_object(session: AsyncSession, model: type[Model], row: Sequence[Any]) -> Model:
+    """A row of `model`'s table read on the driver, as an object of `session`: the one the
+    session holds for it already (the ORM's reads, too, keep the object it has), or one made
+    as if the ORM had loaded it."""
+    table = _table(model)
+    values = dict(zip(table.columns.keys(), row, strict=True))
+    [primary] = table.primary_key.columns
+    if identity_key(model, values[primary.name]) in session.identity_map:
+        held = await session.get(model, values[primary.name])  # loaded again if expired
+        assert held is not None
+        return held
+    made = as_loaded(model, values)
+    make_transient_to_detached(made)
+    session.add(made)
+    return made
 
 
 def as_loaded(model: type[Model], values: Mapping[str, Any]) -> Model:

@@ -4,6 +4,7 @@ kept current after, with one row per person however their first requests arrive.
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -12,6 +13,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core import users
 from models import User
 from models.db import Database
+from models.types import utcnow
+from tests.core.conftest import UserFactory
 
 NEWCOMER = 8_700_001
 
@@ -46,6 +49,16 @@ async def test_a_new_name_or_username_replaces_the_old(session: AsyncSession) ->
 
     assert (renamed.first_name, renamed.username, renamed.username_key) == ("Mirra", None, None)
     assert await users.find_by_username(session, "mira_k") is None
+
+
+async def test_a_username_given_up_and_taken_finds_the_one_who_took_it(
+    session: AsyncSession, make_user: UserFactory
+) -> None:
+    gave_it_up = await make_user("Ann", username="sunny_day")  # and has not written since
+    gave_it_up.updated_at = utcnow() - timedelta(days=30)
+    took_it = await make_user("Bea", username="Sunny_Day")
+
+    assert await users.find_by_username(session, "@sunny_day") is took_it
 
 
 async def test_an_update_without_a_language_keeps_the_one_known(session: AsyncSession) -> None:
