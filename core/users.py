@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, cast
+from typing import NamedTuple, Protocol
 
-from sqlalchemy import BigInteger, Table, bindparam, column, func, update
+from sqlalchemy import BigInteger, bindparam, column, func, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import NotFound
 from core.text import without_hidden
 from models import User
-from models.db import Along, execute_in, first_in, get_in, insert_or_skip
+from models.db import Along, execute_in, first_in, get_in, insert_or_skip, table_of
 from models.types import utcnow
 
 
@@ -176,7 +176,7 @@ async def get_user(session: AsyncSession, user_id: int) -> User:
 
 
 BY_USERNAME = (
-    select(*cast(Table, User.__table__).columns)  # type: ignore[attr-defined]
+    select(*table_of(User).columns)
     .where(col(User.username_key) == bindparam("key"))
     .order_by(col(User.updated_at).desc())
     .limit(1)

@@ -333,7 +333,8 @@ READ_ALONG = "read_along"
 _by_key: dict[tuple[type[Any], Along | None], Select[*tuple[Any, ...]]] = {}
 
 
-def _table(model: type[SQLModel]) -> Table:
+def table_of(model: type[SQLModel]) -> Table:
+    """A table model's table, typed (SQLModel declares `__table__` on no class)."""
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
@@ -342,12 +343,12 @@ def _by_key_statement(model: type[SQLModel], along: Along | None) -> Select[*tup
     statement = _by_key.get((model, along))
     if statement is not None:
         return statement
-    table = _table(model)
+    table = table_of(model)
     [primary] = table.primary_key.columns
     if along is None:
         statement = select(*table.columns)
     else:
-        other = _table(along.model)
+        other = table_of(along.model)
         [other_primary] = other.primary_key.columns
         joined = other_primary == along.reference
         if along.condition is not None:
@@ -371,16 +372,14 @@ async def get_in(
     rows = await execute_in(session, _by_key_statement(model, along), {"key": key})
     if not rows:
         return None
-    names = _table(model).columns.keys()
-    found = await _session_object(session, model, rows[0][: len(names)])
-    if along is not None:
-        other = _table(along.model)
-        [other_primary] = other.primary_key.columns
-        if rows[0][len(names) + other.columns.keys().index(other_primary.name)] is not None:
-            # the session holds objects nothing has changed by weak references only: this
-            # one is kept for the unit of work's life, or the later read would not find it
-            read_along = await _session_object(session, along.model, rows[0][len(names) :])
-            session.info.setdefault(READ_ALONG, []).append(read_along)
+    width = len(table_of(model).columns)
+    row, along_row = rows[0][:width], rows[0][width:]
+    found = await _session_object(session, model, row)
+    if along is not None and any(value is not None for value in along_row):  # joined
+        # the session holds objects nothing has changed by weak references only: this
+        # one is kept for the unit of work's life, or the later read would not find it
+        read_along = await _session_object(session, along.model, along_row)
+        session.info.setdefault(READ_ALONG, []).append(read_along)
     return found
 
 
@@ -397,7 +396,7 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
     """A row of `model`'s table read on the driver, as an object of `session`: the one the
     session holds for it already (the ORM's reads, too, keep the object it has), or one made
     as if the ORM had loaded it."""
-    table = _table(model)
+    table = table_of(model)
     values = dict(zip(table.columns.keys(), row, strict=True))
     [primary] = table.primary_key.columns
     if identity_key(model, values[primary.name]) in session.identity_map:

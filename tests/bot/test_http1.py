@@ -8,6 +8,7 @@ import datetime
 import json
 import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -107,6 +108,16 @@ ANSWERED_BY_HTTPX = httpx.MockTransport(
 )
 """The httpx side of a `BotApi`, answering every call: a request that went there instead of
 on our connections would succeed."""
+
+
+@asynccontextmanager
+async def library_on(calls: Http1Pool, url: str) -> AsyncIterator[Bot]:
+    """python-telegram-bot's Bot on a `BotApi` whose JSON calls go to `calls`, its httpx side
+    answering everything (`ANSWERED_BY_HTTPX`)."""
+    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
+        api = BotApi(url, "123:ABC", client=client, calls=calls)
+        yield Bot("123:ABC", base_url=url, request=BotApiRequest(api))
+    await calls.aclose()
 
 
 def pool(base_url: str, *, timeout: float = 5.0, limit: int = 8) -> Http1Pool:
@@ -312,23 +323,14 @@ async def test_the_library_hears_our_connections_time_out_as_its_own_timeout(
         await asyncio.sleep(1)
 
     _, url = await serve(never)
-    calls = Http1Pool(url, limit=2, timeout=0.2, tls=None)
-    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
-        api = BotApi(url, "123:ABC", client=client, calls=calls)
-        library = Bot("123:ABC", base_url=url, request=BotApiRequest(api))
-
+    async with library_on(pool(url, timeout=0.2, limit=2), url) as library:
         with pytest.raises(TimedOut):
             await library.answer_callback_query("q1")
-    await calls.aclose()
 
 
 async def test_the_library_hears_a_refused_connection_as_a_network_error() -> None:
     url = "http://127.0.0.1:9/bot"
-    calls = Http1Pool(url, limit=2, timeout=5, tls=None)
-    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
-        api = BotApi(url, "123:ABC", client=client, calls=calls)
-        library = Bot("123:ABC", base_url=url, request=BotApiRequest(api))
-
+    async with library_on(pool(url, limit=2), url) as library:
         with pytest.raises(NetworkError) as refused:
             await library.answer_callback_query("q1")
     assert not isinstance(refused.value, TimedOut)
@@ -337,11 +339,7 @@ async def test_the_library_hears_a_refused_connection_as_a_network_error() -> No
 async def test_a_request_with_timeouts_of_its_own_stays_on_httpx() -> None:
     """Long polling waits longer than our connections' one timeout would allow."""
     url = "http://127.0.0.1:9/bot"  # our connections would be refused here
-    calls = Http1Pool(url, limit=2, timeout=5, tls=None)
-    async with httpx.AsyncClient(transport=ANSWERED_BY_HTTPX) as client:
-        api = BotApi(url, "123:ABC", client=client, calls=calls)
-        library = Bot("123:ABC", base_url=url, request=BotApiRequest(api))
-
+    async with library_on(pool(url, limit=2), url) as library:
         assert await library.send_chat_action(1, "typing", read_timeout=40) is True
 
 
