@@ -238,6 +238,16 @@ async def test_a_turns_answers_are_committed_with_its_update_marked_handled(
     assert await handled(database, update_id)
 
 
+async def test_a_queued_reply_is_handed_back_as_its_row_is_stored(database: Database) -> None:
+    async with database.session() as session:
+        [reply] = await inbox.queue_answers(session, answers("a"), update_id=None, lease_seconds=60)
+
+    async with database.reading() as session:
+        row = await session.get(OutboxMessage, reply.id)
+        assert row is not None
+        assert reply.model_dump() == row.model_dump()
+
+
 async def test_a_turn_without_answers_still_marks_its_update_handled(database: Database) -> None:
     update_id = next_update_id()
     await stored(database, (update_id, 1))
