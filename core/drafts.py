@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import delete
+from sqlalchemy import bindparam
+from sqlmodel import col, delete
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import safety, users
@@ -26,7 +27,7 @@ from models import (
     Signature,
     User,
 )
-from models.db import Along, get_in
+from models.db import Along, execute_in, get_in, insert_in, update_in
 from models.types import utcnow
 
 COMPOSING = "compose"
@@ -54,13 +55,12 @@ async def start(session: AsyncSession, settings: Settings, sender: User) -> Conf
     A banned user gets no draft at all."""
     await safety.refuse_if_banned(session, settings, sender.id)
     await _delete_drafts(session, sender)
-    draft = Confession(sender_id=sender.id, compose_step=ComposeStep.RECIPIENT)
-    session.add(draft)
-    await session.flush()
+    draft = await insert_in(
+        session, Confession(sender_id=sender.id, compose_step=ComposeStep.RECIPIENT)
+    )
     assert draft.id is not None
-    session.add(ConfessionStyle(confession_id=draft.id))
-    users.set_chat_state(sender, COMPOSING, draft.id)
-    await session.flush()
+    await insert_in(session, ConfessionStyle(confession_id=draft.id))
+    await users.change_chat_state(session, sender, COMPOSING, draft.id)
     return draft
 
 
@@ -85,35 +85,54 @@ async def discard(session: AsyncSession, sender: User) -> bool:
     had_draft = await current(session, sender) is not None
     await _delete_drafts(session, sender)
     if sender.chat_state == COMPOSING:
-        users.set_chat_state(sender, None)
-    await session.flush()
+        await users.change_chat_state(session, sender, None)
     return had_draft
 
 
+DRAFTS_OF = delete(Confession).where(
+    col(Confession.sender_id) == bindparam("sender_id"),
+    col(Confession.status) == ConfessionStatus.DRAFT,
+)
+
+
 async def _delete_drafts(session: AsyncSession, sender: User) -> None:
-    """Every draft of the sender's; their styles go with them (ON DELETE CASCADE)."""
-    await session.exec(
-        delete(Confession).where(
-            Confession.sender_id == sender.id,  # type: ignore[arg-type]
-            Confession.status == ConfessionStatus.DRAFT,  # type: ignore[arg-type]
-        )
-    )
+    """Every draft of the sender's; their styles go with them (ON DELETE CASCADE). The
+    session lets go of the ones it holds, as the gone rows they are."""
+    await execute_in(session, DRAFTS_OF, {"sender_id": sender.id})
+    for held in list(session.identity_map.values()):
+        if (
+            isinstance(held, Confession)
+            and held.sender_id == sender.id
+            and held.status == ConfessionStatus.DRAFT
+        ):
+            session.expunge(held)
 
 
-def _advance(draft: Confession, natural_next: ComposeStep) -> None:
-    """Go on to the next step, or back to the preview when the sender was only fixing a part."""
-    draft.compose_step = ComposeStep.PREVIEW if draft.compose_review else natural_next
-    draft.updated_at = utcnow()
+async def _write(session: AsyncSession, draft: Confession, **values: object) -> Confession:
+    """A step's changes to the draft, stamped and written at once (`update_in`)."""
+    await update_in(session, draft, **values, updated_at=utcnow())
+    return draft
+
+
+async def _advance(
+    session: AsyncSession, draft: Confession, natural_next: ComposeStep, **values: object
+) -> Confession:
+    """Write a step's values and go on to the next step, or back to the preview when the
+    sender was only fixing a part."""
+    step = ComposeStep.PREVIEW if draft.compose_review else natural_next
+    return await _write(session, draft, **values, compose_step=step)
 
 
 async def set_recipient(session: AsyncSession, draft: Confession, recipient: User) -> Confession:
     if recipient.id == draft.sender_id:
         raise SelfRecipient()
-    draft.recipient_id = recipient.id
-    draft.recipient_username_key = None
-    _advance(draft, ComposeStep.TEXT)
-    await session.flush()
-    return draft
+    return await _advance(
+        session,
+        draft,
+        ComposeStep.TEXT,
+        recipient_id=recipient.id,
+        recipient_username_key=None,
+    )
 
 
 async def set_recipient_username(
@@ -128,11 +147,9 @@ async def set_recipient_username(
     known = await users.find_by_username(session, key)
     if known is not None:
         return await set_recipient(session, draft, known)
-    draft.recipient_id = None
-    draft.recipient_username_key = key
-    _advance(draft, ComposeStep.TEXT)
-    await session.flush()
-    return draft
+    return await _advance(
+        session, draft, ComposeStep.TEXT, recipient_id=None, recipient_username_key=key
+    )
 
 
 def _is_username(key: str) -> bool:
@@ -141,11 +158,9 @@ def _is_username(key: str) -> bool:
 
 async def set_open_recipient(session: AsyncSession, draft: Confession) -> Confession:
     """No one fixed: whoever first opens the shared link receives it."""
-    draft.recipient_id = None
-    draft.recipient_username_key = None
-    _advance(draft, ComposeStep.TEXT)
-    await session.flush()
-    return draft
+    return await _advance(
+        session, draft, ComposeStep.TEXT, recipient_id=None, recipient_username_key=None
+    )
 
 
 def check_text(settings: Settings, text: str) -> str:
@@ -161,11 +176,13 @@ def check_hint(settings: Settings, hint: str) -> str:
 async def set_text(
     session: AsyncSession, draft: Confession, settings: Settings, *, text: str, text_html: str
 ) -> Confession:
-    draft.text = check_text(settings, text)
-    draft.text_html = text_html
-    _advance(draft, ComposeStep.MEDIA)
-    await session.flush()
-    return draft
+    return await _advance(
+        session,
+        draft,
+        ComposeStep.MEDIA,
+        text=check_text(settings, text),
+        text_html=text_html,
+    )
 
 
 def check_chat_media(settings: Settings, media: ChatMedia) -> ChatMedia:
@@ -204,53 +221,36 @@ async def attach_chat_media(
     """Keep a photo or video from the chat, within the kinds and sizes allowed."""
     check_chat_media(settings, media)
     stored = await keep_chat_media(session, draft.sender_id, media)
-    draft.media_id = stored.id
-    _advance(draft, ComposeStep.SIGNATURE)
-    await session.flush()
-    return draft
+    return await _advance(session, draft, ComposeStep.SIGNATURE, media_id=stored.id)
 
 
 async def skip_media(session: AsyncSession, draft: Confession) -> Confession:
-    draft.media_id = None
-    _advance(draft, ComposeStep.SIGNATURE)
-    await session.flush()
-    return draft
+    return await _advance(session, draft, ComposeStep.SIGNATURE, media_id=None)
 
 
 async def choose_signature(
     session: AsyncSession, draft: Confession, signature: Signature
 ) -> Confession:
-    draft.signature = signature
     if signature == Signature.HINT:
-        draft.compose_step = ComposeStep.HINT
-    else:
-        draft.hint = None
-        draft.compose_step = ComposeStep.PREVIEW
-    draft.updated_at = utcnow()
-    await session.flush()
-    return draft
+        return await _write(session, draft, signature=signature, compose_step=ComposeStep.HINT)
+    return await _write(
+        session, draft, signature=signature, hint=None, compose_step=ComposeStep.PREVIEW
+    )
 
 
 async def set_hint(
     session: AsyncSession, draft: Confession, settings: Settings, hint: str
 ) -> Confession:
-    draft.hint = check_hint(settings, hint)
-    draft.compose_step = ComposeStep.PREVIEW
-    draft.updated_at = utcnow()
-    await session.flush()
-    return draft
+    return await _write(
+        session, draft, hint=check_hint(settings, hint), compose_step=ComposeStep.PREVIEW
+    )
 
 
 async def show_preview(session: AsyncSession, draft: Confession) -> Confession:
     """From the preview on, editing one part returns here instead of walking every step."""
-    draft.compose_step = ComposeStep.PREVIEW
-    draft.compose_review = True
-    await session.flush()
+    await update_in(session, draft, compose_step=ComposeStep.PREVIEW, compose_review=True)
     return draft
 
 
 async def go_to_step(session: AsyncSession, draft: Confession, step: ComposeStep) -> Confession:
-    draft.compose_step = step
-    draft.updated_at = utcnow()
-    await session.flush()
-    return draft
+    return await _write(session, draft, compose_step=step)

@@ -8,13 +8,15 @@ a ban the hash of the banned id. Neither is deleted by the blocked or banned per
 
 from __future__ import annotations
 
-from sqlmodel import select
+from sqlalchemy import bindparam
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.errors import Banned
 from core.identity import keyed_hash
 from core.settings import Settings
 from models import Ban, Block
+from models.db import execute_in
 
 BLOCK_PURPOSE = "block"
 BAN_PURPOSE = "ban"
@@ -40,9 +42,12 @@ async def is_blocked(
     return found.first() is not None
 
 
+BAN_OF = select(Ban.id).where(col(Ban.key) == bindparam("key")).limit(1)
+
+
 async def is_banned(session: AsyncSession, settings: Settings, user_id: int) -> bool:
-    found = await session.exec(select(Ban.id).where(Ban.key == ban_key(settings, user_id)))
-    return found.first() is not None
+    found = await execute_in(session, BAN_OF, {"key": ban_key(settings, user_id)})
+    return bool(found)
 
 
 async def refuse_if_banned(session: AsyncSession, settings: Settings, user_id: int) -> None:

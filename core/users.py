@@ -13,7 +13,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.errors import NotFound
 from core.text import without_hidden
 from models import User
-from models.db import Along, execute_in, first_in, get_in, insert_or_skip, table_of
+from models.db import (
+    Along,
+    execute_in,
+    first_in,
+    get_in,
+    insert_or_skip,
+    table_of,
+    update_in,
+)
 from models.types import utcnow
 
 
@@ -164,7 +172,9 @@ async def record_step_prompts(session: AsyncSession, prompts: dict[int, int]) ->
 def take_step_prompt(user: User) -> int | None:
     """The recorded step prompt, forgotten as it is taken: its step is done or replaced,
     and its buttons are to be taken away once."""
-    message_id, user.prompt_message_id = user.prompt_message_id, None
+    message_id = user.prompt_message_id
+    if message_id is not None:  # set only when it changes: an unchanged write costs a flush
+        user.prompt_message_id = None
     return message_id
 
 
@@ -187,6 +197,13 @@ async def find_by_username(session: AsyncSession, username: str) -> User | None:
     """Who holds `username` now. Someone who gave it up keeps it on their row until their
     next update: of two rows holding it, the one written last is the one who took it."""
     return await first_in(session, User, BY_USERNAME, {"key": username_key(username)})
+
+
+async def change_chat_state(
+    session: AsyncSession, user: User, state: str | None, ref: int | None = None
+) -> None:
+    """`set_chat_state`, written at once (`update_in`)."""
+    await update_in(session, user, chat_state=state, chat_state_ref=ref)
 
 
 def set_chat_state(user: User, state: str | None, ref: int | None = None) -> None:

@@ -11,7 +11,19 @@ from pathlib import Path
 from select import POLLERR, POLLHUP, POLLIN, POLLNVAL, poll
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Delete, Insert, Select, Table, Update, and_, bindparam, event, select
+from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    event,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, Dialect, Engine
@@ -24,6 +36,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import class_mapper, make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_state, set_committed_value
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -407,6 +420,90 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
     make_transient_to_detached(made)
     session.add(made)
     return made
+
+
+_inserts: dict[tuple[type[Any], tuple[str, ...]], Insert] = {}
+_updates: dict[tuple[type[Any], tuple[str, ...]], Update] = {}
+
+
+def _insert_statement(model: type[SQLModel], names: tuple[str, ...]) -> Insert:
+    """An INSERT of the columns `names` of `model`'s table, returning the whole row."""
+    statement = _inserts.get((model, names))
+    if statement is None:
+        table = table_of(model)
+        values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
+        statement = insert(table).values(values).returning(*table.columns)
+        _inserts[(model, names)] = statement
+    return statement
+
+
+def _update_statement(model: type[SQLModel], names: tuple[str, ...]) -> Update:
+    """An UPDATE of the columns `names` of the row of `model` with a given key (`key`)."""
+    statement = _updates.get((model, names))
+    if statement is None:
+        table = table_of(model)
+        [primary] = table.primary_key.columns
+        values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
+        statement = update(table).where(primary == bindparam("key")).values(values)
+        _updates[(model, names)] = statement
+    return statement
+
+
+async def insert_in(session: AsyncSession, made: Model) -> Model:
+    """Store a new object with an INSERT on the driver, in `session`'s transaction, and
+    make it an object of the session as if the ORM had flushed it and loaded it again: the
+    unit of work's flush of one new row costs several times the statement itself.
+
+    As the ORM does, a column left None is left out, so the database's default fills it;
+    the object then holds the row as stored (its generated key, its defaults)."""
+    table = table_of(type(made))
+    values = {
+        column.name: value
+        for column in table.columns
+        if (value := made.__dict__.get(column.name)) is not None
+    }
+    names = tuple(values)
+    rows = await execute_in(
+        session,
+        _insert_statement(type(made), names),
+        {f"new_{name}": value for name, value in values.items()},
+    )
+    made.__dict__.update(zip(table.columns.keys(), rows[0], strict=True))
+    make_transient_to_detached(made)
+    session.add(made)
+    return made
+
+
+async def update_in(session: AsyncSession, target: SQLModel, **values: Any) -> None:
+    """Set columns of an object `session` holds, with an UPDATE of its row on the driver,
+    in the session's transaction; the object holds the new values as if loaded with them,
+    so the session has nothing of it left to flush. Only the values that differ are
+    written, and nothing when none do.
+
+    For an object the session has not stored yet (or one whose row it has not loaded),
+    the values are set as usual, for the unit of work to write."""
+    state = instance_state(target)
+    changed = {
+        name: value for name, value in values.items() if state.dict.get(name, _UNSET) != value
+    }
+    if not changed:
+        return
+    if not state.persistent or state.identity is None or state.expired_attributes:
+        for name, value in changed.items():
+            setattr(target, name, value)
+        return
+    [key] = state.identity
+    names = tuple(changed)
+    await execute_in(
+        session,
+        _update_statement(type(target), names),
+        {"key": key, **{f"new_{name}": value for name, value in changed.items()}},
+    )
+    for name, value in changed.items():
+        set_committed_value(target, name, value)
+
+
+_UNSET = object()
 
 
 def as_loaded(model: type[Model], values: Mapping[str, Any]) -> Model:

@@ -18,8 +18,15 @@ from core import drafts, inbox, users
 from core.inbox import InboundUpdate, InboxWriter
 from core.outbox import ApiCall
 from core.settings import Settings
-from models import Confession, InboxUpdate, OutboxMessage, User
-from models.db import Database, driver_statement, execute_in, get_in
+from models import Confession, ConfessionStatus, InboxUpdate, OutboxMessage, User
+from models.db import (
+    Database,
+    driver_statement,
+    execute_in,
+    get_in,
+    insert_in,
+    update_in,
+)
 from tests.telegram import next_update_id
 
 RENAME = update(User).where(col(User.id) == bindparam("id")).values(first_name=bindparam("name"))
@@ -147,6 +154,91 @@ async def test_a_row_with_nothing_to_read_along_is_still_found(database: Databas
         assert sender is not None
         assert sender.first_name == "Ann"
         assert not [each for each in session.identity_map.values() if each is not sender]
+
+
+async def test_a_change_written_on_the_driver_leaves_nothing_to_flush(database: Database) -> None:
+    await a_user(database, 15)
+
+    async with database.session() as session:
+        user = await get_in(session, User, 15)
+        assert user is not None
+        await update_in(session, user, first_name="Dee")
+        assert user.first_name == "Dee"
+        assert not session.dirty
+
+    assert await first_name(database, 15) == "Dee"
+
+
+async def renamed_on_the_driver_then_failed(database: Database, user_id: int) -> None:
+    async with database.session() as session:
+        user = await get_in(session, User, user_id)
+        assert user is not None
+        await update_in(session, user, first_name="Mallory")
+        raise RuntimeError("the turn failed")
+
+
+async def test_a_change_written_on_the_driver_is_undone_with_its_unit_of_work(
+    database: Database,
+) -> None:
+    await a_user(database, 16)
+
+    with pytest.raises(RuntimeError):
+        await renamed_on_the_driver_then_failed(database, 16)
+
+    assert await first_name(database, 16) == "Ann"
+
+
+async def test_a_change_to_an_object_not_yet_stored_is_left_to_the_unit_of_work(
+    database: Database,
+) -> None:
+    async with database.session() as session:
+        user = User(id=17, first_name="Ann")
+        session.add(user)
+        await update_in(session, user, first_name="Eve")
+        assert user in session.new
+
+    assert await first_name(database, 17) == "Eve"
+
+
+async def test_a_row_inserted_on_the_driver_is_the_sessions_own_object_as_stored(
+    database: Database,
+) -> None:
+    await a_user(database, 18)
+
+    async with database.session() as session:
+        draft = await insert_in(session, Confession(sender_id=18))
+        assert draft.id is not None
+        assert not session.new
+        assert await session.get(Confession, draft.id) is draft
+        assert draft.status == ConfessionStatus.DRAFT
+        assert draft.created_at.tzinfo is not None, "read back as the ORM reads it"
+        draft_id = draft.id
+
+    async with database.reading() as session:
+        stored_draft = await session.get(Confession, draft_id)
+        assert stored_draft is not None
+        assert stored_draft.sender_id == 18
+
+
+async def test_a_new_start_lets_go_of_the_draft_it_discards(
+    database: Database, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    await a_composer(database, settings, 19)
+
+    async with database.session() as session:
+        sender = await get_in(session, User, 19, along=drafts.IN_PROGRESS)
+        assert sender is not None
+        discarded = await drafts.current(session, sender)
+        assert discarded is not None
+        second = await drafts.start(session, settings, sender)  # SQLite may reuse its id
+        assert discarded not in session
+        assert await drafts.current(session, sender) is second
+        second_draft = second.id
+
+    async with database.reading() as session:
+        kept = await session.exec(select(Confession.id).where(Confession.sender_id == 19))
+        assert kept.all() == [second_draft]
 
 
 async def stored(database: Database, *updates: tuple[int, int]) -> None:
