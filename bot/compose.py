@@ -30,7 +30,7 @@ from models import ComposeStep, Confession, Signature
 async def on_new(update: Update, context: Context, current: Turn) -> list[ApiCall]:
     """Start a confession, from /new or the menu button."""
     draft = await drafts.start(current.session, current.settings, current.user)
-    return [*await next_prompt(current, draft), *prompt_gone(update, current)]
+    return [*await next_prompt(current, draft), *await prompt_gone(update, current)]
 
 
 @handler
@@ -40,7 +40,7 @@ async def on_private_message(update: Update, context: Context, current: Turn) ->
     assert message is not None
     if threads.is_replying(current.user):
         return await after.relay(message, current)
-    return [*await _next_step(message, current), *prompt_gone(update, current)]
+    return [*await _next_step(message, current), *await prompt_gone(update, current)]
 
 
 async def _next_step(message: Message, current: Turn) -> list[ApiCall]:
@@ -174,7 +174,7 @@ async def on_skip_media(update: Update, context: Context, current: Turn) -> list
     return [
         *keyboard_gone(update),
         *await next_prompt(current, draft),
-        *prompt_gone(update, current),
+        *await prompt_gone(update, current),
     ]
 
 
@@ -188,7 +188,7 @@ async def on_signature(update: Update, context: Context, current: Turn) -> list[
     return [
         *keyboard_gone(update),
         *await next_prompt(current, draft),
-        *prompt_gone(update, current),
+        *await prompt_gone(update, current),
     ]
 
 
@@ -200,7 +200,7 @@ async def on_edit_text(update: Update, context: Context, current: Turn) -> list[
     return [
         *keyboard_gone(update),
         *await next_prompt(current, draft),
-        *prompt_gone(update, current),
+        *await prompt_gone(update, current),
     ]
 
 
@@ -212,7 +212,7 @@ async def on_edit_recipient(update: Update, context: Context, current: Turn) -> 
     return [
         *keyboard_gone(update),
         *await next_prompt(current, draft),
-        *prompt_gone(update, current),
+        *await prompt_gone(update, current),
     ]
 
 
@@ -230,7 +230,11 @@ async def on_send(update: Update, context: Context, current: Turn) -> list[ApiCa
         )
     except WordsMayHurt as asked:
         return [_reconsider(current, draft, str(asked.details["confirm"]))]
-    return [*keyboard_gone(update), _sent(context, current, view), *prompt_gone(update, current)]
+    return [
+        *keyboard_gone(update),
+        _sent(context, current, view),
+        *await prompt_gone(update, current),
+    ]
 
 
 def _sent(context: Context, current: Turn, view: ConfessionView) -> ApiCall:
@@ -262,7 +266,7 @@ async def on_cancel(update: Update, context: Context, current: Turn) -> list[Api
     had_draft = await drafts.discard(current.session, current.user)
     key = "cancel.done" if had_draft else "cancel.nothing"
     reply = say(current.user.id, t(current.language, key), ReplyKeyboardRemove())
-    return [*keyboard_gone(update), reply, *prompt_gone(update, current)]
+    return [*keyboard_gone(update), reply, *await prompt_gone(update, current)]
 
 
 def _with_mutual_choice(

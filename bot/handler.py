@@ -147,14 +147,14 @@ def step_prompt(calls: list[ApiCall]) -> list[ApiCall]:
     return [*calls[:-1], dataclasses.replace(calls[-1], step_prompt=True)]
 
 
-def prompt_gone(update: Update, current: Turn) -> list[ApiCall]:
+async def prompt_gone(update: Update, current: Turn) -> list[ApiCall]:
     """The chat's step prompt, its buttons edited away now that its step is done another way
     (a photo sent instead of pressing Skip, a new draft begun), and forgotten. When the press
     was on that very prompt, `keyboard_gone` does it already.
 
     Handlers put it last: should the prompt be gone (deleted by the user), the refused edit
     holds back nothing after it."""
-    message_id = users.take_step_prompt(current.user)
+    message_id = await users.take_step_prompt(current.session, current.user)
     pressed = _pressed(update)
     if message_id is None or (pressed is not None and pressed[1] == message_id):
         return []

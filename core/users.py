@@ -169,12 +169,11 @@ async def record_step_prompts(session: AsyncSession, prompts: dict[int, int]) ->
     )
 
 
-def take_step_prompt(user: User) -> int | None:
+async def take_step_prompt(session: AsyncSession, user: User) -> int | None:
     """The recorded step prompt, forgotten as it is taken: its step is done or replaced,
     and its buttons are to be taken away once."""
     message_id = user.prompt_message_id
-    if message_id is not None:  # set only when it changes: an unchanged write costs a flush
-        user.prompt_message_id = None
+    await update_in(session, user, prompt_message_id=None)
     return message_id
 
 

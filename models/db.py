@@ -300,14 +300,13 @@ async def execute_in(
     a fraction of that. The session's pending changes are flushed first, as its own
     statements would have them (autoflush). The objects the session holds are not told of
     what the statement changed: it is for rows the unit of work has not loaded."""
-    if session.new or session.dirty or session.deleted:
+    unit = session.sync_session
+    if unit.new or unit.dirty or unit.deleted:
         await session.flush()
-    connection = await session.connection()
+    connection, raw = await _connection_of(session)
     dialect = connection.dialect
     compiled = driver_statement(statement, dialect)
     bound = _bind(compiled, parameters)
-    raw = await connection.get_raw_connection()
-    assert raw.driver_connection is not None, "a session's connection is open"
     errors: type[Exception] = dialect.loaded_dbapi.Error
     try:
         cursor = await _cursor_of(raw.driver_connection)
@@ -322,6 +321,25 @@ async def execute_in(
         raise DBAPIError.instance(
             compiled.sql, bound, error, errors, connection_invalidated=lost
         ) from error
+
+
+_CONNECTION = "driver_connection"
+"""Where a session's `session.info` keeps its transaction's connection (`_connection_of`)."""
+
+
+async def _connection_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
+    """The connection of `session`'s transaction (begun if need be) and its pool record,
+    found once a transaction: asking the session costs a trip through its greenlet each
+    time, and a turn runs several statements."""
+    held = session.info.get(_CONNECTION)
+    transaction = session.sync_session.get_transaction()
+    if held is not None and held[0] is transaction and not held[1].invalidated:
+        return held[1], held[2]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    assert raw.driver_connection is not None, "a session's connection is open"
+    session.info[_CONNECTION] = (session.sync_session.get_transaction(), connection, raw)
+    return connection, raw
 
 
 Model = TypeVar("Model", bound=SQLModel)
