@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -333,12 +334,15 @@ async def _connection_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
     time, and a turn runs several statements."""
     held = session.info.get(_CONNECTION)
     transaction = session.sync_session.get_transaction()
-    if held is not None and held[0] is transaction and not held[1].invalidated:
+    if held is not None and held[0]() is transaction and not held[1].invalidated:
         return held[1], held[2]
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     assert raw.driver_connection is not None, "a session's connection is open"
-    session.info[_CONNECTION] = (session.sync_session.get_transaction(), connection, raw)
+    # the transaction refers to the session: held weakly, or every session would be a
+    # cycle left for the garbage collector
+    begun = weakref.ref(session.sync_session.get_transaction())
+    session.info[_CONNECTION] = (begun, connection, raw)
     return connection, raw
 
 

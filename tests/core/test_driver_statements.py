@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -239,6 +240,24 @@ async def test_a_new_start_lets_go_of_the_draft_it_discards(
     async with database.reading() as session:
         kept = await session.exec(select(Confession.id).where(Confession.sender_id == 19))
         assert kept.all() == [second_draft]
+
+
+async def test_a_unit_of_work_on_the_driver_is_freed_without_the_garbage_collector(
+    database: Database,
+) -> None:
+    """A session kept in a cycle waits for a full collection, with all it holds: one turn
+    after another, that is the serve process's memory and its pauses."""
+    await a_user(database, 20)
+    gc.collect()
+    gc.disable()
+    try:
+        async with database.session() as session:
+            assert await get_in(session, User, 20) is not None
+        unit = weakref.ref(session.sync_session)
+        del session
+        assert unit() is None
+    finally:
+        gc.enable()
 
 
 async def stored(database: Database, *updates: tuple[int, int]) -> None:
