@@ -444,6 +444,7 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
     return made
 
 
+_UNSET = object()
 _inserts: dict[tuple[type[Any], tuple[str, ...]], Insert] = {}
 _updates: dict[tuple[type[Any], tuple[str, ...]], Update] = {}
 
@@ -523,9 +524,6 @@ async def update_in(session: AsyncSession, target: SQLModel, **values: Any) -> N
     )
     for name, value in changed.items():
         set_committed_value(target, name, value)
-
-
-_UNSET = object()
 
 
 def as_loaded(model: type[Model], values: Mapping[str, Any]) -> Model:
