@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from sqlalchemy import bindparam, create_engine, update
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import drafts, inbox, users
 from core.inbox import InboundUpdate, InboxWriter
@@ -44,19 +45,33 @@ async def first_name(database: Database, user_id: int) -> str | None:
         return user.first_name if user else None
 
 
-async def renamed_then_failed(database: Database, user_id: int) -> None:
+async def by_statement(session: AsyncSession, user_id: int) -> None:
+    await execute_in(session, RENAME, {"id": user_id, "name": "Mallory"})
+
+
+async def by_object(session: AsyncSession, user_id: int) -> None:
+    user = await get_in(session, User, user_id)
+    assert user is not None
+    await update_in(session, user, first_name="Mallory")
+
+
+Rename = Callable[[AsyncSession, int], Awaitable[None]]
+
+
+async def renamed_then_failed(database: Database, user_id: int, rename: Rename) -> None:
     async with database.session() as session:
-        await execute_in(session, RENAME, {"id": user_id, "name": "Mallory"})
+        await rename(session, user_id)
         raise RuntimeError("the turn failed")
 
 
-async def test_a_statement_on_the_driver_is_undone_with_its_unit_of_work(
-    database: Database,
+@pytest.mark.parametrize("rename", [by_statement, by_object])
+async def test_a_write_on_the_driver_is_undone_with_its_unit_of_work(
+    database: Database, rename: Rename
 ) -> None:
     await a_user(database, 7)
 
     with pytest.raises(RuntimeError):
-        await renamed_then_failed(database, 7)
+        await renamed_then_failed(database, 7, rename)
 
     assert await first_name(database, 7) == "Ann"
 
@@ -170,23 +185,21 @@ async def test_a_change_written_on_the_driver_leaves_nothing_to_flush(database: 
     assert await first_name(database, 15) == "Dee"
 
 
-async def renamed_on_the_driver_then_failed(database: Database, user_id: int) -> None:
-    async with database.session() as session:
-        user = await get_in(session, User, user_id)
-        assert user is not None
-        await update_in(session, user, first_name="Mallory")
-        raise RuntimeError("the turn failed")
-
-
-async def test_a_change_written_on_the_driver_is_undone_with_its_unit_of_work(
+async def test_a_value_unchanged_is_not_written_over_what_another_stored_since(
     database: Database,
 ) -> None:
+    """As the unit of work writes only what changed: a turn that leaves a name as it read
+    it does not undo a rename committed meanwhile."""
     await a_user(database, 16)
 
-    with pytest.raises(RuntimeError):
-        await renamed_on_the_driver_then_failed(database, 16)
+    async with database.session() as session:
+        user = await get_in(session, User, 16)
+        assert user is not None
+        async with database.session() as meanwhile:
+            await execute_in(meanwhile, RENAME, {"id": 16, "name": "Bob"})
+        await update_in(session, user, first_name="Ann")
 
-    assert await first_name(database, 16) == "Ann"
+    assert await first_name(database, 16) == "Bob"
 
 
 async def test_a_change_to_an_object_not_yet_stored_is_left_to_the_unit_of_work(
