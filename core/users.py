@@ -67,14 +67,9 @@ async def sync_user(
     if user is None:
         user = await _insert_once(session, identity)
     now = Profile.of(identity)
-    changed = Profile.of(user) != now or (
-        identity.language_code is not None and user.language_code != identity.language_code
-    )
-    if changed:
-        user.first_name, user.last_name, user.username, user.username_key = now
-        user.language_code = identity.language_code or user.language_code
-        user.updated_at = utcnow()
-    await session.flush()
+    language = identity.language_code or user.language_code
+    if Profile.of(user) != now or user.language_code != language:
+        await update_in(session, user, **now._asdict(), language_code=language, updated_at=utcnow())
     return user
 
 
