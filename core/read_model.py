@@ -86,8 +86,8 @@ CONFESSION_ROW = select(*table_of(Confession).columns).where(
     col(Confession.public_id) == bindparam("public_id")
 )
 """Built once, read on the driver (`first_in`): the Reveal button, reactions and replies
-each start by finding their confession, and the ORM's own query cost several times the
-read (`make bench`)."""
+each start by finding their confession, and a read through the ORM costs several times one
+on the driver (`make bench` prints both, "CPU per read")."""
 
 
 async def get_by_public_id(session: AsyncSession, public_id: str) -> Confession:
