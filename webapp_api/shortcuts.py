@@ -9,19 +9,22 @@ FastAPI route declares; anything else (a malformed id, an out-of-range limit, an
 method) it leaves to that route, which answers as it always did. So each route is still
 written and documented once, and its errors are still mapped in one place
 (`webapp_api.errors`), by the middleware both paths share.
+
+The webhook, which takes the request alone, is taken before the router (`WebhookShortcut`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from fastapi import FastAPI
+from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
-from starlette.types import Scope
+from starlette.routing import BaseRoute, Match, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.read_model import is_public_id
 from webapp_api.routes import confessions
@@ -50,10 +53,11 @@ class Shortcut(Route):
 
 
 def install_shortcuts(app: FastAPI, *, webhook: Endpoint) -> None:
-    """In front of the webhook (the messaging platform's endpoint, which takes the request
-    alone) and the two reads."""
+    """In front of the webhook (the messaging platform's endpoint) and the two reads. Call
+    it before adding the middleware the webhook's requests go through as every other's (the
+    request log, the body limit): the webhook's shortcut is then inside them."""
+    app.add_middleware(WebhookShortcut, path=WEBHOOK_PATH, endpoint=webhook)
     app.router.routes[0:0] = [
-        Shortcut("/telegram/webhook", webhook, method="POST", accepts=_any),
         Shortcut(
             "/api/v1/confessions/{public_id}",
             _one_confession,
@@ -64,8 +68,69 @@ def install_shortcuts(app: FastAPI, *, webhook: Endpoint) -> None:
     ]
 
 
-def _any(_path: Mapping[str, Any], _scope: Scope) -> bool:
-    return True
+WEBHOOK_PATH = "/telegram/webhook"
+
+
+class WebhookShortcut:
+    """The webhook's POST, answered by its endpoint before the router, the exception
+    middleware and the request wrappers are walked: under a load of updates those layers
+    cost more of the serve process's CPU than the endpoint that stores the update (py-spy),
+    and the webhook's acknowledgement is what Telegram waits for before sending the next.
+
+    It sits inside the request log and the body limit, so the webhook is still logged,
+    counted under its route and capped. A failure is answered by the app's exception
+    handler for it, as the exception middleware would; one with none (unexpected) goes on
+    to the server-error middleware, as it would from the route."""
+
+    def __init__(self, app: ASGIApp, *, path: str, endpoint: Endpoint) -> None:
+        self.app = app
+        self.path = path
+        self.endpoint = endpoint
+        self._route: BaseRoute | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
+            await self.app(scope, receive, send)
+            return
+        app: Starlette = scope["app"]
+        scope["route"] = self._route_in(app)  # the request log's and the metrics' label
+        request = Request(scope, receive, send)
+        try:
+            response = await self.endpoint(request)
+        except Exception as error:
+            handler = _handler_for(app, error)
+            if handler is None:
+                raise
+            response = await handler(request, error)
+        await response(scope, receive, send)
+
+    def _route_in(self, app: Starlette) -> BaseRoute | None:
+        if self._route is None:
+            self._route = next(
+                (
+                    route
+                    for route in app.router.routes
+                    if getattr(route, "path", None) == self.path
+                    and "POST" in (getattr(route, "methods", None) or ())
+                ),
+                None,
+            )
+        return self._route
+
+
+ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+def _handler_for(app: Starlette, error: Exception) -> ExceptionHandler | None:
+    """The handler the exception middleware would pick: the nearest class of `error` that
+    has one. Those for any Exception (and for 500) are the server-error middleware's."""
+    for kind in type(error).__mro__:
+        if kind is Exception:
+            return None
+        handler = app.exception_handlers.get(kind)
+        if handler is not None:
+            return cast(ExceptionHandler, handler)
+    return None
 
 
 def _a_public_id(path: Mapping[str, Any], _scope: Scope) -> bool:

@@ -4,6 +4,7 @@ is sent, and the request log still names the route, never the confession."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -12,11 +13,13 @@ from bot import telegram_auth
 from confessions.runtime import build_web_app
 from core.settings import Settings
 from emulator import ThreadedUvicorn
+from models.db import Database
 from tests import factories
 from tests.conftest import WEBHOOK_SECRET
 from tests.support import Product
 from tests.telegram import Person
-from webapp_api.shortcuts import Shortcut
+from webapp_api.app import create_app
+from webapp_api.shortcuts import Shortcut, WebhookShortcut
 
 # {id} is a confession Alice sent Bob; every request goes out as Alice, as Bob, as a stranger,
 # with forged init data and with none
@@ -56,6 +59,7 @@ def without_shortcuts(product: Product, settings: Settings) -> Iterator[str]:
     """The same product on the same data, its FastAPI routes answering everything."""
     app = build_web_app(settings)
     app.router.routes = [route for route in app.router.routes if not isinstance(route, Shortcut)]
+    app.user_middleware = [each for each in app.user_middleware if each.cls is not WebhookShortcut]
     server = ThreadedUvicorn(app)
     server.start()
     yield server.url
@@ -133,6 +137,27 @@ def test_the_webhook_answers_as_its_route_does(
     routed = httpx.post(without_shortcuts + "/telegram/webhook", headers=headers, content=body)
 
     assert answer(shortcut) == answer(routed)
+
+
+def test_the_webhook_answers_503_while_the_database_is_away(tmp_path: Path) -> None:
+    """Telegram sends the update again after a 503, and holds back the ones after it: the
+    one refusal the webhook makes that is not about the request itself."""
+    settings = Settings(
+        _env_file=None,
+        database_url="postgresql+psycopg://nobody@127.0.0.1:1/none",
+        data_dir=tmp_path,
+        webhook_secret=WEBHOOK_SECRET,
+    )
+    with ThreadedUvicorn(create_app(settings, Database(settings.database))) as server:
+        answered = httpx.post(
+            server.url + "/telegram/webhook",
+            headers={"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET},
+            content=b'{"update_id": 1, "message": {"text": "hi"}}',
+            timeout=30,
+        )
+
+    assert answered.status_code == 503
+    assert answered.json()["error"]["code"] == "unavailable"
 
 
 def test_the_request_log_names_the_route_not_the_confession(
