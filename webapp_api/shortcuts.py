@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Match, Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core.read_model import is_public_id
@@ -86,14 +86,13 @@ class WebhookShortcut:
         self.app = app
         self.path = path
         self.endpoint = endpoint
-        self._route: BaseRoute | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
             await self.app(scope, receive, send)
             return
         app: Starlette = scope["app"]
-        scope["route"] = self._route_in(app)  # the request log's and the metrics' label
+        scope["route"] = self  # the request log's and the metrics' route label: its path
         request = Request(scope, receive, send)
         try:
             response = await self.endpoint(request)
@@ -103,19 +102,6 @@ class WebhookShortcut:
                 raise
             response = await handler(request, error)
         await response(scope, receive, send)
-
-    def _route_in(self, app: Starlette) -> BaseRoute | None:
-        if self._route is None:
-            self._route = next(
-                (
-                    route
-                    for route in app.router.routes
-                    if getattr(route, "path", None) == self.path
-                    and "POST" in (getattr(route, "methods", None) or ())
-                ),
-                None,
-            )
-        return self._route
 
 
 ExceptionHandler = Callable[[Request, Exception], Awaitable[Response]]
