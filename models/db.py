@@ -36,9 +36,8 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import class_mapper, make_transient_to_detached
+from sqlalchemy.orm import Mapper, class_mapper, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
-from sqlalchemy.orm.util import identity_key
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -373,6 +372,37 @@ def table_of(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What making a session object of a row needs to know of its model, found once: looked
+    up for each row, it cost a third of making the object."""
+
+    mapper: Mapper[Any]
+    names: tuple[str, ...]
+    """The table's columns, in the order a statement selecting them all returns them."""
+    primary: str
+
+
+_shapes: dict[type[Any], _Shape] = {}
+
+
+def _shape_of(model: type[SQLModel]) -> _Shape:
+    shape = _shapes.get(model)
+    if shape is None:
+        table = table_of(model)
+        [primary] = table.primary_key.columns
+        shape = _shapes[model] = _Shape(
+            class_mapper(model), tuple(table.columns.keys()), primary.name
+        )
+    return shape
+
+
+def _identity(model: type[SQLModel], key: Any) -> Any:
+    """The key the session's identity map holds the row of `model` with primary key `key`
+    under."""
+    return _shape_of(model).mapper.identity_key_from_primary_key((key,))
+
+
 def _by_key_statement(model: type[SQLModel], along: Along | None) -> Select[*tuple[Any, ...]]:
     """The row of `model` with a given primary key (`key`), and the row `along` refers to."""
     statement = _by_key.get((model, along))
@@ -402,7 +432,7 @@ async def get_in(
     row becomes an object of the session as if the ORM had loaded it (changes to it are
     flushed as usual), for about a fifth of the CPU of the ORM's own load. The row `along`
     refers to, if any, joins the session too, unless it holds that row already."""
-    if identity_key(model, key) in session.identity_map:
+    if _identity(model, key) in session.identity_map:
         return await session.get(model, key)  # no SQL, unless the object has expired
     rows = await execute_in(session, _by_key_statement(model, along), {"key": key})
     if not rows:
@@ -431,16 +461,16 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
     """A row of `model`'s table read on the driver, as an object of `session`: the one the
     session holds for it already (the ORM's reads, too, keep the object it has), or one made
     as if the ORM had loaded it."""
-    table = table_of(model)
-    values = dict(zip(table.columns.keys(), row, strict=True))
-    [primary] = table.primary_key.columns
-    if identity_key(model, values[primary.name]) in session.identity_map:
-        held = await session.get(model, values[primary.name])  # loaded again if expired
+    shape = _shape_of(model)
+    values = dict(zip(shape.names, row, strict=True))
+    key = values[shape.primary]
+    if shape.mapper.identity_key_from_primary_key((key,)) in session.identity_map:
+        held = await session.get(model, key)  # loaded again if expired
         assert held is not None
         return held
     made = as_loaded(model, values)
     make_transient_to_detached(made)
-    session.add(made)
+    session.sync_session.add(made)
     return made
 
 
@@ -491,7 +521,7 @@ async def insert_in(session: AsyncSession, made: Model) -> Model:
         _insert_statement(type(made), names),
         {f"new_{name}": value for name, value in values.items()},
     )
-    made.__dict__.update(zip(table.columns.keys(), rows[0], strict=True))
+    made.__dict__.update(zip(_shape_of(type(made)).names, rows[0], strict=True))
     make_transient_to_detached(made)
     session.add(made)
     return made
@@ -530,7 +560,7 @@ def as_loaded(model: type[Model], values: Mapping[str, Any]) -> Model:
     """An object holding a row's `values`, made as SQLAlchemy makes the objects it loads:
     without `__init__`, which in a SQLModel table model sets every field through the ORM's
     instrumentation and checks it (37 µs for a user's row, against 3 this way)."""
-    made: Model = class_mapper(model).class_manager.new_instance()
+    made: Model = _shape_of(model).mapper.class_manager.new_instance()
     made.__dict__.update(values)
     return made
 
