@@ -56,10 +56,10 @@ async def start(session: AsyncSession, settings: Settings, sender: User) -> Conf
     await safety.refuse_if_banned(session, settings, sender.id)
     await _delete_drafts(session, sender)
     draft = await insert_in(
-        session, Confession(sender_id=sender.id, compose_step=ComposeStep.RECIPIENT)
+        session, Confession, sender_id=sender.id, compose_step=ComposeStep.RECIPIENT
     )
     assert draft.id is not None
-    await insert_in(session, ConfessionStyle(confession_id=draft.id))
+    await insert_in(session, ConfessionStyle, confession_id=draft.id)
     await users.change_chat_state(session, sender, COMPOSING, draft.id)
     return draft
 

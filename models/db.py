@@ -12,6 +12,7 @@ from pathlib import Path
 from select import POLLERR, POLLHUP, POLLIN, POLLNVAL, poll
 from typing import Any, TypeVar, cast
 
+from pydantic.fields import FieldInfo
 from sqlalchemy import (
     Delete,
     Insert,
@@ -502,29 +503,45 @@ def _update_statement(model: type[SQLModel], names: tuple[str, ...]) -> Update:
     return statement
 
 
-async def insert_in(session: AsyncSession, made: Model) -> Model:
-    """Store a new object with an INSERT on the driver, in `session`'s transaction, and
-    make it an object of the session as if the ORM had flushed it and loaded it again: the
-    unit of work's flush of one new row costs several times the statement itself.
+_defaults: dict[type[Any], tuple[tuple[str, FieldInfo], ...]] = {}
 
-    As the ORM does, a column left None is left out, so the database's default fills it;
-    the object then holds the row as stored (its generated key, its defaults)."""
-    table = table_of(type(made))
-    values = {
-        column.name: value
-        for column in table.columns
-        if (value := made.__dict__.get(column.name)) is not None
+
+def _fields_with_defaults(model: type[SQLModel]) -> tuple[tuple[str, FieldInfo], ...]:
+    """The columns of `model` its constructor would fill in when not given: a default, or
+    a factory (a public id, a timestamp)."""
+    found = _defaults.get(model)
+    if found is None:
+        columns = set(_shape_of(model).names)
+        found = _defaults[model] = tuple(
+            (name, field)
+            for name, field in model.model_fields.items()
+            if name in columns and not field.is_required()
+        )
+    return found
+
+
+async def insert_in(session: AsyncSession, model: type[Model], **values: Any) -> Model:
+    """Store a new row of `model` with an INSERT on the driver, in `session`'s transaction:
+    `values`, and for the rest the model's defaults, as its constructor would fill them in.
+    The row comes back as stored (its generated key, the database's defaults), an object of
+    the session as if the ORM had flushed it and loaded it again. The unit of work's flush
+    of one new row costs several times the statement itself, and a table model's
+    constructor, which sets each field through the ORM's instrumentation, about 40 µs more.
+
+    As the ORM does, a column left None is left out, so the database's default fills it."""
+    row = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in _fields_with_defaults(model)
+        if name not in values
     }
-    names = tuple(values)
+    row.update(values)
+    stored = {name: value for name, value in row.items() if value is not None}
     rows = await execute_in(
         session,
-        _insert_statement(type(made), names),
-        {f"new_{name}": value for name, value in values.items()},
+        _insert_statement(model, tuple(stored)),
+        {f"new_{name}": value for name, value in stored.items()},
     )
-    made.__dict__.update(zip(_shape_of(type(made)).names, rows[0], strict=True))
-    make_transient_to_detached(made)
-    session.add(made)
-    return made
+    return await _session_object(session, model, rows[0])
 
 
 async def update_in(session: AsyncSession, target: SQLModel, **values: Any) -> None:

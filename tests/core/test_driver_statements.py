@@ -20,7 +20,14 @@ from core import drafts, inbox, users
 from core.inbox import InboundUpdate, InboxWriter
 from core.outbox import ApiCall
 from core.settings import Settings
-from models import Confession, ConfessionStatus, InboxUpdate, OutboxMessage, User
+from models import (
+    Confession,
+    ConfessionStatus,
+    ConfessionStyle,
+    InboxUpdate,
+    OutboxMessage,
+    User,
+)
 from models.db import (
     Database,
     driver_statement,
@@ -220,7 +227,7 @@ async def test_a_row_inserted_on_the_driver_is_the_sessions_own_object_as_stored
     await a_user(database, 18)
 
     async with database.session() as session:
-        draft = await insert_in(session, Confession(sender_id=18))
+        draft = await insert_in(session, Confession, sender_id=18)
         assert draft.id is not None
         assert not session.new
         assert await session.get(Confession, draft.id) is draft
@@ -232,6 +239,22 @@ async def test_a_row_inserted_on_the_driver_is_the_sessions_own_object_as_stored
         stored_draft = await session.get(Confession, draft_id)
         assert stored_draft is not None
         assert stored_draft.sender_id == 18
+
+
+async def test_a_row_inserted_on_the_driver_holds_the_defaults_its_model_gives(
+    database: Database,
+) -> None:
+    await a_user(database, 19)
+
+    async with database.session() as session:
+        first = await insert_in(session, Confession, sender_id=19)
+        second = await insert_in(session, Confession, sender_id=19)
+        assert first.id is not None
+        style = await insert_in(session, ConfessionStyle, confession_id=first.id, font="mono")
+
+    assert first.public_id, "a factory's value, as the constructor makes"
+    assert first.public_id != second.public_id, "the factory called for each row"
+    assert (style.theme, style.font) == ("classic", "mono")
 
 
 async def test_a_new_start_lets_go_of_the_draft_it_discards(
