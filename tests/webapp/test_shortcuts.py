@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -59,7 +60,9 @@ def without_shortcuts(product: Product, settings: Settings) -> Iterator[str]:
     """The same product on the same data, its FastAPI routes answering everything."""
     app = build_web_app(settings)
     app.router.routes = [route for route in app.router.routes if not isinstance(route, Shortcut)]
-    app.user_middleware = [each for each in app.user_middleware if each.cls is not WebhookShortcut]
+    app.user_middleware = [
+        each for each in app.user_middleware if cast(Any, each.cls) is not WebhookShortcut
+    ]
     server = ThreadedUvicorn(app)
     server.start()
     yield server.url
