@@ -465,7 +465,7 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
     shape = _shape_of(model)
     values = dict(zip(shape.names, row, strict=True))
     key = values[shape.primary]
-    if shape.mapper.identity_key_from_primary_key((key,)) in session.identity_map:
+    if _identity(model, key) in session.identity_map:
         held = await session.get(model, key)  # loaded again if expired
         assert held is not None
         return held
@@ -508,14 +508,17 @@ _defaults: dict[type[Any], tuple[tuple[str, FieldInfo], ...]] = {}
 
 def _fields_with_defaults(model: type[SQLModel]) -> tuple[tuple[str, FieldInfo], ...]:
     """The columns of `model` its constructor would fill in when not given: a default, or
-    a factory (a public id, a timestamp)."""
+    a factory (a public id, a timestamp). A default of None is left out, as the INSERT
+    leaves out every None."""
     found = _defaults.get(model)
     if found is None:
         columns = set(_shape_of(model).names)
         found = _defaults[model] = tuple(
             (name, field)
             for name, field in model.model_fields.items()
-            if name in columns and not field.is_required()
+            if name in columns
+            and not field.is_required()
+            and (field.default_factory is not None or field.default is not None)
         )
     return found
 
