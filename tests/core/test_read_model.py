@@ -4,6 +4,8 @@ nothing to anyone else."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import pytest
 from sqlalchemy.orm.exc import DetachedInstanceError
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -12,7 +14,7 @@ from core import consent, lifecycle, reactions, read_model
 from core.errors import NotFound
 from core.read_model import PREVIEW_LENGTH, Listed, ReaderView
 from core.settings import Settings
-from models import Signature, User
+from models import Confession, Signature, User
 from models.db import Database
 from tests.core.conftest import ConfessionFactory, UserFactory
 
@@ -139,6 +141,22 @@ async def test_someone_else_is_shown_nothing_on_the_driver(
     for not_an_id in ("", "x' OR '1'='1", "a" * 25, "abc\x00"):
         with pytest.raises(NotFound):
             await read_model.shown(database, not_an_id, alice)
+
+
+Finder = Callable[[AsyncSession, str], Awaitable[Confession]]
+
+
+@pytest.mark.parametrize(
+    "find", [read_model.get_by_public_id, read_model.get_by_public_id_or_draft]
+)
+@pytest.mark.parametrize("not_an_id", ["", "x' OR '1'='1", "a" * 25, "abc\x00"])
+async def test_what_is_not_a_public_id_finds_nothing_in_a_unit_of_work(
+    session: AsyncSession, find: Finder, not_an_id: str
+) -> None:
+    """A pressed button or a request carries any id its sender wrote: one PostgreSQL would
+    refuse (a NUL byte) is simply not found, as one that names nothing."""
+    with pytest.raises(NotFound):
+        await find(session, not_an_id)
 
 
 @pytest.mark.settings(confessions_per_recipient_per_day=10)
