@@ -226,6 +226,72 @@ async def test_what_a_server_says_between_calls_is_not_taken_for_an_answer(serve
     await calls.aclose()
 
 
+async def test_a_second_answer_to_one_call_retires_its_connection(serve: Serve) -> None:
+    async def twice(n: int, _body: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(ok(n) + ok("again") if n == 0 else ok(n))
+
+    server, url = await serve(twice)
+    calls = pool(url)
+
+    first = await calls.post("/bot/a", b"{}")
+    second = await calls.post("/bot/b", b"{}")
+
+    assert [json.loads(body)["result"] for _, body in (first, second)] == [0, 1]
+    assert server.connections == 2
+    await calls.aclose()
+
+
+async def test_an_interim_answer_is_not_taken_for_the_answer(serve: Serve) -> None:
+    async def continue_first(_n: int, _body: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 100 Continue\r\n\r\n" + ok("final"))
+
+    server, url = await serve(continue_first)
+    calls = pool(url)
+
+    status, body = await calls.post("/bot/a", b"{}")
+    await calls.post("/bot/b", b"{}")
+
+    assert (status, json.loads(body)["result"]) == (200, "final")
+    assert server.connections == 1
+    await calls.aclose()
+
+
+async def test_an_answer_cut_short_by_a_hang_up_is_an_error(serve: Serve) -> None:
+    async def cut_short(_n: int, _body: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(ok("whole")[:-5])
+        await writer.drain()
+        writer.close()
+
+    _, url = await serve(cut_short)
+    calls = pool(url)
+
+    with pytest.raises(Http1Error, match="EOFError"):
+        await calls.post("/bot/a", b"{}")
+    await calls.aclose()
+
+
+async def test_an_answer_larger_than_the_limit_is_refused_as_it_arrives(serve: Serve) -> None:
+    async def endless(_n: int, _body: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 100000000\r\n\r\n")
+        for _ in range(100):
+            writer.write(b"x" * 65536)
+            await writer.drain()
+
+    _, url = await serve(endless)
+    calls = Http1Pool(url, limit=1, timeout=5.0, tls=None, most_answer_bytes=1_000_000)
+
+    with pytest.raises(Http1Error, match="more than 1000000 bytes"):
+        await calls.post("/bot/a", b"{}")
+    await calls.aclose()
+
+
+async def test_a_target_that_would_split_the_request_is_refused() -> None:
+    calls = pool("http://127.0.0.1:9/bot")
+
+    with pytest.raises(ValueError, match="not a request target"):
+        await calls.post("/bot/x HTTP/1.1\r\nX-Injected: 1\r\n", b"{}")
+
+
 async def test_no_more_than_the_limit_of_connections_are_open_at_once(serve: Serve) -> None:
     async def slowly(_n: int, body: bytes, writer: asyncio.StreamWriter) -> None:
         await asyncio.sleep(0.05)
