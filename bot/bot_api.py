@@ -198,7 +198,7 @@ def _proxied(base_url: str) -> bool:
 
 
 def count(method: str, status: int) -> None:
-    metrics.BOT_API_CALLS.labels(method, metrics.bot_api_result(status)).inc()
+    metrics.bot_api_calls_counted(method, metrics.bot_api_result(status)).inc()
 
 
 class BotApiRequest(BaseRequest):

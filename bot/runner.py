@@ -120,8 +120,8 @@ class InboxConsumer:
             await self._application.process_update(update)
             outcome = "error" if handling_failed.get() else "ok"
         seconds = time.perf_counter() - started
-        metrics.UPDATES.labels(kind, outcome).inc()
-        metrics.UPDATE_SECONDS.labels(kind).observe(seconds)
+        metrics.updates_counted(kind, outcome).inc()
+        metrics.update_timed(kind).observe(seconds)
         log.info(
             "update",
             extra={

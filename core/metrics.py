@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import os
 import tempfile
+from typing import Generic, TypeVar
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, multiprocess
 
 MULTIPROCESS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+
+Metric = TypeVar("Metric", Counter, Histogram)
+
+
+class Labelled(Generic[Metric]):
+    """A metric's children by their label values, kept at hand: prometheus-client's
+    `labels()` checks the values and takes a lock on every call, and an update is counted
+    several times (the update, its timing, each Bot API call)."""
+
+    def __init__(self, metric: Metric) -> None:
+        self._metric: Metric = metric
+        self._children: dict[tuple[str, ...], Metric] = {}
+
+    def __call__(self, *values: str) -> Metric:
+        child = self._children.get(values)
+        if child is None:
+            child = self._children[values] = self._metric.labels(*values)
+        return child
+
 
 UPDATES = Counter("confessions_updates_total", "Telegram updates handled", ["type", "outcome"])
 UPDATE_SECONDS = Histogram(
@@ -37,6 +57,12 @@ BOT_API_CALLS = Counter(
     "confessions_bot_api_calls_total", "Bot API calls by method and result", ["method", "result"]
 )
 MEDIA_BYTES = Counter("confessions_media_stored_bytes_total", "Bytes of media stored")
+
+updates_counted = Labelled(UPDATES)
+update_timed = Labelled(UPDATE_SECONDS)
+requests_counted = Labelled(API_REQUESTS)
+request_timed = Labelled(API_SECONDS)
+bot_api_calls_counted = Labelled(BOT_API_CALLS)
 
 
 def share_between_processes() -> None:

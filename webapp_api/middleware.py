@@ -7,7 +7,6 @@ import logging
 import os
 import re
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,9 +29,6 @@ class RequestLog:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        # a metric's labelled child looked up once per label set, not on every request
-        self._counted: dict[tuple[str, str, str], Any] = {}
-        self._timed: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -77,15 +73,8 @@ class RequestLog:
                 )
 
     def _count(self, route: str, method: str, status: int, seconds: float) -> None:
-        key = (route, method, str(status))
-        counter = self._counted.get(key)
-        if counter is None:
-            counter = self._counted[key] = metrics.API_REQUESTS.labels(*key)
-        counter.inc()
-        timer = self._timed.get(route)
-        if timer is None:
-            timer = self._timed[route] = metrics.API_SECONDS.labels(route)
-        timer.observe(seconds)
+        metrics.requests_counted(route, method, str(status)).inc()
+        metrics.request_timed(route).observe(seconds)
 
 
 def _request_id(scope: Scope) -> str:
