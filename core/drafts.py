@@ -22,7 +22,6 @@ from models import (
     ComposeStep,
     Confession,
     ConfessionStatus,
-    ConfessionStyle,
     Media,
     Signature,
     User,
@@ -52,14 +51,14 @@ class ChatMedia:
 
 async def start(session: AsyncSession, settings: Settings, sender: User) -> Confession:
     """A fresh draft; an unfinished one is discarded, as the sender asked for a new start.
-    A banned user gets no draft at all."""
+    A banned user gets no draft at all. Its look is the default one, which needs no row,
+    until the sender picks another (`editing.set_style`)."""
     await safety.refuse_if_banned(session, settings, sender.id)
     await _delete_drafts(session, sender)
     draft = await insert_in(
         session, Confession, sender_id=sender.id, compose_step=ComposeStep.RECIPIENT
     )
     assert draft.id is not None
-    await insert_in(session, ConfessionStyle, confession_id=draft.id)
     await users.change_chat_state(session, sender, COMPOSING, draft.id)
     return draft
 

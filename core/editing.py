@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy import inspect
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import drafts, limits, media, read_model, safety, styles, wordlist
@@ -10,7 +11,8 @@ from core.read_model import ReaderView, Role
 from core.settings import Settings
 from core.styles import Style
 from core.text import plain_html
-from models import Confession, ConfessionStatus, Signature, User
+from models import Confession, ConfessionStatus, ConfessionStyle, Signature, User
+from models.db import insert_or_skip
 from models.types import utcnow
 
 
@@ -83,7 +85,7 @@ async def set_style(
     styles.check(style)
     if style.background_kind == "image":
         await _own_image(session, sender, style.background_value or "")
-    row = current.style
+    row = await _style_row(session, current)
     row.theme = style.theme
     row.accent_color = style.accent_color.lower()
     row.font = style.font
@@ -94,6 +96,19 @@ async def set_style(
     row.updated_at = utcnow()
     await session.flush()
     return await read_model.for_reader(session, public_id, sender)
+
+
+async def _style_row(session: AsyncSession, current: ReaderView) -> ConfessionStyle:
+    """The confession's style row, written now if it had none (a draft has the default look
+    without one): inserted unless a request beside this one just did, then read as the
+    session's own, so the change is an UPDATE either way."""
+    if inspect(current.style).persistent:
+        return current.style
+    confession_id = current.confession.id
+    await session.exec(insert_or_skip(session, ConfessionStyle).values(confession_id=confession_id))
+    row = await session.get(ConfessionStyle, confession_id)
+    assert row is not None, "just written"
+    return row
 
 
 async def _own_image(session: AsyncSession, sender: User, media_public_id: str) -> None:

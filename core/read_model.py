@@ -567,8 +567,8 @@ def _role(confession: Confession, reader: Party) -> Role:
 
 
 def _reader_views(rows: Sequence[Reading], reader: Party) -> list[ReaderView]:
-    """Every draft gets its style row (`drafts.start`); one missing reads as the default, and
-    reading writes nothing."""
+    """A confession whose sender never picked a look has no style row (`drafts.start`); it
+    reads as the default one, and reading writes nothing."""
     return [
         ReaderView(
             view=ConfessionView(

@@ -538,7 +538,7 @@ def seed_confessions(url: str) -> list[tuple[dict[str, Any], list[str]]]:
                 session.add(confession)
                 session.flush()
                 assert confession.id is not None
-                session.add(ConfessionStyle(confession_id=confession.id))  # as composing makes one
+                session.add(ConfessionStyle(confession_id=confession.id))  # as a customised one has
                 ids.append(confession.public_id)
             readers.append(({"id": 7_100_000 + r, "first_name": f"Reader{r}"}, ids))
         session.commit()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -206,6 +207,39 @@ def test_the_sender_restyles_and_the_style_is_returned(
     assert read["accent_color"] == "#8c9eff"
     assert read["background"] == {"kind": "gradient", "value": "dusk", "image_url": None}
     assert read["decoration"] == "🌙"
+
+
+def test_a_draft_shows_the_default_look_until_its_sender_picks_another(
+    settings: Settings, mini_app: OpenMiniApp, alice: Person, bob: Person
+) -> None:
+    draft = factories.drafted(settings, alice, bob)
+    app = mini_app(alice)
+
+    before = app.get(f"/confessions/{draft}").json()["style"]
+    app.put(f"/confessions/{draft}/style", STYLE)
+    app.put(f"/confessions/{draft}/style", {**STYLE, "theme": "blush", "font": "mono"})
+    after = app.get(f"/confessions/{draft}").json()["style"]
+
+    assert (before["theme"], before["font"], before["animation"]) == (
+        "classic",
+        "serif",
+        "envelope",
+    )
+    assert (after["theme"], after["font"], after["decoration"]) == ("blush", "mono", "🌙")
+
+
+def test_two_looks_picked_at_once_for_a_fresh_draft_both_succeed_and_one_is_kept(
+    settings: Settings, mini_app: OpenMiniApp, alice: Person, bob: Person
+) -> None:
+    draft = factories.drafted(settings, alice, bob)
+    app = mini_app(alice)
+    looks = [{**STYLE, "theme": theme} for theme in ("midnight", "blush")]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(pool.map(lambda look: app.put(f"/confessions/{draft}/style", look), looks))
+
+    assert [answer.status_code for answer in answers] == [200, 200]
+    assert app.get(f"/confessions/{draft}").json()["style"]["theme"] in {"midnight", "blush"}
 
 
 @pytest.mark.parametrize(
