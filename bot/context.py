@@ -19,7 +19,7 @@ from core.outbox import ApiCall, Sender
 from core.settings import Settings
 from core.users import TelegramIdentity
 from models import OutboxMessage, User
-from models.db import Database
+from models.db import Database, last_write
 
 Context = ContextTypes.DEFAULT_TYPE
 DEPS_KEY = "deps"
@@ -106,7 +106,7 @@ async def turn(update: Update, context: Context) -> AsyncIterator[Turn]:
     if work is not None and work.parked is not None:
         await commit_parked(work)  # a second turn in one update: the first is done
     stack = AsyncExitStack()
-    session = await stack.enter_async_context(dependencies.database.session())
+    session = await stack.enter_async_context(dependencies.database.unit_of_work())
     try:
         user = await users.sync_user(
             session, identity(update.effective_user), along=drafts.IN_PROGRESS
@@ -133,8 +133,8 @@ async def settle(dependencies: BotDeps, calls: Sequence[ApiCall]) -> list[Outbox
         work.parked = work.parked_session = None
     if stack is None or session is None:
         stack = AsyncExitStack()
-        session = await stack.enter_async_context(dependencies.database.session())
-    async with stack:
+        session = await stack.enter_async_context(dependencies.database.unit_of_work())
+    async with stack, last_write(session):
         replies = await inbox.queue_answers(
             session,
             calls,
@@ -156,7 +156,7 @@ async def commit_parked(work: UpdateWork | None = None) -> None:
         return
     stack, session = work.parked, work.parked_session
     work.parked = work.parked_session = None
-    async with stack:
+    async with stack, last_write(session):
         if not work.handled:
             await inbox.mark_handled(session, [work.update_id])
     work.handled = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
@@ -37,8 +38,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Mapper, class_mapper, make_transient_to_detached
+from sqlalchemy.orm import (
+    Mapper,
+    ORMExecuteState,
+    class_mapper,
+    make_transient_to_detached,
+)
+from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlmodel import Session as SqlModelSession
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -164,6 +172,15 @@ plan can scan the whole backlog once it has grown, and it is remade only when th
 analyzed again."""
 
 
+_LOCKING = re.compile(r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b", re.IGNORECASE)
+
+
+def only_reads(sql: str) -> bool:
+    """Whether a statement changes nothing and holds no lock past itself: a SELECT without
+    FOR UPDATE or FOR SHARE. Anything else counts as a write (a WITH may hold one)."""
+    return sql.lstrip()[:6].upper() == "SELECT" and _LOCKING.search(sql) is None
+
+
 @dataclass(frozen=True, slots=True)
 class DriverStatement:
     """A Core statement compiled once for one database, with the conversions SQLAlchemy
@@ -179,6 +196,8 @@ class DriverStatement:
     by position: most come from the driver as they are, and are left alone."""
     driver_options: dict[str, Any]
     """For the driver's execute (`_driver_options`)."""
+    only_reads: bool
+    """It changes nothing and holds no lock past itself (`only_reads`)."""
 
     @classmethod
     def compile(cls, statement: Statement, dialect: Dialect) -> DriverStatement:
@@ -209,6 +228,7 @@ class DriverStatement:
                 (index, process) for index, process in enumerate(processors) if process
             ),
             driver_options=_driver_options(statement, dialect),
+            only_reads=only_reads(compiled.string),
         )
 
     def bind(self, given: Mapping[str, Any]) -> tuple[Any, ...] | dict[str, Any]:
@@ -312,6 +332,9 @@ async def execute_in(
     try:
         cursor = await _cursor_of(raw.driver_connection)
         try:
+            late = session.info.get(_LATE_BEGIN)
+            if late is not None and not compiled.only_reads:
+                await late.before_write(raw.driver_connection)
             return await _run(cursor, compiled, bound)
         finally:
             await cursor.close()
@@ -344,6 +367,83 @@ async def _connection_of(session: AsyncSession) -> tuple[AsyncConnection, Any]:
     begun = weakref.ref(session.sync_session.get_transaction())
     session.info[_CONNECTION] = (begun, connection, raw)
     return connection, raw
+
+
+_LATE_BEGIN = "late_begin"
+"""Where a unit of work that begins its transaction at its first write keeps its
+`_LateBegin` (`session.info`)."""
+
+
+@dataclass(slots=True)
+class _LateBegin:
+    """The state of a unit of work begun at its first write (`Database.unit_of_work`)."""
+
+    last_write_next: bool = False
+    """The next write is the unit's last (`last_write`): with none before it, it runs on its
+    own, atomic as one statement is, and the commit after it has nothing to do."""
+    last_written: bool = False
+
+    async def before_write(self, driver: Any) -> None:
+        if self.last_written:
+            raise RuntimeError("a unit of work wrote after its last write, outside its commit")
+        if not driver.autocommit:
+            return  # begun already
+        if self.last_write_next:
+            self.last_written = True
+            return
+        # out of autocommit, the driver sends its BEGIN before the statement, as it would
+        # have before the unit's first read; the pool puts the connection back in autocommit
+        await driver.set_autocommit(False)
+
+
+class _BegunAtFirstWrite(SqlModelSession):
+    """The synchronous side of `Database.unit_of_work`'s sessions: what the session itself
+    runs (its flushes, its own statements) begins the transaction before its first write,
+    as `execute_in` does for the statements it runs. On this class only, so no other
+    session or connection pays for the events."""
+
+
+@event.listens_for(_BegunAtFirstWrite, "before_flush")
+def _begin_before_flush(session: OrmSession, *_: Any) -> None:
+    _begin_now(session)
+
+
+@event.listens_for(_BegunAtFirstWrite, "do_orm_execute")
+def _begin_before_orm_write(state: ORMExecuteState) -> None:
+    # a locking read holds its lock to the commit only inside a transaction
+    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is not None:
+        _begin_now(state.session)
+
+
+def _begin_now(session: OrmSession) -> None:
+    late: _LateBegin | None = session.info.get(_LATE_BEGIN)
+    if late is not None and late.last_written:
+        raise RuntimeError("a unit of work wrote after its last write, outside its commit")
+    adapted = session.connection().connection.dbapi_connection
+    if adapted is not None and adapted.autocommit:
+        adapted.autocommit = False  # run inside SQLAlchemy's greenlet: it may wait
+
+
+def _in_autocommit_again(adapted: Any, _record: Any, _proxy: Any) -> None:
+    """A connection of a unit begun at its first write goes back to the pool out of
+    autocommit, as it cannot leave it inside its transaction; it is put back as it is taken
+    again, which costs no round trip."""
+    if not adapted.autocommit:
+        adapted.autocommit = True
+
+
+@asynccontextmanager
+async def last_write(session: AsyncSession) -> AsyncIterator[None]:
+    """The block's one write is the unit of work's last before its commit; in a unit begun at
+    its first write that has written nothing yet, it runs without a BEGIN and a COMMIT."""
+    late = session.info.get(_LATE_BEGIN)
+    if late is not None:
+        late.last_write_next = True
+    try:
+        yield
+    finally:
+        if late is not None:
+            late.last_write_next = False
 
 
 Model = TypeVar("Model", bound=SQLModel)
@@ -673,9 +773,11 @@ class Database:
     own), have an engine of their own whose connections are in autocommit from the start:
     switching a shared connection in and out of autocommit on every checkout costs a quarter
     of a one-query read, and a BEGIN and a COMMIT around one statement are two more round
-    trips. `pool_size` and `max_overflow` are per engine and per `DriverPool`, so a process
-    may hold three times their sum, each opened only when needed. A checkout costs no round
-    trip to the database: see `_refuse_if_hung_up`."""
+    trips. Units of work begun at their first write (`unit_of_work`, on PostgreSQL) have a
+    third engine, as their connections may come back out of autocommit. `pool_size` and
+    `max_overflow` are per engine and per `DriverPool`, so a process may hold four times
+    their sum, each opened only when needed. A checkout costs no round trip to the
+    database: see `_refuse_if_hung_up`."""
 
     def __init__(
         self, url: URL, *, pool_size: int = 16, max_overflow: int = 8, connect_timeout: int = 5
@@ -714,6 +816,19 @@ class Database:
         self._reads = async_sessionmaker(
             self.autocommit_engine, class_=AsyncSession, expire_on_commit=False
         )
+        self._late_engine: AsyncEngine | None = None
+        self._late_sessions = self._sessions
+        if not self.is_sqlite:
+            # its own pool, whose connections may come back out of autocommit (and rolled
+            # back, the pool's reset, should one ever come back inside a transaction)
+            self._late_engine = engine(isolation_level="AUTOCOMMIT")
+            event.listen(self._late_engine.sync_engine.pool, "checkout", _in_autocommit_again)
+            self._late_sessions = async_sessionmaker(
+                self._late_engine,
+                class_=AsyncSession,
+                sync_session_class=_BegunAtFirstWrite,
+                expire_on_commit=False,
+            )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -724,6 +839,30 @@ class Database:
             except BaseException:
                 await session.rollback()
                 raise
+            await session.commit()
+
+    @asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
+        """`session`, whose transaction begins at its first write (on PostgreSQL). What it
+        reads before that is read outside a transaction, each statement seeing what was
+        committed when it ran, which is all READ COMMITTED gives inside one. A unit that only
+        reads, or whose one write is its last (`last_write`), costs no BEGIN and no COMMIT,
+        two of a handled update's seven round trips to PostgreSQL. A read that locks (FOR
+        UPDATE, FOR SHARE) counts as a write, so its lock is held to the commit. On SQLite,
+        `session` itself."""
+        async with self._late_sessions() as session:
+            if self._late_engine is not None:
+                session.info[_LATE_BEGIN] = _LateBegin()
+            try:
+                yield session
+            except BaseException:
+                await session.rollback()
+                raise
+            late = session.info.get(_LATE_BEGIN)
+            unit = session.sync_session
+            if late is not None and late.last_written and (unit.new or unit.dirty or unit.deleted):
+                await session.rollback()
+                raise RuntimeError("a unit of work changed objects after its last write")
             await session.commit()
 
     @asynccontextmanager
@@ -770,3 +909,5 @@ class Database:
         await self._driver_pool.close()
         await self.engine.dispose()
         await self.autocommit_engine.dispose()
+        if self._late_engine is not None:
+            await self._late_engine.dispose()
