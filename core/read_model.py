@@ -575,11 +575,17 @@ def _reader_views(rows: Sequence[Reading], reader: Party) -> list[ReaderView]:
                 confession=confession, sender=sender, recipient=recipient, media=media
             ),
             role=_role(confession, reader),
-            style=style or ConfessionStyle(confession_id=confession.id or 0),
+            style=style or _default_style(confession),
             reaction=reaction,
         )
         for confession, style, sender, recipient, media, reaction in rows
     ]
+
+
+def _default_style(confession: Confession) -> ConfessionStyle:
+    """The look of a confession whose sender never picked one: the defaults, unchanged
+    since it was made (however many times it is read, and on whichever path)."""
+    return ConfessionStyle(confession_id=confession.id or 0, updated_at=confession.created_at)
 
 
 async def style_of(session: AsyncSession, confession_id: int) -> ConfessionStyle:
