@@ -588,7 +588,7 @@ def _default_style(confession: Confession) -> ConfessionStyle:
     return ConfessionStyle(confession_id=confession.id or 0, updated_at=confession.created_at)
 
 
-async def style_of(session: AsyncSession, confession_id: int) -> ConfessionStyle:
+async def style_of(session: AsyncSession, confession: Confession) -> ConfessionStyle:
     """The card's look; the default one for a confession that never chose one."""
-    style = await session.get(ConfessionStyle, confession_id)
-    return style if style is not None else ConfessionStyle(confession_id=confession_id)
+    style = await session.get(ConfessionStyle, confession.id)
+    return style if style is not None else _default_style(confession)

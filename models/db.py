@@ -383,9 +383,13 @@ class _LateBegin:
     own, atomic as one statement is, and the commit after it has nothing to do."""
     last_written: bool = False
 
-    async def before_write(self, driver: Any) -> None:
+    def refuse_if_done(self) -> None:
+        """A write after the last one would be committed apart from it: a mistake."""
         if self.last_written:
             raise RuntimeError("a unit of work wrote after its last write, outside its commit")
+
+    async def before_write(self, driver: Any) -> None:
+        self.refuse_if_done()
         if not driver.autocommit:
             return  # begun already
         if self.last_write_next:
@@ -417,8 +421,8 @@ def _begin_before_orm_write(state: ORMExecuteState) -> None:
 
 def _begin_now(session: OrmSession) -> None:
     late: _LateBegin | None = session.info.get(_LATE_BEGIN)
-    if late is not None and late.last_written:
-        raise RuntimeError("a unit of work wrote after its last write, outside its commit")
+    if late is not None:
+        late.refuse_if_done()
     adapted = session.connection().connection.dbapi_connection
     if adapted is not None and adapted.autocommit:
         adapted.autocommit = False  # run inside SQLAlchemy's greenlet: it may wait

@@ -7,14 +7,13 @@ from __future__ import annotations
 import asyncio
 import gc
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, create_engine, update
+from sqlalchemy import create_engine
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import drafts, inbox, users
 from core.inbox import InboundUpdate, InboxWriter
@@ -36,33 +35,15 @@ from models.db import (
     insert_in,
     update_in,
 )
+from tests.core.renames import (
+    RENAME,
+    Rename,
+    a_user,
+    by_object,
+    by_statement,
+    first_name,
+)
 from tests.telegram import next_update_id
-
-RENAME = update(User).where(col(User.id) == bindparam("id")).values(first_name=bindparam("name"))
-
-
-async def a_user(database: Database, user_id: int, first_name: str = "Ann") -> None:
-    async with database.session() as session:
-        session.add(User(id=user_id, first_name=first_name))
-
-
-async def first_name(database: Database, user_id: int) -> str | None:
-    async with database.reading() as session:
-        user = await session.get(User, user_id)
-        return user.first_name if user else None
-
-
-async def by_statement(session: AsyncSession, user_id: int) -> None:
-    await execute_in(session, RENAME, {"id": user_id, "name": "Mallory"})
-
-
-async def by_object(session: AsyncSession, user_id: int) -> None:
-    user = await get_in(session, User, user_id)
-    assert user is not None
-    await update_in(session, user, first_name="Mallory")
-
-
-Rename = Callable[[AsyncSession, int], Awaitable[None]]
 
 
 async def renamed_then_failed(database: Database, user_id: int, rename: Rename) -> None:

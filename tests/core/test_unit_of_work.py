@@ -4,39 +4,21 @@ taken by a read held to its commit."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
-from sqlalchemy import Engine, bindparam, text, update
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import URL
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import User
-from models.db import Database, execute_in, get_in, last_write, update_in
-
-RENAME = update(User).where(col(User.id) == bindparam("id")).values(first_name=bindparam("name"))
-
-
-async def a_user(database: Database, user_id: int, first_name: str = "Ann") -> None:
-    async with database.session() as session:
-        session.add(User(id=user_id, first_name=first_name))
-
-
-async def first_name(database: Database, user_id: int) -> str | None:
-    async with database.reading() as session:
-        user = await session.get(User, user_id)
-        return user.first_name if user else None
-
-
-async def by_statement(session: AsyncSession, user_id: int) -> None:
-    await execute_in(session, RENAME, {"id": user_id, "name": "Mallory"})
-
-
-async def by_object(session: AsyncSession, user_id: int) -> None:
-    user = await get_in(session, User, user_id)
-    assert user is not None
-    await update_in(session, user, first_name="Mallory")
+from models.db import Database, get_in, last_write
+from tests.core.renames import (
+    Rename,
+    a_user,
+    by_object,
+    by_statement,
+    first_name,
+)
 
 
 async def by_flush(session: AsyncSession, user_id: int) -> None:
@@ -44,9 +26,6 @@ async def by_flush(session: AsyncSession, user_id: int) -> None:
     assert user is not None
     user.first_name = "Mallory"
     await session.flush()
-
-
-Rename = Callable[[AsyncSession, int], Awaitable[None]]
 
 
 async def both_renamed_then_failed(database: Database, rename: Rename) -> None:
@@ -157,16 +136,17 @@ async def test_the_next_unit_on_a_connection_starts_without_a_transaction(
     assert state == "idle"
 
 
-async def written_after_the_last_write(database: Database) -> None:
+async def written_after_the_last_write(database: Database, rename: Rename) -> None:
     async with database.unit_of_work() as session:
         async with last_write(session):
             await by_statement(session, 7)
-        await by_statement(session, 7)
+        await rename(session, 7)
 
 
 @pytest.mark.postgres
-async def test_a_write_after_the_units_last_is_refused(database: Database) -> None:
+@pytest.mark.parametrize("rename", [by_statement, by_flush])
+async def test_a_write_after_the_units_last_is_refused(database: Database, rename: Rename) -> None:
     await a_user(database, 7)
 
     with pytest.raises(RuntimeError, match="after its last write"):
-        await written_after_the_last_write(database)
+        await written_after_the_last_write(database, rename)

@@ -70,8 +70,7 @@ async def prepare_story(
 ) -> StoryImage:
     """The opened card as a story image with the words and nothing about who wrote them."""
     confession = await sharing.card_for_story(session, public_id, user)
-    assert confession.id is not None  # stored, so numbered
-    style = await read_model.style_of(session, confession.id)
+    style = await read_model.style_of(session, confession)
     eyebrow = i18n.page_words(i18n.language_for(user.language_code))["for_you"]
     png = await story.drawn(
         confession.text, theme_id=style.theme, accent=style.accent_color, eyebrow=eyebrow
