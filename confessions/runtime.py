@@ -54,7 +54,7 @@ def build_web_app(
     with a playground, the product runs against its emulated Telegram behind the chat window."""
     if playground is not None:
         settings = playground.settings_for(settings)
-    database = Database(settings.database)
+    database = Database(settings.database, max_connections=settings.database_max_connections)
     transport = playground.bot_transport() if playground is not None else None
     wakers = Wakers()
 
@@ -211,7 +211,7 @@ async def background_work(
 
 async def run_worker(settings: Settings) -> None:
     """`confessions worker`: the background work alone, until SIGTERM or SIGINT."""
-    database = Database(settings.database)
+    database = Database(settings.database, max_connections=settings.database_max_connections)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     database_url: str | None = None
+    database_max_connections: int = Field(default=32, ge=4)
+    """The most connections one process opens to PostgreSQL (a quarter for each of its
+    pools): a `serve` and a `worker` take 64 of PostgreSQL's 100 on the defaults."""
 
     media_backend: Literal["local", "s3"] = "local"
     s3_endpoint_url: AnyHttpUrl | None = None

@@ -778,18 +778,27 @@ class Database:
     switching a shared connection in and out of autocommit on every checkout costs a quarter
     of a one-query read, and a BEGIN and a COMMIT around one statement are two more round
     trips. Units of work begun at their first write (`unit_of_work`, on PostgreSQL) have a
-    third engine, as their connections may come back out of autocommit. `pool_size` and
-    `max_overflow` are per engine and per `DriverPool`, so a process may hold four times
-    their sum, each opened only when needed. A checkout costs no round trip to the
-    database: see `_refuse_if_hung_up`."""
+    third engine, as their connections may come back out of autocommit.
 
-    def __init__(
-        self, url: URL, *, pool_size: int = 16, max_overflow: int = 8, connect_timeout: int = 5
-    ) -> None:
+    `max_connections` bounds what the process opens to PostgreSQL, shared equally among its
+    four pools (the three engines' and the `DriverPool`), each connection opened when first
+    needed and kept: PostgreSQL refuses clients past its own `max_connections` (100 unless
+    set), so every process of a deployment must fit in it together. A checkout costs no
+    round trip to the database: see `_refuse_if_hung_up`."""
+
+    POOLS = 4
+
+    def __init__(self, url: URL, *, max_connections: int = 32, connect_timeout: int = 5) -> None:
         self.url = url
         self.is_sqlite = url.get_backend_name() == "sqlite"
         if self.is_sqlite and url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        pool_size = max_connections // self.POOLS
+        if pool_size < 1:
+            raise ValueError(
+                f"max_connections={max_connections} leaves no connection for some of the"
+                f" process's {self.POOLS} pools; it needs at least {self.POOLS}"
+            )
 
         def engine(**options: Any) -> AsyncEngine:
             if self.is_sqlite:
@@ -799,7 +808,7 @@ class Database:
             created = create_async_engine(
                 async_url(url),
                 pool_size=pool_size,
-                max_overflow=max_overflow,
+                max_overflow=0,
                 pool_timeout=connect_timeout,
                 connect_args={"connect_timeout": connect_timeout},
                 **options,
@@ -812,7 +821,7 @@ class Database:
         self.autocommit_engine = engine(isolation_level="AUTOCOMMIT", pool_reset_on_return=None)
         self._driver_errors: type[Exception] = self.autocommit_engine.dialect.loaded_dbapi.Error
         self._driver_pool = DriverPool(
-            self.autocommit_engine, size=pool_size + max_overflow, timeout=connect_timeout
+            self.autocommit_engine, size=pool_size, timeout=connect_timeout
         )
         self._sessions = async_sessionmaker(
             self.engine, class_=AsyncSession, expire_on_commit=False

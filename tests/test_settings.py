@@ -38,6 +38,11 @@ def test_an_unusable_database_url_is_refused(url: str) -> None:
         settings_from(database_url=url)
 
 
+def test_a_connection_budget_too_small_for_the_pools_is_refused() -> None:
+    with pytest.raises(ValidationError, match="database_max_connections"):
+        settings_from(database_max_connections="3")
+
+
 def test_the_webhook_secret_is_derived_from_the_token_when_not_set() -> None:
     first = settings_from(bot_token="1:abc").effective_webhook_secret
     other = settings_from(bot_token="1:abd").effective_webhook_secret

@@ -121,7 +121,7 @@ async def test_a_locking_read_holds_its_lock_until_the_unit_commits(
 async def test_the_next_unit_on_a_connection_starts_without_a_transaction(
     clean_database: URL, db_engine: Engine
 ) -> None:
-    database = Database(clean_database, pool_size=1, max_overflow=0)
+    database = Database(clean_database, max_connections=4)
     try:
         await a_user(database, 7)
         async with database.unit_of_work() as session:

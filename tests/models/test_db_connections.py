@@ -4,10 +4,12 @@ closed, or one a statement failed or was cancelled on, is never handed to a requ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from sqlalchemy import (
@@ -25,6 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.pool import NullPool
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models.db import Database, sync_url
 
@@ -33,7 +37,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 async def database(database_url: URL) -> AsyncIterator[Database]:
-    opened = Database(database_url, pool_size=2, max_overflow=0)
+    opened = Database(database_url, max_connections=8)
     yield opened
     await opened.dispose()
 
@@ -151,7 +155,7 @@ async def test_a_read_cancelled_midway_leaves_the_next_one_a_free_connection(
 async def test_reads_wait_for_a_free_connection_and_give_up_after_the_timeout(
     database_url: URL,
 ) -> None:
-    one = Database(database_url, pool_size=1, max_overflow=0, connect_timeout=1)
+    one = Database(database_url, max_connections=4, connect_timeout=1)
     try:
         busy = asyncio.create_task(one.execute(SLEEP, {"seconds": 3}))
         await asyncio.sleep(0.3)
@@ -162,6 +166,56 @@ async def test_reads_wait_for_a_free_connection_and_give_up_after_the_timeout(
         assert await read_pid(one) > 0
     finally:
         await one.dispose()
+
+
+def connections_named(database_url: URL, name: str) -> int:
+    admin = create_engine(sync_url(database_url), poolclass=NullPool)
+    with admin.connect() as connection:
+        counted = connection.execute(
+            text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
+            {"name": name},
+        ).scalar_one()
+    admin.dispose()
+    return int(counted)
+
+
+async def test_a_process_opens_no_more_connections_than_its_budget_however_busy(
+    database_url: URL,
+) -> None:
+    """PostgreSQL refuses clients past its own max_connections: every pool of the process
+    shares `max_connections`, and work past a pool's share waits for a connection."""
+    name = f"budget-{uuid4().hex[:12]}"
+    budgeted = Database(
+        database_url.update_query_dict({"application_name": name}), max_connections=8
+    )
+    pause = select(func.pg_sleep(0.3))
+
+    async def in_session(opened: Callable[[], AbstractAsyncContextManager[AsyncSession]]) -> None:
+        async with opened() as session:
+            await session.exec(pause)  # type: ignore[call-overload]
+
+    every_kind = [
+        *(budgeted.execute(SLEEP, {"seconds": 0.3}) for _ in range(6)),
+        *(in_session(budgeted.reading) for _ in range(6)),
+        *(in_session(budgeted.session) for _ in range(6)),
+        *(in_session(budgeted.unit_of_work) for _ in range(6)),
+    ]
+    try:
+        busy = asyncio.gather(*every_kind)
+        seen: list[int] = []
+        while not busy.done():
+            seen.append(await asyncio.to_thread(connections_named, database_url, name))
+            await asyncio.sleep(0.05)
+        await busy
+    finally:
+        await budgeted.dispose()
+
+    assert max(seen) == 8
+
+
+def test_a_budget_too_small_for_every_pool_is_refused(database_url: URL) -> None:
+    with pytest.raises(ValueError, match="at least 4"):
+        Database(database_url, max_connections=3)
 
 
 NUMBERED: Select[str, int] = select(
@@ -175,7 +229,7 @@ async def test_statements_of_other_shapes_take_turns_on_one_pooled_connection(
 ) -> None:
     """Each pooled connection keeps one cursor for every statement run on it: what one
     statement's columns were must not shape how the next one's are read."""
-    one = Database(database_url, pool_size=1, max_overflow=0)
+    one = Database(database_url, max_connections=4)
     try:
         for n in range(8):  # past the count at which the driver prepares a statement
             assert await one.execute(NUMBERED, {"n": n}) == [("a", n)]
