@@ -8,10 +8,10 @@ import re
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from select import POLLERR, POLLHUP, POLLIN, POLLNVAL, poll
-from typing import Any, TypeVar, cast
+from typing import Any, NamedTuple, TypeVar, cast
 
 from pydantic.fields import FieldInfo
 from sqlalchemy import (
@@ -46,6 +46,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm.attributes import instance_state, set_committed_value
+from sqlalchemy.sql.util import find_tables
 from sqlmodel import Session as SqlModelSession
 from sqlmodel import SQLModel
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -326,13 +327,19 @@ async def execute_in(
         await session.flush()
     connection, raw = await _connection_of(session)
     dialect = connection.dialect
+    late = session.info.get(_LATE_BEGIN)
+    if late is not None and late.held:
+        riding = _riding(late, statement, parameters, dialect)
+        if riding is None:
+            await _send_held(session, late)
+        else:
+            statement, parameters = riding
     compiled = driver_statement(statement, dialect)
     bound = _bind(compiled, parameters)
     errors: type[Exception] = dialect.loaded_dbapi.Error
     try:
         cursor = await _cursor_of(raw.driver_connection)
         try:
-            late = session.info.get(_LATE_BEGIN)
             if late is not None and not compiled.only_reads:
                 await late.before_write(raw.driver_connection)
             return await _run(cursor, compiled, bound)
@@ -345,6 +352,58 @@ async def execute_in(
         raise DBAPIError.instance(
             compiled.sql, bound, error, errors, connection_invalidated=lost
         ) from error
+
+
+async def _send_held(session: AsyncSession, late: _LateBegin) -> None:
+    """The unit's held writes, sent in the order they were made, its transaction begun
+    before them: what comes next may read them, or write beside them."""
+    _, raw = await _connection_of(session)
+    driver = raw.driver_connection
+    if driver.autocommit:
+        await driver.set_autocommit(False)
+    late.begun = True
+    held, late.held = late.held, []
+    for each in held:
+        await execute_in(session, each.statement, each.parameters)
+
+
+def _riding(
+    late: _LateBegin, statement: Statement, parameters: Parameters, dialect: Dialect
+) -> tuple[Statement, dict[str, Any]] | None:
+    """The unit's last write with its held writes as parts of it (data-modifying CTEs, run
+    once each, with it, whatever it reads), and the parameters of them all; None when it
+    cannot carry them: it is not the unit's last write, or it reads, or it runs once for
+    each of several parameter sets."""
+    if not late.last_write_next or late.begun or not isinstance(parameters, Mapping):
+        return None
+    if driver_statement(statement, dialect).only_reads:
+        return None
+    key = (statement, *(each.statement for each in late.held))
+    if key not in _combined:
+        _combined[key] = _carrying(statement, [each.statement for each in late.held])
+    combined = _combined[key]
+    if combined is None:
+        return None
+    given = dict(parameters)
+    for each in late.held:
+        given.update(each.parameters)
+    late.held = []
+    return combined, given
+
+
+def _carrying(statement: Statement, held: list[Update]) -> Statement | None:
+    """`statement` with `held` as parts of it; None when it touches a table they write. The
+    parts of one statement see the database as it was before any of them ran, and a row
+    changed by two of them keeps one change."""
+    touched = set(find_tables(statement, check_columns=True, include_crud=True))
+    if any(each.table in touched for each in held):
+        return None
+    return statement.add_cte(*(each.cte(f"held_{index}") for index, each in enumerate(held)))
+
+
+_combined: dict[tuple[Any, ...], Statement | None] = {}
+"""Last writes with held writes riding in them (`_carrying`), made once for each
+combination: a turn's statements are a handful."""
 
 
 _CONNECTION = "driver_connection"
@@ -374,6 +433,14 @@ _LATE_BEGIN = "late_begin"
 `_LateBegin` (`session.info`)."""
 
 
+class _Held(NamedTuple):
+    """A write held back by a unit of work not yet begun (`update_in`)."""
+
+    statement: Update
+    parameters: dict[str, Any]
+    row: tuple[type[Any], Any]
+
+
 @dataclass(slots=True)
 class _LateBegin:
     """The state of a unit of work begun at its first write (`Database.unit_of_work`)."""
@@ -382,11 +449,27 @@ class _LateBegin:
     """The next write is the unit's last (`last_write`): with none before it, it runs on its
     own, atomic as one statement is, and the commit after it has nothing to do."""
     last_written: bool = False
+    begun: bool = False
+    held: list[_Held] = field(default_factory=list)
+    """Writes of the unit not sent yet, as it has not begun (`update_in`): they go before its
+    next statement, or ride in its last write as that statement's own parts when it has no
+    other (`_riding`), so a turn that changes a row and then marks its update handled costs
+    one statement where it cost a BEGIN, two statements and a COMMIT."""
 
     def refuse_if_done(self) -> None:
         """A write after the last one would be committed apart from it: a mistake."""
         if self.last_written:
             raise RuntimeError("a unit of work wrote after its last write, outside its commit")
+
+    def may_hold(self, row: tuple[type[Any], Any]) -> bool:
+        """A write to `row` may wait for the unit's next statement: the unit has not begun,
+        its last write is not under way, and no other held write is to the same row (two
+        changes of one row in one statement would be applied in no set order)."""
+        return (
+            not (self.begun or self.last_write_next or self.last_written)
+            and len(self.held) < MOST_HELD
+            and all(each.row != row for each in self.held)
+        )
 
     async def before_write(self, driver: Any) -> None:
         self.refuse_if_done()
@@ -398,6 +481,11 @@ class _LateBegin:
         # out of autocommit, the driver sends its BEGIN before the statement, as it would
         # have before the unit's first read; the pool puts the connection back in autocommit
         await driver.set_autocommit(False)
+        self.begun = True
+
+
+MOST_HELD = 4
+"""Writes a unit of work holds back at most; a turn makes one or two before its last."""
 
 
 class _BegunAtFirstWrite(SqlModelSession):
@@ -414,8 +502,14 @@ def _begin_before_flush(session: OrmSession, *_: Any) -> None:
 
 @event.listens_for(_BegunAtFirstWrite, "do_orm_execute")
 def _begin_before_orm_write(state: ORMExecuteState) -> None:
-    # a locking read holds its lock to the commit only inside a transaction
-    if not state.is_select or getattr(state.statement, "_for_update_arg", None) is not None:
+    # a locking read holds its lock to the commit only inside a transaction; any read sees
+    # the unit's held writes
+    late: _LateBegin | None = state.session.info.get(_LATE_BEGIN)
+    if (
+        not state.is_select
+        or getattr(state.statement, "_for_update_arg", None) is not None
+        or (late is not None and late.held)
+    ):
         _begin_now(state.session)
 
 
@@ -423,9 +517,27 @@ def _begin_now(session: OrmSession) -> None:
     late: _LateBegin | None = session.info.get(_LATE_BEGIN)
     if late is not None:
         late.refuse_if_done()
-    adapted = session.connection().connection.dbapi_connection
+    connection = session.connection()
+    adapted = connection.connection.dbapi_connection
     if adapted is not None and adapted.autocommit:
         adapted.autocommit = False  # run inside SQLAlchemy's greenlet: it may wait
+    if late is not None:
+        late.begun = True
+        if late.held and adapted is not None:
+            _send_held_now(late, adapted, connection.dialect)
+
+
+def _send_held_now(late: _LateBegin, adapted: Any, dialect: Dialect) -> None:
+    """`_send_held` from inside SQLAlchemy's greenlet (a flush, the session's own
+    statement), where the adapted connection waits for the driver itself."""
+    held, late.held = late.held, []
+    cursor = adapted.cursor()
+    try:
+        for each in held:
+            compiled = driver_statement(each.statement, dialect)
+            cursor.execute(compiled.sql, _bind(compiled, each.parameters))
+    finally:
+        cursor.close()
 
 
 def _in_autocommit_again(adapted: Any, _record: Any, _proxy: Any) -> None:
@@ -581,7 +693,7 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
 
 _UNSET = object()
 _inserts: dict[tuple[type[Any], tuple[str, ...]], Insert] = {}
-_updates: dict[tuple[type[Any], tuple[str, ...]], Update] = {}
+_updates: dict[tuple[type[Any], tuple[str, ...], str], Update] = {}
 
 
 def _insert_statement(model: type[SQLModel], names: tuple[str, ...]) -> Insert:
@@ -595,15 +707,18 @@ def _insert_statement(model: type[SQLModel], names: tuple[str, ...]) -> Insert:
     return statement
 
 
-def _update_statement(model: type[SQLModel], names: tuple[str, ...]) -> Update:
-    """An UPDATE of the columns `names` of the row of `model` with a given key (`key`)."""
-    statement = _updates.get((model, names))
+def _update_statement(model: type[SQLModel], names: tuple[str, ...], prefix: str = "") -> Update:
+    """An UPDATE of the columns `names` of the row of `model` with a given key (`key`), its
+    parameters' names after `prefix` (each held write has its own, `_riding`)."""
+    statement = _updates.get((model, names, prefix))
     if statement is None:
         table = table_of(model)
         [primary] = table.primary_key.columns
-        values = {name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names}
-        statement = update(table).where(primary == bindparam("key")).values(values)
-        _updates[(model, names)] = statement
+        values = {
+            name: bindparam(f"{prefix}new_{name}", type_=table.c[name].type) for name in names
+        }
+        statement = update(table).where(primary == bindparam(f"{prefix}key")).values(values)
+        _updates[(model, names, prefix)] = statement
     return statement
 
 
@@ -658,7 +773,9 @@ async def update_in(session: AsyncSession, target: SQLModel, **values: Any) -> N
     written, and nothing when none do.
 
     For an object the session has not stored yet (or one whose row it has not loaded),
-    the values are set as usual, for the unit of work to write."""
+    the values are set as usual, for the unit of work to write. In a unit of work begun at
+    its first write that has not begun yet, the UPDATE is held back (`_LateBegin.held`): it
+    goes before the unit's next statement, or rides in its last write."""
     state = instance_state(target)
     changed = {
         name: value for name, value in values.items() if state.dict.get(name, _UNSET) != value
@@ -671,11 +788,20 @@ async def update_in(session: AsyncSession, target: SQLModel, **values: Any) -> N
         return
     [key] = state.identity
     names = tuple(changed)
-    await execute_in(
-        session,
-        _update_statement(type(target), names),
-        {"key": key, **{f"new_{name}": value for name, value in changed.items()}},
-    )
+
+    def _values(prefix: str) -> dict[str, Any]:
+        return {f"{prefix}key": key, **{f"{prefix}new_{n}": v for n, v in changed.items()}}
+
+    late: _LateBegin | None = session.info.get(_LATE_BEGIN)
+    unit = session.sync_session
+    row = (type(target), key)
+    if late is not None and not (unit.new or unit.dirty or unit.deleted) and late.may_hold(row):
+        prefix = f"held{len(late.held)}_"
+        late.held.append(
+            _Held(_update_statement(type(target), names, prefix), _values(prefix), row)
+        )
+    else:
+        await execute_in(session, _update_statement(type(target), names), _values(""))
     for name, value in changed.items():
         set_committed_value(target, name, value)
 
@@ -876,6 +1002,12 @@ class Database:
             if late is not None and late.last_written and (unit.new or unit.dirty or unit.deleted):
                 await session.rollback()
                 raise RuntimeError("a unit of work changed objects after its last write")
+            if late is not None and late.held:
+                try:
+                    await _send_held(session, late)
+                except BaseException:
+                    await session.rollback()
+                    raise
             await session.commit()
 
     @asynccontextmanager
