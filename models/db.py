@@ -370,10 +370,10 @@ async def _send_held(session: AsyncSession, late: _LateBegin) -> None:
 def _riding(
     late: _LateBegin, statement: Statement, parameters: Parameters, dialect: Dialect
 ) -> tuple[Statement, dict[str, Any]] | None:
-    """The unit's last write with its held writes as parts of it (data-modifying CTEs, run
-    once each, with it, whatever it reads), and the parameters of them all; None when it
-    cannot carry them: it is not the unit's last write, or it reads, or it runs once for
-    each of several parameter sets."""
+    """The unit's last write with its held writes as parts of it (data-modifying CTEs, each
+    run once, with it), and the parameters of them all; None when it cannot carry them: it
+    is not the unit's last write, or it only reads, or it runs once for each of several
+    parameter sets, or it touches a table they write (`_carrying`)."""
     if not late.last_write_next or late.begun or not isinstance(parameters, Mapping):
         return None
     if driver_statement(statement, dialect).only_reads:
