@@ -919,6 +919,7 @@ class Database:
         self.is_sqlite = url.get_backend_name() == "sqlite"
         if self.is_sqlite and url.database:
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        self.max_connections = max_connections
         pool_size = max_connections // self.POOLS
         if pool_size < 1:
             raise ValueError(

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from confessions.runtime import build_web_app
 from core.settings import Settings
 
 
@@ -41,6 +42,14 @@ def test_an_unusable_database_url_is_refused(url: str) -> None:
 def test_a_connection_budget_too_small_for_the_pools_is_refused() -> None:
     with pytest.raises(ValidationError, match="database_max_connections"):
         settings_from(database_max_connections="3")
+
+
+def test_the_connection_budget_reaches_the_process_database(tmp_path: Path) -> None:
+    settings = settings_from(data_dir=str(tmp_path), database_max_connections="8")
+
+    app = build_web_app(settings)
+
+    assert app.state.database.max_connections == 8
 
 
 def test_the_webhook_secret_is_derived_from_the_token_when_not_set() -> None:
