@@ -358,10 +358,7 @@ async def _send_held(session: AsyncSession, late: _LateBegin) -> None:
     """The unit's held writes, sent in the order they were made, its transaction begun
     before them: what comes next may read them, or write beside them."""
     _, raw = await _connection_of(session)
-    driver = raw.driver_connection
-    if driver.autocommit:
-        await driver.set_autocommit(False)
-    late.begun = True
+    await late.begin(raw.driver_connection)
     held, late.held = late.held, []
     for each in held:
         await execute_in(session, each.statement, each.parameters)
@@ -374,7 +371,7 @@ def _riding(
     run once, with it), and the parameters of them all; None when it cannot carry them: it
     is not the unit's last write, or it only reads, or it runs once for each of several
     parameter sets, or it touches a table they write (`_carrying`)."""
-    if not late.last_write_next or late.begun or not isinstance(parameters, Mapping):
+    if not late.last_write_next or not isinstance(parameters, Mapping):
         return None
     if driver_statement(statement, dialect).only_reads:
         return None
@@ -478,9 +475,14 @@ class _LateBegin:
         if self.last_write_next:
             self.last_written = True
             return
-        # out of autocommit, the driver sends its BEGIN before the statement, as it would
-        # have before the unit's first read; the pool puts the connection back in autocommit
-        await driver.set_autocommit(False)
+        await self.begin(driver)
+
+    async def begin(self, driver: Any) -> None:
+        # out of autocommit, the driver sends its BEGIN before the next statement, as it
+        # would have before the unit's first read; the pool puts the connection back in
+        # autocommit
+        if driver.autocommit:
+            await driver.set_autocommit(False)
         self.begun = True
 
 
