@@ -144,14 +144,15 @@ async def test_the_next_unit_on_a_connection_starts_without_a_transaction(
 async def written_after_the_last_write(database: Database, rename: Rename) -> None:
     async with database.unit_of_work() as session:
         async with last_write(session):
-            await by_statement(session, 7)
+            await by_statement(session, 8)
         await rename(session, 7)
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("rename", [by_statement, by_flush])
+@pytest.mark.parametrize("rename", [by_statement, by_object, by_flush])
 async def test_a_write_after_the_units_last_is_refused(database: Database, rename: Rename) -> None:
     await a_user(database, 7)
+    await a_user(database, 8)
 
     with pytest.raises(RuntimeError, match="after its last write"):
         await written_after_the_last_write(database, rename)
@@ -212,9 +213,17 @@ async def is_counted(database: Database, subject: int) -> bool:
         return await session.get(RateCounter, ("test", subject, 0)) is not None
 
 
-@pytest.mark.parametrize("write", [counted, added], ids=["another table", "the same table"])
+async def is_added(database: Database, subject: int) -> bool:
+    return await first_name(database, subject) == "Eve"
+
+
+@pytest.mark.parametrize(
+    ("write", "landed"),
+    [(counted, is_counted), (added, is_added)],
+    ids=["another table", "the same table"],
+)
 async def test_a_change_is_committed_with_the_units_last_write(
-    database: Database, write: LastWrite
+    database: Database, write: LastWrite, landed: Callable[[Database, int], Awaitable[bool]]
 ) -> None:
     await a_user(database, 7)
 
@@ -223,7 +232,7 @@ async def test_a_change_is_committed_with_the_units_last_write(
         async with last_write(session):
             await write(session, 8)
 
-    assert await first_name(database, 7) == "Mallory"
+    assert (await first_name(database, 7), await landed(database, 8)) == ("Mallory", True)
 
 
 async def changed_then_failed_at_the_last_write(database: Database, write: LastWrite) -> None:
@@ -261,7 +270,6 @@ async def test_a_change_is_committed_when_the_unit_ends_without_a_last_write(
 
 async def test_two_changes_of_one_row_end_as_the_second_left_it(database: Database) -> None:
     await a_user(database, 7)
-    await a_user(database, 8)
 
     async with database.unit_of_work() as session:
         user = await get_in(session, User, 7)
@@ -269,20 +277,19 @@ async def test_two_changes_of_one_row_end_as_the_second_left_it(database: Databa
         await update_in(session, user, first_name="Bea")
         await update_in(session, user, first_name="Cy")
         async with last_write(session):
-            await by_statement(session, 8)
+            await counted(session, 8)
 
     assert await first_name(database, 7) == "Cy"
 
 
 async def test_a_change_then_a_new_object_are_both_committed(database: Database) -> None:
     await a_user(database, 7)
-    await a_user(database, 8)
 
     async with database.unit_of_work() as session:
         await by_object(session, 7)
         session.add(User(id=9, first_name="Dan"))
         async with last_write(session):
-            await by_statement(session, 8)
+            await counted(session, 8)
 
     assert [await first_name(database, 7), await first_name(database, 9)] == ["Mallory", "Dan"]
 
