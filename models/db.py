@@ -525,21 +525,10 @@ def _begin_now(session: OrmSession) -> None:
         adapted.autocommit = False  # run inside SQLAlchemy's greenlet: it may wait
     if late is not None:
         late.begun = True
-        if late.held and adapted is not None:
-            _send_held_now(late, adapted, connection.dialect)
-
-
-def _send_held_now(late: _LateBegin, adapted: Any, dialect: Dialect) -> None:
-    """`_send_held` from inside SQLAlchemy's greenlet (a flush, the session's own
-    statement), where the adapted connection waits for the driver itself."""
-    held, late.held = late.held, []
-    cursor = adapted.cursor()
-    try:
-        for each in held:
-            compiled = driver_statement(each.statement, dialect)
-            cursor.execute(compiled.sql, _bind(compiled, each.parameters))
-    finally:
-        cursor.close()
+        held, late.held = late.held, []
+        for each in held:  # `_send_held`, inside SQLAlchemy's greenlet, its errors its own
+            compiled = driver_statement(each.statement, connection.dialect)
+            connection.exec_driver_sql(compiled.sql, _bind(compiled, each.parameters))
 
 
 def _in_autocommit_again(adapted: Any, _record: Any, _proxy: Any) -> None:

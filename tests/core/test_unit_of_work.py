@@ -329,3 +329,39 @@ async def test_a_change_and_the_last_write_cost_no_transaction(
 
     assert (before_the_last_write, after_it) == ("idle", "idle")
     assert (await first_name(database, 7), await is_counted(database, 8)) == ("Mallory", True)
+
+
+async def by_flushing_a_new_object(session: AsyncSession) -> None:
+    session.add(User(id=9, first_name="Dan"))
+    await session.flush()
+
+
+async def by_reading(session: AsyncSession) -> None:
+    await read_by_statement(session, 7)
+
+
+async def by_committing(session: AsyncSession) -> None:
+    return None
+
+
+Sending = Callable[[AsyncSession], Awaitable[None]]
+
+
+async def refused_change_then(database: Database, sent_by: Sending) -> None:
+    async with database.unit_of_work() as session:
+        user = await get_in(session, User, 7)
+        assert user is not None
+        await update_in(session, user, first_name="Bea", can_message=None)  # NOT NULL
+        await sent_by(session)
+
+
+@pytest.mark.parametrize("sent_by", [by_flushing_a_new_object, by_reading, by_committing])
+async def test_a_change_the_database_refuses_fails_its_unit_as_any_write_does(
+    database: Database, sent_by: Sending
+) -> None:
+    await a_user(database, 7)
+
+    with pytest.raises(IntegrityError):
+        await refused_change_then(database, sent_by)
+
+    assert (await first_name(database, 7), await first_name(database, 9)) == ("Ann", None)
