@@ -22,6 +22,7 @@ from sqlalchemy import (
     Update,
     and_,
     bindparam,
+    delete,
     event,
     insert,
     select,
@@ -388,7 +389,7 @@ def _riding(
     return combined, given
 
 
-def _carrying(statement: Statement, held: list[Update]) -> Statement | None:
+def _carrying(statement: Statement, held: list[Update | Delete]) -> Statement | None:
     """`statement` with `held` as parts of it; None when it touches a table they write. The
     parts of one statement see the database as it was before any of them ran, and a row
     changed by two of them keeps one change."""
@@ -431,9 +432,9 @@ _LATE_BEGIN = "late_begin"
 
 
 class _Held(NamedTuple):
-    """A write held back by a unit of work not yet begun (`update_in`)."""
+    """A write held back by a unit of work not yet begun (`update_in`, `delete_in`)."""
 
-    statement: Update
+    statement: Update | Delete
     parameters: dict[str, Any]
     row: tuple[type[Any], Any]
 
@@ -448,10 +449,10 @@ class _LateBegin:
     last_written: bool = False
     begun: bool = False
     held: list[_Held] = field(default_factory=list)
-    """Writes of the unit not sent yet, as it has not begun (`update_in`): they go before its
-    next statement, or ride in its last write as that statement's own parts when it has no
-    other (`_riding`), so a turn that changes a row and then marks its update handled costs
-    one statement where it cost a BEGIN, two statements and a COMMIT."""
+    """Writes of the unit not sent yet, as it has not begun (`update_in`, `delete_in`): they
+    go before its next statement, or ride in its last write as that statement's own parts
+    when it has no other (`_riding`), so a turn that changes a row and then marks its update
+    handled costs one statement where it cost a BEGIN, two statements and a COMMIT."""
 
     def refuse_if_done(self) -> None:
         """A write after the last one would be committed apart from it: a mistake."""
@@ -685,6 +686,7 @@ async def _session_object(session: AsyncSession, model: type[Model], row: Sequen
 _UNSET = object()
 _inserts: dict[tuple[type[Any], tuple[str, ...]], Insert] = {}
 _updates: dict[tuple[type[Any], tuple[str, ...], str], Update] = {}
+_deletes: dict[tuple[type[Any], str], Delete] = {}
 
 
 def _insert_statement(model: type[SQLModel], names: tuple[str, ...]) -> Insert:
@@ -710,6 +712,17 @@ def _update_statement(model: type[SQLModel], names: tuple[str, ...], prefix: str
         }
         statement = update(table).where(primary == bindparam(f"{prefix}key")).values(values)
         _updates[(model, names, prefix)] = statement
+    return statement
+
+
+def _delete_statement(model: type[SQLModel], prefix: str = "") -> Delete:
+    """A DELETE of the row of `model` with a given key (`key`, after `prefix`)."""
+    statement = _deletes.get((model, prefix))
+    if statement is None:
+        table = table_of(model)
+        [primary] = table.primary_key.columns
+        statement = delete(table).where(primary == bindparam(f"{prefix}key"))
+        _deletes[(model, prefix)] = statement
     return statement
 
 
@@ -783,18 +796,48 @@ async def update_in(session: AsyncSession, target: SQLModel, **values: Any) -> N
     def _values(prefix: str) -> dict[str, Any]:
         return {f"{prefix}key": key, **{f"{prefix}new_{n}": v for n, v in changed.items()}}
 
-    late: _LateBegin | None = session.info.get(_LATE_BEGIN)
-    unit = session.sync_session
-    row = (type(target), key)
-    if late is not None and not (unit.new or unit.dirty or unit.deleted) and late.may_hold(row):
-        prefix = f"held{len(late.held)}_"
-        late.held.append(
-            _Held(_update_statement(type(target), names, prefix), _values(prefix), row)
-        )
-    else:
-        await execute_in(session, _update_statement(type(target), names), _values(""))
+    await _write_or_hold(
+        session,
+        (type(target), key),
+        lambda prefix: _update_statement(type(target), names, prefix),
+        _values,
+    )
     for name, value in changed.items():
         set_committed_value(target, name, value)
+
+
+async def delete_in(session: AsyncSession, model: type[SQLModel], key: Any) -> None:
+    """Delete the row of `model` with primary key `key`, if there is one, with a DELETE on
+    the driver in `session`'s transaction; held back as `update_in`'s UPDATE is, in a unit
+    of work not begun yet. The session lets go of the object it holds for the row, as the
+    gone row it is."""
+    held = session.identity_map.get(_identity(model, key))
+    if held is not None:
+        session.expunge(held)
+    await _write_or_hold(
+        session,
+        (model, key),
+        lambda prefix: _delete_statement(model, prefix),
+        lambda prefix: {f"{prefix}key": key},
+    )
+
+
+async def _write_or_hold(
+    session: AsyncSession,
+    row: tuple[type[Any], Any],
+    statement: Callable[[str], Update | Delete],
+    parameters: Callable[[str], dict[str, Any]],
+) -> None:
+    """A write to one row, run now, or held back (`_LateBegin.held`) when the unit of work
+    has not begun and nothing else is pending; a held write's parameters are named after
+    its own prefix, as several may ride in one statement (`_riding`)."""
+    late: _LateBegin | None = session.info.get(_LATE_BEGIN)
+    unit = session.sync_session
+    if late is not None and not (unit.new or unit.dirty or unit.deleted) and late.may_hold(row):
+        prefix = f"held{len(late.held)}_"
+        late.held.append(_Held(statement(prefix), parameters(prefix), row))
+    else:
+        await execute_in(session, statement(""), parameters(""))
 
 
 def as_loaded(model: type[Model], values: Mapping[str, Any]) -> Model:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import URL
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -49,6 +49,27 @@ class TransactionCounter:
 
     def _count(self, *_: object) -> None:
         self.committed += 1
+
+
+BackendState = Callable[[AsyncSession], Awaitable[str]]
+
+
+@pytest.fixture
+def backend_state(db_engine: Engine) -> BackendState:
+    """What PostgreSQL says a session's connection is doing ("idle", "idle in transaction"),
+    asked on another connection: whether a unit of work holds a transaction open."""
+
+    async def state(session: AsyncSession) -> str:
+        connection = await session.connection()
+        raw = await connection.get_raw_connection()
+        pid = raw.driver_connection.info.backend_pid  # type: ignore[union-attr]
+        with db_engine.connect() as watcher:
+            found = watcher.execute(
+                text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            ).scalar_one()
+        return str(found)
+
+    return state
 
 
 @pytest.fixture

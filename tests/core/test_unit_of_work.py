@@ -16,7 +16,8 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from models import RateCounter, User
-from models.db import Database, execute_in, get_in, last_write, update_in
+from models.db import Database, delete_in, execute_in, get_in, last_write, update_in
+from tests.core.conftest import BackendState
 from tests.core.renames import (
     Rename,
     a_user,
@@ -81,30 +82,18 @@ async def test_a_unit_whose_one_write_is_its_last_commits_it(database: Database)
     assert await first_name(database, 7) == "Mallory"
 
 
-async def backend_state(db_engine: Engine, session: AsyncSession) -> str:
-    """What PostgreSQL says the session's connection is doing, asked on another."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    pid = raw.driver_connection.info.backend_pid  # type: ignore[union-attr]
-    with db_engine.connect() as watcher:
-        state = watcher.execute(
-            text("SELECT state FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
-        ).scalar_one()
-    return str(state)
-
-
 @pytest.mark.postgres
 async def test_a_unit_that_has_only_read_holds_no_transaction_open(
-    database: Database, db_engine: Engine
+    database: Database, backend_state: BackendState
 ) -> None:
     await a_user(database, 7)
 
     async with database.unit_of_work() as session:
         await get_in(session, User, 7)
         await session.exec(select(User).where(col(User.id) == 7))
-        while_reading = await backend_state(db_engine, session)
+        while_reading = await backend_state(session)
         await by_statement(session, 7)
-        once_written = await backend_state(db_engine, session)
+        once_written = await backend_state(session)
 
     assert (while_reading, once_written) == ("idle", "idle in transaction")
 
@@ -124,7 +113,7 @@ async def test_a_locking_read_holds_its_lock_until_the_unit_commits(
 
 @pytest.mark.postgres
 async def test_the_next_unit_on_a_connection_starts_without_a_transaction(
-    clean_database: URL, db_engine: Engine
+    clean_database: URL, backend_state: BackendState
 ) -> None:
     database = Database(clean_database, max_connections=4)
     try:
@@ -134,7 +123,7 @@ async def test_the_next_unit_on_a_connection_starts_without_a_transaction(
 
         async with database.unit_of_work() as session:
             await get_in(session, User, 8)
-            state = await backend_state(db_engine, session)
+            state = await backend_state(session)
     finally:
         await database.dispose()
 
@@ -315,17 +304,17 @@ async def test_a_last_write_to_the_changed_table_keeps_both_changes_of_one_row(
 
 @pytest.mark.postgres
 async def test_a_change_and_the_last_write_cost_no_transaction(
-    database: Database, db_engine: Engine
+    database: Database, backend_state: BackendState
 ) -> None:
     await a_user(database, 7)
     await a_user(database, 8)
 
     async with database.unit_of_work() as session:
         await by_object(session, 7)
-        before_the_last_write = await backend_state(db_engine, session)
+        before_the_last_write = await backend_state(session)
         async with last_write(session):
             await counted(session, 8)
-        after_it = await backend_state(db_engine, session)
+        after_it = await backend_state(session)
 
     assert (before_the_last_write, after_it) == ("idle", "idle")
     assert (await first_name(database, 7), await is_counted(database, 8)) == ("Mallory", True)
@@ -365,3 +354,87 @@ async def test_a_change_the_database_refuses_fails_its_unit_as_any_write_does(
         await refused_change_then(database, sent_by)
 
     assert (await first_name(database, 7), await first_name(database, 9)) == ("Ann", None)
+
+
+# A row deleted by its key (`delete_in`) is held back as a change is.
+
+
+async def deleted(session: AsyncSession, user_id: int) -> None:
+    await delete_in(session, User, user_id)
+
+
+@pytest.mark.parametrize(
+    ("write", "landed"),
+    [(counted, is_counted), (added, is_added)],
+    ids=["another table", "the same table"],
+)
+async def test_a_deletion_is_committed_with_the_units_last_write(
+    database: Database, write: LastWrite, landed: Callable[[Database, int], Awaitable[bool]]
+) -> None:
+    await a_user(database, 7)
+
+    async with database.unit_of_work() as session:
+        await deleted(session, 7)
+        async with last_write(session):
+            await write(session, 8)
+
+    assert (await first_name(database, 7), await landed(database, 8)) == (None, True)
+
+
+async def deleted_then_failed_at_the_last_write(database: Database, write: LastWrite) -> None:
+    async with database.unit_of_work() as session:
+        await deleted(session, 7)
+        async with last_write(session):
+            await write(session, 8)  # a second time: refused
+
+
+@pytest.mark.parametrize("write", [counted, added], ids=["another table", "the same table"])
+async def test_a_deletion_is_undone_when_the_last_write_fails(
+    database: Database, write: LastWrite
+) -> None:
+    await a_user(database, 7)
+    async with database.unit_of_work() as session:
+        await write(session, 8)
+
+    with pytest.raises(IntegrityError, match=r"(?i)unique|duplicate"):
+        await deleted_then_failed_at_the_last_write(database, write)
+
+    assert await first_name(database, 7) == "Ann"
+
+
+async def test_a_units_read_no_longer_finds_the_row_it_deleted(database: Database) -> None:
+    await a_user(database, 7)
+
+    async with database.unit_of_work() as session:
+        await deleted(session, 7)
+        by_statement = await execute_in(session, FIRST_NAME, {"id": 7})
+        by_query = (await session.exec(select(User.first_name).where(col(User.id) == 7))).all()
+
+    assert (by_statement, by_query) == ([], [])
+
+
+async def test_a_deleted_rows_object_leaves_the_session(database: Database) -> None:
+    await a_user(database, 7)
+
+    async with database.unit_of_work() as session:
+        user = await get_in(session, User, 7)
+        await deleted(session, 7)
+        assert user not in session
+        assert await get_in(session, User, 7) is None
+
+
+@pytest.mark.postgres
+async def test_a_deletion_and_the_last_write_cost_no_transaction(
+    database: Database, backend_state: BackendState
+) -> None:
+    await a_user(database, 7)
+
+    async with database.unit_of_work() as session:
+        await deleted(session, 7)
+        before_the_last_write = await backend_state(session)
+        async with last_write(session):
+            await counted(session, 8)
+        after_it = await backend_state(session)
+
+    assert (before_the_last_write, after_it) == ("idle", "idle")
+    assert (await first_name(database, 7), await is_counted(database, 8)) == (None, True)
