@@ -22,11 +22,12 @@ from models import (
     ComposeStep,
     Confession,
     ConfessionStatus,
+    ConfessionStyle,
     Media,
     Signature,
     User,
 )
-from models.db import Along, execute_in, get_in, insert_in, update_in
+from models.db import Along, delete_in, execute_in, get_in, insert_in, update_in
 from models.types import utcnow
 
 COMPOSING = "compose"
@@ -54,6 +55,9 @@ async def start(session: AsyncSession, settings: Settings, sender: User) -> Conf
     A banned user gets no draft at all. Its look is the default one, which needs no row,
     until the sender picks another (`editing.set_style`)."""
     await safety.refuse_if_banned(session, settings, sender.id)
+    unfinished = await current(session, sender)
+    if unfinished is not None:
+        return await _start_over(session, unfinished)
     await _delete_drafts(session, sender)
     draft = await insert_in(
         session, Confession, sender_id=sender.id, compose_step=ComposeStep.RECIPIENT
@@ -61,6 +65,22 @@ async def start(session: AsyncSession, settings: Settings, sender: User) -> Conf
     assert draft.id is not None
     await users.change_chat_state(session, sender, COMPOSING, draft.id)
     return draft
+
+
+async def _start_over(session: AsyncSession, draft: Confession) -> Confession:
+    """The draft in progress made a fresh one in its own row: every column as a new draft's
+    (a new public id, so a link to the old one finds nothing), its look the default again.
+    Deleting it and inserting another cost a transaction of its own, and the DELETE checks
+    every table that refers to confessions; these two writes ride in the turn's last one.
+    A sender has no other draft: each start drops the rest (`_delete_drafts`)."""
+    fresh = Confession(sender_id=draft.sender_id, compose_step=ComposeStep.RECIPIENT)
+    await update_in(session, draft, **{name: getattr(fresh, name) for name in _AS_NEW})
+    assert draft.id is not None
+    await delete_in(session, ConfessionStyle, draft.id)
+    return draft
+
+
+_AS_NEW = tuple(name for name in Confession.model_fields if name != "id")
 
 
 async def current(session: AsyncSession, sender: User) -> Confession | None:

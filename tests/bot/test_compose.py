@@ -43,6 +43,20 @@ def test_new_asks_for_the_recipient_with_telegrams_user_picker(alice: Person) ->
     assert "share it myself" in keyboard[1][0]["text"]
 
 
+def test_new_in_the_middle_of_a_draft_starts_again_from_nothing(
+    alice: Person, bob: Person, db: Session
+) -> None:
+    compose_until_text(alice, bob)
+    alice.says("words I took back")
+
+    reply = alice.command("new")
+
+    assert any("Who is it for?" in (each.content or "") for each in reply)
+    draft = draft_of(db, alice)
+    assert (draft.recipient_id, draft.text, draft.compose_step) == (None, "", ComposeStep.RECIPIENT)
+    assert "Now say it" in (alice.picks(bob)[-1].content or ""), "it goes on as a new one"
+
+
 def test_a_press_telegram_no_longer_takes_an_answer_for_still_gets_its_reply(
     alice: Person, bot_api: BotApiState
 ) -> None:

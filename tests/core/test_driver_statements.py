@@ -15,11 +15,12 @@ from sqlalchemy import create_engine
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import col, select
 
-from core import drafts, inbox, users
+from core import drafts, inbox, threads, users
 from core.inbox import InboundUpdate, InboxWriter
 from core.outbox import ApiCall
 from core.settings import Settings
 from models import (
+    ComposeStep,
     Confession,
     ConfessionStatus,
     ConfessionStyle,
@@ -35,6 +36,7 @@ from models.db import (
     insert_in,
     update_in,
 )
+from tests.core.conftest import BackendState
 from tests.core.renames import (
     RENAME,
     Rename,
@@ -238,7 +240,7 @@ async def test_a_row_inserted_on_the_driver_holds_the_defaults_its_model_gives(
     assert (style.theme, style.font) == ("classic", "mono")
 
 
-async def test_a_new_start_lets_go_of_the_draft_it_discards(
+async def test_a_new_start_lets_go_of_a_draft_left_for_something_else(
     database: Database, make_settings: Callable[..., Settings]
 ) -> None:
     settings = make_settings()
@@ -247,16 +249,101 @@ async def test_a_new_start_lets_go_of_the_draft_it_discards(
     async with database.session() as session:
         sender = await get_in(session, User, 19, along=drafts.IN_PROGRESS)
         assert sender is not None
-        discarded = await drafts.current(session, sender)
-        assert discarded is not None
+        left = await drafts.current(session, sender)
+        assert left is not None
+        await users.change_chat_state(session, sender, threads.REPLYING, 1)
         second = await drafts.start(session, settings, sender)  # SQLite may reuse its id
-        assert discarded not in session
+        assert left not in session
         assert await drafts.current(session, sender) is second
         second_draft = second.id
 
     async with database.reading() as session:
         kept = await session.exec(select(Confession.id).where(Confession.sender_id == 19))
         assert kept.all() == [second_draft]
+
+
+async def a_draft_half_written(database: Database, settings: Settings, sender_id: int) -> str:
+    """A composer's draft with a recipient, words, a hint and a look of its own: its public
+    id."""
+    draft_id = await a_composer(database, settings, sender_id)
+    async with database.session() as session:
+        draft = await session.get(Confession, draft_id)
+        assert draft is not None
+        await update_in(
+            session,
+            draft,
+            recipient_username_key="bob",
+            text="what I never said",
+            hint="the blue scarf",
+            compose_step=ComposeStep.HINT,
+            compose_review=True,
+        )
+        await insert_in(session, ConfessionStyle, confession_id=draft_id, font="mono")
+        return draft.public_id
+
+
+async def started_over(database: Database, settings: Settings, sender_id: int) -> None:
+    async with database.unit_of_work() as session:
+        sender = await get_in(session, User, sender_id, along=drafts.IN_PROGRESS)
+        assert sender is not None
+        await drafts.start(session, settings, sender)
+
+
+async def test_a_new_start_over_the_draft_in_progress_leaves_nothing_of_it(
+    database: Database, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    old_link = await a_draft_half_written(database, settings, 19)
+
+    await started_over(database, settings, 19)
+
+    async with database.reading() as session:
+        [draft] = (await session.exec(select(Confession).where(Confession.sender_id == 19))).all()
+        style = await session.get(ConfessionStyle, draft.id)
+    as_new = Confession(sender_id=19).model_dump(exclude=MADE_AT_START)
+    assert draft.model_dump(exclude=MADE_AT_START) == as_new
+    assert draft.public_id != old_link, "a link to the old draft finds nothing"
+    assert style is None, "its look is the default again"
+
+
+MADE_AT_START = {"id", "public_id", "created_at", "updated_at"}
+
+
+async def test_a_new_start_over_the_draft_in_progress_is_as_new_in_the_chat(
+    database: Database, make_settings: Callable[..., Settings]
+) -> None:
+    settings = make_settings()
+    await a_draft_half_written(database, settings, 19)
+
+    await started_over(database, settings, 19)
+
+    async with database.reading() as session:
+        sender = await get_in(session, User, 19, along=drafts.IN_PROGRESS)
+        assert sender is not None
+        draft = await drafts.current(session, sender)
+    assert draft is not None
+    assert (draft.compose_step, draft.text, draft.recipient_username_key) == (
+        ComposeStep.RECIPIENT,
+        "",
+        None,
+    )
+
+
+@pytest.mark.postgres
+async def test_a_new_start_over_the_draft_in_progress_begins_no_transaction(
+    database: Database, make_settings: Callable[..., Settings], backend_state: BackendState
+) -> None:
+    """Its writes wait to ride in the turn's last write, so /new costs no BEGIN and COMMIT."""
+    settings = make_settings()
+    await a_draft_half_written(database, settings, 19)
+
+    async with database.unit_of_work() as session:
+        sender = await get_in(session, User, 19, along=drafts.IN_PROGRESS)
+        assert sender is not None
+        await drafts.start(session, settings, sender)
+        state = await backend_state(session)
+
+    assert state == "idle"
 
 
 async def test_a_unit_of_work_on_the_driver_is_freed_without_the_garbage_collector(
