@@ -209,6 +209,29 @@ async def test_a_banned_user_cannot_send_a_draft_written_before_the_ban(
 
 
 @pytest.mark.settings(operator_ids=[OPERATOR])
+async def test_a_banned_user_cannot_start_their_draft_in_progress_over(
+    session: AsyncSession,
+    settings: Settings,
+    make_user: UserFactory,
+    send: ConfessionFactory,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    operator = await make_user("Operator", user_id=OPERATOR)
+    confession = await send(bob, alice)
+    draft = await drafts.start(session, settings, bob)
+    await drafts.set_text(session, draft, settings, text="one more", text_html="one more")
+    filed = await moderation.report(session, settings, confession.public_id, alice)
+    assert filed.id is not None
+    await moderation.resolve(session, settings, filed.id, operator, moderation.Verdict.BAN)
+
+    with pytest.raises(Banned):
+        await drafts.start(session, settings, bob)
+
+    assert await drafts.current(session, bob) is draft
+    assert draft.text == "one more"
+
+
+@pytest.mark.settings(operator_ids=[OPERATOR])
 async def test_only_an_operator_resolves_a_report(
     session: AsyncSession, settings: Settings, make_user: UserFactory, send: ConfessionFactory
 ) -> None:
