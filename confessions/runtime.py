@@ -47,6 +47,12 @@ def playground_for(settings: Settings, address: str) -> Playground | None:
     return Playground(address, roster=settings.data_dir / "playground-users.json")
 
 
+def database_for(settings: Settings) -> Database:
+    """The process's database, within its share of PostgreSQL's connections: `serve` and
+    `worker` alike."""
+    return Database(settings.database, max_connections=settings.database_max_connections)
+
+
 def build_web_app(
     settings: Settings, *, polling: bool = False, playground: Playground | None = None
 ) -> FastAPI:
@@ -54,7 +60,7 @@ def build_web_app(
     with a playground, the product runs against its emulated Telegram behind the chat window."""
     if playground is not None:
         settings = playground.settings_for(settings)
-    database = Database(settings.database, max_connections=settings.database_max_connections)
+    database = database_for(settings)
     transport = playground.bot_transport() if playground is not None else None
     wakers = Wakers()
 
@@ -211,7 +217,7 @@ async def background_work(
 
 async def run_worker(settings: Settings) -> None:
     """`confessions worker`: the background work alone, until SIGTERM or SIGINT."""
-    database = Database(settings.database, max_connections=settings.database_max_connections)
+    database = database_for(settings)
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
