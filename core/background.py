@@ -82,6 +82,8 @@ async def _drain_until_stopped(
     name = type(drainer).__name__
     failures = 0
     while not stop.is_set():
+        # cleared before the look, not after: work stored while it runs wakes the next one
+        drainer.wakeup.clear()
         try:
             done = await drainer.drain_once()
         except Exception as error:
@@ -96,7 +98,6 @@ async def _drain_until_stopped(
             continue
         failures = 0
         if done == 0:
-            drainer.wakeup.clear()
             await wait_any(stop, drainer.wakeup, seconds=idle_seconds)
 
 
