@@ -245,8 +245,10 @@ the inbox was small walked a backlog of 30,000 updates in 1 to 2 s a claim."""
 HANDLED = (
     update(InboxUpdate)
     .where(col(InboxUpdate.update_id) == bindparam("update_id"))
-    .values(handled_at=bindparam("now"), locked_until=None, payload={})
+    .values(handled_at=bindparam("now"), locked_until=None, payload={}, user_id=None)
 )
+"""A handled update is kept a while by its id alone, so that Telegram's sending it again is
+known: neither its words nor who sent it."""
 
 
 async def claim(database: Database, *, lease_seconds: int, limit: int = 20) -> list[Claimed]:
@@ -284,7 +286,8 @@ async def queue_answers(
 
 
 async def mark_handled(session: AsyncSession, update_ids: Sequence[int]) -> None:
-    """Done with these updates, in `session`'s unit of work; their words are not kept."""
+    """Done with these updates, in `session`'s unit of work; their words and their sender
+    are not kept."""
     now = utcnow()
     for update_id in update_ids:
         await execute_in(session, HANDLED, {"update_id": update_id, "now": now})

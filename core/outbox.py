@@ -195,6 +195,17 @@ def answer_pending(
     )
 
 
+def to_chat(chat_id: int) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """Every entry to `chat_id`, as two conditions that each an index serves: the notices
+    (`ix_outbox_chat_sent`) and the answers, pending until they are deleted
+    (`ix_outbox_pending_answers`). One condition on the chat alone would read the whole
+    outbox: neither index holds every entry."""
+    return (
+        and_(col(OutboxMessage.chat_id) == chat_id, col(OutboxMessage.kind) != _constant(ANSWER)),
+        answer_pending(OutboxMessage, literal(chat_id)),
+    )
+
+
 def _constant(word: str) -> ColumnElement[str]:
     """A fixed word of ours as an SQL string literal (never a value from outside)."""
     assert word.isidentifier()
@@ -215,6 +226,7 @@ DUE = (
         ~exists().where(
             and_(
                 col(_recent.chat_id) == col(OutboxMessage.chat_id),
+                col(_recent.kind) != _constant(ANSWER),  # deleted once sent; see the index
                 col(_recent.sent_at) > bindparam("written_since"),
             )
         ),

@@ -13,7 +13,7 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core import limits, media, notices
+from core import limits, media, notices, outbox
 from core.housekeeping import INBOX_KEPT
 from core.media import MediaStore
 from core.notices import Notice
@@ -171,15 +171,14 @@ async def forget(session: AsyncSession, settings: Settings, store: MediaStore, u
         (RateCounter, RateCounter.subject),
     ):
         await session.exec(delete(table).where(col(column) == user.id))
-    # the update being handled right now stays, nameless, until it is handled and pruned
+    # a handled update keeps no sender; the one being handled right now stays, nameless,
+    # until it is handled and pruned
     await session.exec(
-        delete(InboxUpdate).where(
-            col(InboxUpdate.user_id) == user.id, col(InboxUpdate.handled_at).is_not(None)
-        )
+        update(InboxUpdate)
+        .where(col(InboxUpdate.user_id) == user.id, col(InboxUpdate.handled_at).is_(None))
+        .values(user_id=None)
     )
-    await session.exec(
-        update(InboxUpdate).where(col(InboxUpdate.user_id) == user.id).values(user_id=None)
-    )
-    await session.exec(delete(OutboxMessage).where(col(OutboxMessage.chat_id) == user.id))
+    for to_them in outbox.to_chat(user.id):
+        await session.exec(delete(OutboxMessage).where(to_them))
     await session.delete(user)
     await session.flush()

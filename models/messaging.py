@@ -17,8 +17,22 @@ class InboxUpdate(SQLModel, table=True):
 
     __tablename__ = "inbox_updates"
     __table_args__ = (
-        sa.Index("ix_inbox_pending", "handled_at", "update_id"),
-        sa.Index("ix_inbox_user_pending", "user_id", "handled_at"),
+        # an update is written three times (stored, claimed, handled) and each index is a
+        # write more: the updates to handle are indexed until handled, the handled ones once
+        # handled (for housekeeping), and no index holds the same update on both sides
+        sa.Index(
+            "ix_inbox_user_due",
+            "user_id",
+            "update_id",
+            postgresql_where=sa.text("handled_at IS NULL"),
+            sqlite_where=sa.text("handled_at IS NULL"),
+        ),
+        sa.Index(
+            "ix_inbox_handled",
+            "handled_at",
+            postgresql_where=sa.text("handled_at IS NOT NULL"),
+            sqlite_where=sa.text("handled_at IS NOT NULL"),
+        ),
         # the claim's scan: the updates still to handle, in order, and nothing else, so no
         # plan can make a claim walk the updates kept after handling
         sa.Index(
@@ -53,7 +67,15 @@ class OutboxMessage(SQLModel, table=True):
     __tablename__ = "outbox"
     __table_args__ = (
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
-        sa.Index("ix_outbox_chat_sent", "chat_id", "sent_at"),
+        # an answer is stored, sent and deleted within a second: the indexes it need not
+        # be in leave it out (it is never "sent" while kept, and belongs to no confession)
+        sa.Index(
+            "ix_outbox_chat_sent",
+            "chat_id",
+            "sent_at",
+            postgresql_where=sa.text("kind <> 'answer'"),
+            sqlite_where=sa.text("kind <> 'answer'"),
+        ),
         # a chat's pending answers go before anything after them: asked of every entry due
         sa.Index(
             "ix_outbox_pending_answers",
@@ -62,7 +84,12 @@ class OutboxMessage(SQLModel, table=True):
             postgresql_where=sa.text("kind = 'answer' AND status = 'pending'"),
             sqlite_where=sa.text("kind = 'answer' AND status = 'pending'"),
         ),
-        sa.Index("ix_outbox_confession", "confession_id"),
+        sa.Index(
+            "ix_outbox_confession",
+            "confession_id",
+            postgresql_where=sa.text("confession_id IS NOT NULL"),
+            sqlite_where=sa.text("confession_id IS NOT NULL"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -453,6 +453,38 @@ async def test_a_turns_answers_are_committed_with_its_update_marked_handled(
     assert await handled(database, update_id)
 
 
+async def handled_with_answers(database: Database, update_id: int) -> None:
+    async with database.session() as session:
+        await inbox.queue_answers(session, answers("a"), update_id=update_id, lease_seconds=60)
+
+
+async def handled_without_answers(database: Database, update_id: int) -> None:
+    async with database.session() as session:
+        await inbox.queue_answers(session, [], update_id=update_id, lease_seconds=60)
+
+
+async def handled_apart(database: Database, update_id: int) -> None:
+    await inbox.mark_handled_apart(database, [update_id])
+
+
+@pytest.mark.parametrize(
+    "mark_handled", [handled_with_answers, handled_without_answers, handled_apart]
+)
+async def test_a_handled_update_keeps_neither_its_words_nor_its_sender(
+    database: Database, mark_handled: Callable[[Database, int], Any]
+) -> None:
+    update_id = next_update_id()
+    await stored(database, (update_id, 4242))
+    await inbox.claim(database, lease_seconds=60)
+
+    await mark_handled(database, update_id)
+
+    async with database.reading() as session:
+        kept = await session.get(InboxUpdate, update_id)
+        assert kept is not None
+        assert (kept.payload, kept.user_id) == ({}, None)
+
+
 async def test_a_queued_reply_is_handed_back_as_its_row_is_stored(database: Database) -> None:
     async with database.session() as session:
         [reply] = await inbox.queue_answers(session, answers("a"), update_id=None, lease_seconds=60)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -27,6 +28,7 @@ from models import OutboxMessage, OutboxStatus, User
 from models.db import Database
 from models.types import utcnow
 from tests.core.conftest import TransactionCounter
+from tests.core.plans import tables_read_whole
 
 CHAT = 7001
 
@@ -458,3 +460,13 @@ async def test_replies_to_many_chats_sent_together_share_their_records_transacti
         chat: 100 + n for n, chat in enumerate(chats)
     }
     assert left == [None] * len(chats), "every reply sent is forgotten"
+
+
+@pytest.mark.postgres
+def test_a_look_for_notices_due_reads_no_table_whole(db_engine: Engine) -> None:
+    """Twice a second when idle, and before every batch: a chat's recent sends are found
+    through the index of notices, which leaves answers out (they are deleted once sent)."""
+    now = utcnow()
+    parameters = {"now": now, "written_since": now, "limit": 30}
+
+    assert tables_read_whole(db_engine, outbox.DUE, parameters) == set()

@@ -8,18 +8,22 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import Engine, delete
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import drafts, lifecycle, limits, moderation, privacy, read_model, threads, users
+from core import outbox as core_outbox
 from core.errors import Banned, LimitReached, PairLimitReached
 from core.media import MediaStore
 from core.notices import Notice
+from core.outbox import ApiCall
 from core.settings import Settings
 from core.wordlist import fingerprint
 from models import Confession, ConfessionStatus, OutboxMessage, SpentAllowance, User
 from models.types import utcnow
 from tests.core.conftest import ConfessionFactory, Outbox, Queued, UserFactory
+from tests.core.plans import tables_read_whole
 
 OPERATOR = 8_900_101
 
@@ -119,6 +123,31 @@ async def test_forgetting_a_recipient_removes_every_notice_to_them_and_their_nam
         None,
     )
     assert await outbox.all() == [Queued(Notice.DELIVERED.value, alice.id, confession.id)]
+
+
+async def test_forgetting_a_user_removes_the_bots_answers_still_to_go_to_them(
+    session: AsyncSession,
+    settings: Settings,
+    store: MediaStore,
+    make_user: UserFactory,
+    outbox: Outbox,
+) -> None:
+    alice, bob = await make_user("Alice"), await make_user("Bob")
+    to_each = [ApiCall("sendMessage", {"chat_id": user.id, "text": "hi"}) for user in (alice, bob)]
+    await core_outbox.queue_replies(session, to_each, lease_seconds=60)
+
+    await privacy.forget(session, settings, store, bob)
+
+    assert await outbox.all() == [Queued(core_outbox.ANSWER, alice.id, None)]
+
+
+@pytest.mark.postgres
+def test_forgetting_a_user_reads_only_the_outbox_entries_to_them(db_engine: Engine) -> None:
+    """Neither of the outbox's indexes by chat holds every entry (an answer, deleted once
+    sent, is only in the one of pending answers), so each condition must be one that an
+    index serves, or every `/deleteme` reads the whole outbox."""
+    for to_them in core_outbox.to_chat(42):
+        assert tables_read_whole(db_engine, delete(OutboxMessage).where(to_them)) == set()
 
 
 async def test_forgetting_drops_an_unfinished_draft(
