@@ -54,7 +54,7 @@ typecheck: $(STAMP)
 
 check: lint typecheck test
 
-# The README's performance table: about an hour on a quiet 2-core machine, PostgreSQL on
+# The README's performance table: 12 to 20 minutes on a quiet 2-core machine, PostgreSQL on
 # 127.0.0.1:5432; BENCH_ARGS="--only peer --rounds 1" runs one part, short
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -q wrk
