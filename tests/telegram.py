@@ -43,25 +43,36 @@ class Webhook:
         """Post an update and wait until the bot has finished handling it."""
         response = self.post(update)
         assert response.status_code == 200, response.text
-        self.wait_handled(update["update_id"], timeout)
+        self.wait_handled(update, timeout)
 
-    def wait_handled(self, update_id: int, timeout: float = 10.0) -> None:
-        """Until the update is handled and the bot's answers to it are out."""
+    def wait_handled(self, update: dict[str, Any], timeout: float = 10.0) -> None:
+        """Until the update is handled and the bot's answers to its sender are out. The
+        sender comes from the update itself: a handled update keeps no sender."""
         deadline = time.monotonic() + timeout
         query = text(
             "SELECT 1 FROM inbox_updates AS i WHERE i.update_id = :id"
             " AND i.handled_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox AS o"
-            " WHERE o.chat_id = i.user_id AND o.kind = 'answer' AND o.status = 'pending')"
+            " WHERE o.chat_id = :sender AND o.kind = 'answer' AND o.status = 'pending')"
         )
+        parameters = {"id": update["update_id"], "sender": sender_of(update)}
         while time.monotonic() < deadline:
             with self._engine.connect() as connection:
-                if connection.execute(query, {"id": update_id}).scalar() is not None:
+                if connection.execute(query, parameters).scalar() is not None:
                     return
             time.sleep(POLL_SECONDS)
-        raise AssertionError(f"update {update_id} was not handled within {timeout}s")
+        raise AssertionError(f"update {update['update_id']} was not handled within {timeout}s")
 
     def close(self) -> None:
         self.client.close()
+
+
+def sender_of(update: dict[str, Any]) -> int | None:
+    """Who sent an update (the `from` of its message, button press, inline query…)."""
+    for part in update.values():
+        if isinstance(part, dict) and isinstance(part.get("from"), dict):
+            sender: int = part["from"]["id"]
+            return sender
+    return None
 
 
 def next_update_id() -> int:

@@ -78,7 +78,7 @@ def assert_all_acknowledged_and_handled(
     failed = [answer.status_code for answer in answers if answer.status_code != 200]
     assert not failed, f"{len(failed)} of {len(valid)} valid updates failed: {failed}"
     for update in valid:
-        webhook.wait_handled(update["update_id"], timeout=30)
+        webhook.wait_handled(update, timeout=30)
 
 
 def assert_ignored(response: httpx.Response) -> None:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -123,7 +124,7 @@ def test_sigterm_mid_burst_exits_cleanly_and_loses_nothing(
     serve_process.start()
     webhook = Webhook(serve_process.url, WEBHOOK_SECRET, db_engine)
     people = [Person(webhook=webhook, bot_api=bot_api, first_name=f"P{n}") for n in range(20)]
-    acknowledged: list[tuple[int, Person]] = []
+    acknowledged: list[tuple[dict[str, Any], Person]] = []
     for person in people:
         update_id = next_update_id()
         update = {
@@ -138,14 +139,14 @@ def test_sigterm_mid_burst_exits_cleanly_and_loses_nothing(
             },
         }
         if webhook.post(update).status_code == 200:
-            acknowledged.append((update_id, person))
+            acknowledged.append((update, person))
 
     started_at = time.monotonic()
     exit_code = serve_process.terminate()
     stopped_in = time.monotonic() - started_at
     serve_process.start()
-    for update_id, _ in acknowledged:
-        webhook.wait_handled(update_id, timeout=20)
+    for update, _ in acknowledged:
+        webhook.wait_handled(update, timeout=20)
     webhook.close()
 
     assert exit_code == 0
