@@ -12,6 +12,13 @@ from sqlmodel import Field, SQLModel
 from models.types import UTCDateTime, enum_column, utcnow
 
 
+def _partial_index(name: str, *columns: str, where: str) -> sa.Index:
+    """An index of the rows `where` holds for, on PostgreSQL and SQLite alike: a row it
+    leaves out costs no write to it."""
+    condition = sa.text(where)
+    return sa.Index(name, *columns, postgresql_where=condition, sqlite_where=condition)
+
+
 class InboxUpdate(SQLModel, table=True):
     """An update Telegram gave us; its id as primary key makes a re-sent update a no-op."""
 
@@ -20,27 +27,11 @@ class InboxUpdate(SQLModel, table=True):
         # an update is written three times (stored, claimed, handled) and each index is a
         # write more: the updates to handle are indexed until handled, the handled ones once
         # handled (for housekeeping), and no index holds the same update on both sides
-        sa.Index(
-            "ix_inbox_user_due",
-            "user_id",
-            "update_id",
-            postgresql_where=sa.text("handled_at IS NULL"),
-            sqlite_where=sa.text("handled_at IS NULL"),
-        ),
-        sa.Index(
-            "ix_inbox_handled",
-            "handled_at",
-            postgresql_where=sa.text("handled_at IS NOT NULL"),
-            sqlite_where=sa.text("handled_at IS NOT NULL"),
-        ),
+        _partial_index("ix_inbox_user_due", "user_id", "update_id", where="handled_at IS NULL"),
+        _partial_index("ix_inbox_handled", "handled_at", where="handled_at IS NOT NULL"),
         # the claim's scan: the updates still to handle, in order, and nothing else, so no
         # plan can make a claim walk the updates kept after handling
-        sa.Index(
-            "ix_inbox_due",
-            "update_id",
-            postgresql_where=sa.text("handled_at IS NULL"),
-            sqlite_where=sa.text("handled_at IS NULL"),
-        ),
+        _partial_index("ix_inbox_due", "update_id", where="handled_at IS NULL"),
     )
 
     update_id: int = Field(
@@ -69,27 +60,15 @@ class OutboxMessage(SQLModel, table=True):
         sa.Index("ix_outbox_due", "status", "next_attempt_at"),
         # an answer is stored, sent and deleted within a second: the indexes it need not
         # be in leave it out (it is never "sent" while kept, and belongs to no confession)
-        sa.Index(
-            "ix_outbox_chat_sent",
-            "chat_id",
-            "sent_at",
-            postgresql_where=sa.text("kind <> 'answer'"),
-            sqlite_where=sa.text("kind <> 'answer'"),
-        ),
+        _partial_index("ix_outbox_chat_sent", "chat_id", "sent_at", where="kind <> 'answer'"),
         # a chat's pending answers go before anything after them: asked of every entry due
-        sa.Index(
+        _partial_index(
             "ix_outbox_pending_answers",
             "chat_id",
             "id",
-            postgresql_where=sa.text("kind = 'answer' AND status = 'pending'"),
-            sqlite_where=sa.text("kind = 'answer' AND status = 'pending'"),
+            where="kind = 'answer' AND status = 'pending'",
         ),
-        sa.Index(
-            "ix_outbox_confession",
-            "confession_id",
-            postgresql_where=sa.text("confession_id IS NOT NULL"),
-            sqlite_where=sa.text("confession_id IS NOT NULL"),
-        ),
+        _partial_index("ix_outbox_confession", "confession_id", where="confession_id IS NOT NULL"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -13,6 +13,7 @@ import httpx
 from sqlalchemy import Engine, text
 
 from bot import telegram_auth
+from bot.updates import sender_id
 from emulator import BotApiState, StoredMessage
 from emulator.client import TelegramClient, TelegramUser
 from tests import loopback
@@ -47,14 +48,14 @@ class Webhook:
 
     def wait_handled(self, update: dict[str, Any], timeout: float = 10.0) -> None:
         """Until the update is handled and the bot's answers to its sender are out. The
-        sender comes from the update itself: a handled update keeps no sender."""
+        sender is read from the update as the product reads it: a handled update keeps none."""
         deadline = time.monotonic() + timeout
         query = text(
             "SELECT 1 FROM inbox_updates AS i WHERE i.update_id = :id"
             " AND i.handled_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM outbox AS o"
             " WHERE o.chat_id = :sender AND o.kind = 'answer' AND o.status = 'pending')"
         )
-        parameters = {"id": update["update_id"], "sender": sender_of(update)}
+        parameters = {"id": update["update_id"], "sender": sender_id(update)}
         while time.monotonic() < deadline:
             with self._engine.connect() as connection:
                 if connection.execute(query, parameters).scalar() is not None:
@@ -64,15 +65,6 @@ class Webhook:
 
     def close(self) -> None:
         self.client.close()
-
-
-def sender_of(update: dict[str, Any]) -> int | None:
-    """Who sent an update (the `from` of its message, button press, inline query…)."""
-    for part in update.values():
-        if isinstance(part, dict) and isinstance(part.get("from"), dict):
-            sender: int = part["from"]["id"]
-            return sender
-    return None
 
 
 def next_update_id() -> int:

@@ -14,7 +14,8 @@ def tables_read_whole(
     engine: Engine, statement: ClauseElement, parameters: Mapping[str, Any] | None = None
 ) -> set[str]:
     """The tables the statement's plan reads from end to end although reading them so is
-    made to cost the earth (`enable_seqscan` off): those for which no index serves it."""
+    made to cost the earth (`enable_seqscan` off): those for which no index serves it.
+    Planned for the parameters given, as an unprepared statement is."""
     compiled = statement.compile(dialect=engine.dialect)
     with engine.connect() as connection:  # nothing runs: EXPLAIN without ANALYZE
         connection.exec_driver_sql("SET LOCAL enable_seqscan = off")

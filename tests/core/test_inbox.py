@@ -18,7 +18,6 @@ from models import InboxUpdate
 from models.db import Database, driver_statement
 from models.types import utcnow
 from tests.core.conftest import TransactionCounter
-from tests.core.plans import tables_read_whole
 from tests.telegram import next_update_id
 
 
@@ -195,15 +194,4 @@ def updates_passed_over_by_a_claim(engine: Engine) -> int:
 def passed_over(node: dict[str, Any]) -> int:
     return int(node.get("Rows Removed by Filter", 0)) + sum(
         passed_over(child) for child in node.get("Plans", [])
-    )
-
-
-@pytest.mark.postgres
-def test_a_claim_reads_no_table_whole(db_engine: Engine) -> None:
-    """A user's earlier updates still to handle, and their answers still to go, are each
-    looked up on an index of what is pending alone."""
-    now = utcnow()
-
-    assert (
-        tables_read_whole(db_engine, inbox.CLAIM, {"now": now, "until": now, "limit": 8}) == set()
     )
