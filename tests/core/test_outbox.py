@@ -8,7 +8,8 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import BigInteger, Engine, String, column, table
+from sqlalchemy.engine import URL
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,7 +26,7 @@ from core.outbox import (
 )
 from core.settings import Settings
 from models import OutboxMessage, OutboxStatus, User
-from models.db import Database
+from models.db import Database, Statement
 from models.types import utcnow
 from tests.core.conftest import TransactionCounter
 from tests.core.plans import tables_read_whole
@@ -470,3 +471,39 @@ def test_a_look_for_notices_due_reads_no_table_whole(db_engine: Engine) -> None:
     parameters = {"now": now, "written_since": now, "limit": 30}
 
     assert tables_read_whole(db_engine, outbox.DUE, parameters) == set()
+
+
+KEPT_PLANS: Statement = select(
+    column("statement", String), column("generic_plans", BigInteger)
+).select_from(table("pg_prepared_statements"))
+"""The statements prepared on the connection that runs it, and how often each ran on the
+plan PostgreSQL keeps rather than one made for its parameters."""
+
+
+@pytest.mark.postgres
+async def test_forgetting_sent_replies_never_runs_a_plan_made_for_another_outbox(
+    clean_database: URL,
+) -> None:
+    """A kept plan for the forget's array of ids reads the outbox whole when it was made
+    while the outbox was small (here: empty, and analyzed so, as autovacuum does at a quiet
+    hour), and it would go on reading it whole at every forget once a backlog of notices had
+    grown it. Every reply is forgotten on the one connection of the database's pool, the one
+    that is asked afterwards."""
+    database = Database(clean_database, max_connections=Database.POOLS)  # one each
+    try:
+        async with database.session() as session:
+            session.add(User(id=CHAT, first_name="Writer", can_message=True))
+        async with database.autocommit_engine.connect() as connection:
+            await connection.exec_driver_sql("ANALYZE outbox, users")
+        for turn in range(40):  # past psycopg's five runs and PostgreSQL's five custom plans,
+            # half of them with a step prompt (both forget statements)
+            async with database.session() as session:
+                call = ApiCall("post", {"chat_id": CHAT, "text": "x"}, step_prompt=turn % 2 == 0)
+                replies = await outbox.queue_replies(session, [call], lease_seconds=60)
+            assert await outbox.send_replies(database, ScriptedSender(Sent(100 + turn)), replies)
+
+        kept = await database.execute(KEPT_PLANS, {})
+    finally:
+        await database.dispose()
+
+    assert [statement for statement, generic in kept if generic and "outbox" in statement] == []
