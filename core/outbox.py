@@ -447,8 +447,8 @@ ANSWERED = users.STEP_PROMPTS.add_cte(FORGET_ALL.cte("forgotten")).execution_opt
 """`FORGET_ALL` with step prompts recorded, in one statement, atomic on its own
 (PostgreSQL): one round trip for a batch, where a DELETE for each reply and an UPDATE for
 each prompt in a transaction were a statement per row and four round trips. Planned at each
-run as `FORGET_ALL` is (its kept plan reads the users whole); a batch without a prompt goes
-as `FORGET_ALL` alone, which plans in a third of the time."""
+run as `FORGET_ALL` is (its kept plan reads the outbox and the users whole); a batch without
+a prompt goes as `FORGET_ALL` alone, which plans in a third of the time."""
 
 
 @dataclass(frozen=True, slots=True)
