@@ -54,6 +54,7 @@ from models.db import (
     PLANNED_EACH_TIME,
     Database,
     Statement,
+    all_in,
     as_loaded,
     execute_in,
     on_postgres,
@@ -254,7 +255,6 @@ DUE = (
 and an idle worker looks twice a second. Planned at each look, as the inbox's claim is: the
 plan PostgreSQL keeps from an idle outbox reads it whole once for every entry it finds, and
 the outbox swings from empty to a backlog (Telegram away) faster than it is analyzed again."""
-_DUE_FIELDS = tuple(column.name for column in DUE.selected_columns)
 
 
 async def claim_due(
@@ -268,15 +268,15 @@ async def claim_due(
     """Due entries, one per chat, skipping chats written to within the per-chat interval
     and `busy_chats`, which have a send in flight."""
     now = utcnow()
-    due = await execute_in(
+    due = await all_in(
         session,
+        OutboxMessage,
         DUE,
         {"now": now, "written_since": now - timedelta(seconds=chat_interval), "limit": limit * 4},
     )
     seen_chats: set[int] = set(busy_chats or ())
     claimed: list[OutboxMessage] = []
-    for row in due:
-        message = as_loaded(OutboxMessage, dict(zip(_DUE_FIELDS, row, strict=True)))
+    for message in due:
         if message.chat_id in seen_chats:
             continue
         seen_chats.add(message.chat_id)

@@ -666,6 +666,15 @@ async def first_in(
     return await _session_object(session, model, rows[0]) if rows else None
 
 
+async def all_in(
+    session: AsyncSession, model: type[Model], statement: Statement, parameters: Parameters
+) -> list[Model]:
+    """Every row a statement selecting every column of `model`'s table returns, read on
+    the driver and made objects of the session, as `first_in` makes one."""
+    rows = await execute_in(session, statement, parameters)
+    return [await _session_object(session, model, row) for row in rows]
+
+
 async def _session_object(session: AsyncSession, model: type[Model], row: Sequence[Any]) -> Model:
     """A row of `model`'s table read on the driver, as an object of `session`: the one the
     session holds for it already (the ORM's reads, too, keep the object it has), or one made
