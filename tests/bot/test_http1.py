@@ -207,17 +207,25 @@ async def test_a_late_answer_is_never_taken_for_the_next_calls(serve: Serve) -> 
 
 
 async def test_what_a_server_says_between_calls_is_not_taken_for_an_answer(serve: Serve) -> None:
+    said_between = asyncio.Event()
+
     async def then_times_out(n: int, _body: bytes, writer: asyncio.StreamWriter) -> None:
         writer.write(ok(n))
         if n == 0:  # as a server does before it closes an idle connection
             await writer.drain()
             await asyncio.sleep(0.01)
             writer.write(b"HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\n\r\n")
+            await writer.drain()
+            said_between.set()
 
     server, url = await serve(then_times_out)
     calls = pool(url)
 
     await calls.post("/bot/a", b"{}")
+    # once it is said, not a fixed time after the call: on a busy machine the server's
+    # pause and the client's ended in the same turn of the loop, and the next call went
+    # out before the client had read it
+    await said_between.wait()
     await asyncio.sleep(0.05)
     status, body = await calls.post("/bot/b", b"{}")
 
